@@ -1,0 +1,114 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ModelRegistry } from './ai/model-registry.js';
+import { ChatService } from './chat/chat-service.js';
+import { RunManager } from './chat/run-manager.js';
+import type { Config } from './config.js';
+import type { AppContext } from './http/context.js';
+import { conversationRoutes } from './http/conversation-routes.js';
+import { installErrorHandlers } from './http/error-handler.js';
+import { eventRoutes } from './http/event-routes.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { runRoutes } from './http/run-routes.js';
+import { seedRoutes } from './http/seed-routes.js';
+import { SseConnections } from './http/sse.js';
+import { newId } from './ids.js';
+import { createLogger } from './observability/logger.js';
+import { type EventBus, MemoryEventBus } from './realtime/event-bus.js';
+import { MemoryRunLog, type RunLog } from './realtime/run-log.js';
+import type { Store } from './store/database.js';
+import { interruptStreamingMessages } from './store/messages-repo.js';
+import { interruptRunningRuns } from './store/runs-repo.js';
+import { ensureLocalUser, LOCAL_USER_ID } from './store/users-repo.js';
+
+/** Largest request body accepted: a maximal message (100,000 characters) with JSON escaping fits. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  models: ModelRegistry;
+  logger?: Logger;
+  runLog?: RunLog;
+  bus?: EventBus;
+  /** Interval of SSE heartbeat comments (15 s in production; tests shorten it). */
+  heartbeatMs?: number;
+  /** How often streaming text is checkpointed to the store. */
+  checkpointMs?: number;
+}
+
+export type ParleyApp = FastifyInstance & { parley: AppContext };
+
+/**
+ * Wire the whole server from its dependencies. Never listens: main.ts does, tests use inject
+ * or listen on port 0. Closing the app stops runs (see `shutdown`) and ends open streams.
+ */
+export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
+  const logger = deps.logger ?? createLogger(deps.config);
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId(),
+    // Closing runs after preClose has drained the runs and ended the streams (see below); what is
+    // left are idle or pre-opened sockets that would otherwise hold shutdown for seconds.
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const at = new Date().toISOString();
+  await ensureLocalUser(deps.store.db, at);
+  // Single instance: any reply still `streaming` in the store was cut off by a crash.
+  const interrupted = await interruptStreamingMessages(deps.store.db, at);
+  await interruptRunningRuns(deps.store.db, at);
+  if (interrupted > 0)
+    logger.warn({ count: interrupted }, 'replies cut off by a previous crash marked interrupted');
+
+  const runLog = deps.runLog ?? new MemoryRunLog();
+  const bus = deps.bus ?? new MemoryEventBus();
+  const instanceId = newId();
+  const runs = new RunManager({
+    store: deps.store,
+    runLog,
+    bus,
+    models: deps.models,
+    logger,
+    checkpointMs: deps.checkpointMs,
+  });
+  const chat = new ChatService({ store: deps.store, runs, bus, models: deps.models, logger, instanceId });
+  const ctx: AppContext = {
+    config: deps.config,
+    store: deps.store,
+    chat,
+    runs,
+    runLog,
+    bus,
+    models: deps.models,
+    sse: new SseConnections(),
+    heartbeatMs: deps.heartbeatMs ?? 15_000,
+    state: { shuttingDown: false },
+  };
+
+  app.decorateRequest('userId', '');
+  app.addHook('onRequest', async (request, reply) => {
+    // Until accounts land, every request acts as the built-in local user.
+    request.userId = LOCAL_USER_ID;
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandlers(app);
+
+  await app.register(seedRoutes(ctx));
+  await app.register(conversationRoutes(ctx));
+  await app.register(runRoutes(ctx));
+  await app.register(eventRoutes(ctx));
+  await app.register(opsRoutes(ctx));
+
+  // Shutdown order: readiness turns false, runs get their grace period, then open streams end.
+  app.addHook('preClose', async () => {
+    ctx.state.shuttingDown = true;
+    await runs.shutdown(deps.config.shutdownGraceMs);
+    ctx.sse.closeAll();
+  });
+
+  return Object.assign(app, { parley: ctx }) as unknown as ParleyApp;
+}

@@ -1,0 +1,330 @@
+import { type LanguageModelUsage, type ModelMessage, streamText } from 'ai';
+import type { Logger } from 'pino';
+import type { ModelRegistry } from '../ai/model-registry.js';
+import type { EventBus } from '../realtime/event-bus.js';
+import type { RunLog } from '../realtime/run-log.js';
+import { touchConversation } from '../store/conversations-repo.js';
+import type { Store } from '../store/database.js';
+import { updateMessage } from '../store/messages-repo.js';
+import { finishRun } from '../store/runs-repo.js';
+import type { MessageStatus, RunKind, RunStatus } from '../store/schema.js';
+import { describeModelError } from './model-errors.js';
+
+/**
+ * Runs live on the server, not in a request: a run streams the model's reply into the run log
+ * (which any number of HTTP responses follow, and may drop and resume) and checkpoints the text
+ * to the store about once a second, never once per token.
+ */
+
+export interface StartRunInput {
+  runId: string;
+  userId: string;
+  conversationId: string;
+  /** The assistant message this run writes. */
+  messageId: string;
+  kind: RunKind;
+  modelId: string;
+  prompt: ModelMessage[];
+  /** Text the message already has (a continued reply); new text is appended to it. */
+  prefix: string;
+  /** Output tokens already spent on the prefix, so a continued reply reports its total. */
+  prefixOutputTokens: number;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  text: string;
+  error: string | null;
+  finishReason: string | null;
+  usage: { inputTokens: number | null; outputTokens: number | null };
+}
+
+type EndReason = 'stop' | 'shutdown';
+
+export class ActiveRun {
+  text: string;
+  seq = 0;
+  dirty = false;
+  endReason: EndReason | undefined;
+  readonly abort = new AbortController();
+  readonly startedAt = performance.now();
+  firstTokenAt: number | undefined;
+  done!: Promise<RunOutcome>;
+
+  constructor(readonly input: StartRunInput) {
+    this.text = input.prefix;
+  }
+
+  get id(): string {
+    return this.input.runId;
+  }
+}
+
+export interface RunManagerDeps {
+  store: Store;
+  runLog: RunLog;
+  bus: EventBus;
+  models: ModelRegistry;
+  logger: Logger;
+  checkpointMs?: number;
+}
+
+const now = () => new Date().toISOString();
+
+export class RunManager {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly checkpointTimer: NodeJS.Timeout;
+  private checkpointing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: RunManagerDeps) {
+    this.checkpointTimer = setInterval(() => {
+      this.checkpointing = this.checkpoint();
+    }, deps.checkpointMs ?? 1000);
+    this.checkpointTimer.unref();
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  get(runId: string): ActiveRun | undefined {
+    return this.active.get(runId);
+  }
+
+  /** Active runs of a conversation, newest first. */
+  forConversation(conversationId: string): ActiveRun[] {
+    return [...this.active.values()]
+      .filter((run) => run.input.conversationId === conversationId)
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+  }
+
+  /**
+   * Start a run whose rows (message `streaming`, run `running`) the caller has committed.
+   * `extraEvents` go right after `start`, e.g. the ids the client needs.
+   */
+  start(
+    input: StartRunInput,
+    extraEvents: object[],
+    onFinished?: (outcome: RunOutcome) => Promise<void>,
+  ): ActiveRun {
+    const run = new ActiveRun(input);
+    this.active.set(run.id, run);
+    this.deps.runLog.open(run.id);
+    this.emit(run, { type: 'start', messageId: input.messageId });
+    for (const event of extraEvents) this.emit(run, event);
+    this.deps.bus.publish(input.userId, {
+      type: 'run.started',
+      conversationId: input.conversationId,
+      runId: run.id,
+      messageId: input.messageId,
+    });
+    run.done = this.execute(run).then(async (outcome) => {
+      this.active.delete(run.id);
+      this.deps.bus.publish(input.userId, {
+        type: 'run.finished',
+        conversationId: input.conversationId,
+        runId: run.id,
+        messageId: input.messageId,
+        status: outcome.status,
+      });
+      if (onFinished) {
+        await onFinished(outcome).catch((error) =>
+          this.deps.logger.error({ err: error, runId: run.id }, 'after-run step failed'),
+        );
+      }
+      return outcome;
+    });
+    return run;
+  }
+
+  /** Stop every active run of a conversation: aborts the model call, keeps the partial text. */
+  async stop(userId: string, conversationId: string): Promise<ActiveRun[]> {
+    const runs = this.forConversation(conversationId).filter((run) => run.input.userId === userId);
+    for (const run of runs) {
+      run.endReason ??= 'stop';
+      run.abort.abort(new DOMException('Stopped by the user', 'AbortError'));
+    }
+    await Promise.all(runs.map((run) => run.done));
+    return runs;
+  }
+
+  /** Let runs finish for up to `graceMs`, then checkpoint the rest as `interrupted`. */
+  async shutdown(graceMs: number): Promise<void> {
+    clearInterval(this.checkpointTimer);
+    const pending = [...this.active.values()].map((run) => run.done);
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(pending), graceOver]);
+    clearTimeout(timer);
+    for (const run of this.active.values()) {
+      run.endReason ??= 'shutdown';
+      run.abort.abort(new DOMException('Server shutting down', 'AbortError'));
+    }
+    await Promise.all([...this.active.values()].map((run) => run.done));
+    await this.checkpointing;
+  }
+
+  private emit(run: ActiveRun, payload: object | '[DONE]'): void {
+    run.seq += 1;
+    const data = payload === '[DONE]' ? payload : JSON.stringify(payload);
+    this.deps.runLog.append(run.id, { seq: run.seq, data });
+  }
+
+  private async execute(run: ActiveRun): Promise<RunOutcome> {
+    const { input } = run;
+    const registered = this.deps.models.get(input.modelId);
+    let error: string | null = null;
+    let finishReason: string | null = null;
+    let usage: LanguageModelUsage | undefined;
+
+    try {
+      if (!registered) throw new Error(`The model "${input.modelId}" is not configured on this server.`);
+      const result = streamText({
+        model: registered.model,
+        messages: input.prompt,
+        abortSignal: run.abort.signal,
+        // Resilience (retries, timeouts, breakers) belongs to the provider layer, not here.
+        maxRetries: 0,
+      });
+      for await (const part of result.fullStream) {
+        switch (part.type) {
+          case 'text-start':
+          case 'text-end':
+          case 'reasoning-start':
+          case 'reasoning-end':
+            this.emit(run, { type: part.type, id: part.id });
+            break;
+          case 'text-delta':
+            if (part.text === '') break;
+            run.firstTokenAt ??= performance.now();
+            run.text += part.text;
+            run.dirty = true;
+            this.emit(run, { type: 'text-delta', id: part.id, delta: part.text });
+            break;
+          case 'reasoning-delta':
+            this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.text });
+            break;
+          case 'start-step':
+            this.emit(run, { type: 'start-step' });
+            break;
+          case 'finish-step':
+            this.emit(run, { type: 'finish-step' });
+            break;
+          case 'finish':
+            finishReason = part.finishReason;
+            usage = part.totalUsage;
+            break;
+          case 'error':
+            error = describeModelError(part.error);
+            break;
+          default:
+            break;
+        }
+      }
+    } catch (caught) {
+      if (!run.abort.signal.aborted) error = describeModelError(caught);
+    }
+
+    const status: RunStatus =
+      run.endReason === 'stop'
+        ? 'stopped'
+        : run.endReason === 'shutdown'
+          ? 'interrupted'
+          : error !== null
+            ? 'error'
+            : 'complete';
+    const outcome: RunOutcome = {
+      status,
+      text: run.text,
+      error,
+      finishReason: status === 'complete' ? finishReason : null,
+      usage: {
+        inputTokens: usage?.inputTokens ?? null,
+        outputTokens: usage?.outputTokens != null ? usage.outputTokens + input.prefixOutputTokens : null,
+      },
+    };
+    await this.persist(run, outcome);
+
+    if (status === 'error') {
+      this.emit(run, { type: 'error', errorText: error });
+    } else if (status === 'stopped' || status === 'interrupted') {
+      this.emit(run, { type: 'abort', reason: status === 'stopped' ? 'stopped' : 'server shutdown' });
+    }
+    this.emit(run, {
+      type: 'finish',
+      ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
+      messageMetadata: { status, usage: outcome.usage },
+    });
+    this.emit(run, '[DONE]');
+    this.deps.runLog.end(run.id);
+
+    this.deps.logger.info(
+      {
+        runId: run.id,
+        conversationId: input.conversationId,
+        kind: input.kind,
+        model: input.modelId,
+        status,
+        inputTokens: outcome.usage.inputTokens,
+        outputTokens: outcome.usage.outputTokens,
+        timeToFirstTokenMs: run.firstTokenAt ? Math.round(run.firstTokenAt - run.startedAt) : null,
+        durationMs: Math.round(performance.now() - run.startedAt),
+        ...(error ? { error } : {}),
+      },
+      'run finished',
+    );
+    return outcome;
+  }
+
+  /** The final write: message and run in one transaction, so they never disagree. */
+  private async persist(run: ActiveRun, outcome: RunOutcome): Promise<void> {
+    const { input } = run;
+    const at = now();
+    try {
+      await this.deps.store.db.transaction().execute(async (trx) => {
+        await updateMessage(trx, input.messageId, {
+          content: outcome.text,
+          status: outcome.status as MessageStatus,
+          model: input.modelId,
+          input_tokens: outcome.usage.inputTokens,
+          output_tokens: outcome.usage.outputTokens,
+          finish_reason: outcome.finishReason,
+          error: outcome.error,
+          updated_at: at,
+        });
+        await finishRun(trx, run.id, outcome.status, run.seq, at);
+        await touchConversation(trx, input.conversationId, at);
+      });
+      run.dirty = false;
+    } catch (err) {
+      this.deps.logger.error({ err, runId: run.id }, 'could not save the finished reply');
+    }
+  }
+
+  /** Write the text of every run that changed since the last checkpoint, in one transaction. */
+  private async checkpoint(): Promise<void> {
+    const dirty = [...this.active.values()].filter((run) => run.dirty);
+    if (dirty.length === 0) return;
+    const at = now();
+    try {
+      await this.deps.store.db.transaction().execute(async (trx) => {
+        for (const run of dirty) {
+          run.dirty = false;
+          // Only while still streaming: a late checkpoint must never overwrite the final text.
+          await trx
+            .updateTable('messages')
+            .set({ content: run.text, updated_at: at })
+            .where('id', '=', run.input.messageId)
+            .where('status', '=', 'streaming')
+            .execute();
+        }
+      });
+    } catch (err) {
+      for (const run of dirty) run.dirty = true;
+      this.deps.logger.error({ err }, 'checkpoint failed; will retry');
+    }
+  }
+}

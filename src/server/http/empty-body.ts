@@ -1,0 +1,6 @@
+import type { FastifyRequest } from 'fastify';
+
+/** For POSTs whose body is all optional fields: no body at all means `{}`, not a validation error. */
+export async function emptyBodyIsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}

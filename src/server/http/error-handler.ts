@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, type ErrorCode, errorBody } from '../errors.js';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  unsupported_media_type: 'Unsupported Content-Type: send the body as application/json.',
+  payload_too_large: 'The request body is too large.',
+  invalid_json: 'The request body is not valid JSON.',
+};
+
+/** Map anything thrown in a request to the one AppError type; a client mistake is never a 500. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return new AppError('validation_error', `Invalid request: ${fastifyError.message}.`, { cause: error });
+  }
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return new AppError(mapped, MESSAGES[mapped] ?? fastifyError.message, { cause: error });
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return new AppError('invalid_json', MESSAGES.invalid_json as string, { cause: error });
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status === 404) return new AppError('not_found', fastifyError.message, { cause: error });
+  if (status === 413)
+    return new AppError('payload_too_large', MESSAGES.payload_too_large as string, { cause: error });
+  if (status === 415)
+    return new AppError('unsupported_media_type', MESSAGES.unsupported_media_type as string);
+  if (status >= 400 && status < 500)
+    return new AppError('bad_request', fastifyError.message, { cause: error });
+  return new AppError('internal_error', 'Internal error', { cause: error });
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code, status: appError.status }, appError.message);
+    return reply.status(appError.status).send(errorBody(appError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    return reply
+      .status(404)
+      .send(errorBody(new AppError('not_found', `No route for ${request.method} ${path}.`)));
+  });
+}

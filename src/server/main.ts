@@ -1,0 +1,78 @@
+import { createModelRegistry } from './ai/models.js';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './observability/logger.js';
+import { openStore } from './store/database.js';
+
+/** Start: settings → store → app → listen; stop gracefully on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  let models: ReturnType<typeof createModelRegistry>;
+  try {
+    config = loadConfig();
+    models = createModelRegistry(config);
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof Error && error.message.startsWith('Invalid setting'))
+    ) {
+      process.stderr.write(`parley: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config);
+  const store = await openStore(config.databaseUrl);
+  const app = await buildApp({ config, store, models, logger });
+  if (config.redisUrl) {
+    logger.warn(
+      'REDIS_URL is set but this build runs the in-memory event bus and run log; use one instance.',
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: letting running replies finish');
+    try {
+      await app.close();
+      await store.close();
+      logger.info('shut down cleanly');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      process.stderr.write(
+        `parley: port ${config.port} on ${config.host} is in use; set PORT to a free port.\n`,
+      );
+      process.exit(1);
+    }
+    throw err;
+  }
+  const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.info(
+    {
+      url: `http://${shown}:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port}`,
+    },
+    'Parley is ready',
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(
+    `parley: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/**
+ * Live events for one user's own tabs and devices (conversation created/renamed/deleted,
+ * run started/finished). In-memory here; Redis pub/sub behind the same interface for scale-out.
+ */
+
+export type UserEvent =
+  | { type: 'conversation.created'; conversation: unknown }
+  | { type: 'conversation.updated'; conversation: unknown }
+  | { type: 'conversation.deleted'; conversationId: string }
+  | { type: 'run.started'; conversationId: string; runId: string; messageId: string }
+  | { type: 'run.finished'; conversationId: string; runId: string; messageId: string; status: string };
+
+export type UserEventListener = (event: UserEvent) => void;
+
+export interface EventBus {
+  publish(userId: string, event: UserEvent): void;
+  subscribe(userId: string, listener: UserEventListener): () => void;
+}
+
+export class MemoryEventBus implements EventBus {
+  private readonly listeners = new Map<string, Set<UserEventListener>>();
+
+  publish(userId: string, event: UserEvent): void {
+    for (const listener of this.listeners.get(userId) ?? []) listener(event);
+  }
+
+  subscribe(userId: string, listener: UserEventListener): () => void {
+    let set = this.listeners.get(userId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(userId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(userId);
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from 'kysely';
+import type { ConversationRow, ConversationUpdate, Database, NewConversation } from './schema.js';
+
+export interface ConversationCursor {
+  updatedAt: string;
+  id: string;
+}
+
+export async function insertConversation(
+  db: Kysely<Database>,
+  row: NewConversation,
+): Promise<ConversationRow> {
+  await db.insertInto('conversations').values(row).execute();
+  return { title: null, system_prompt: null, ...row, is_default: row.is_default ?? 0 } as ConversationRow;
+}
+
+export async function findConversation(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+): Promise<ConversationRow | undefined> {
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function findDefaultConversation(
+  db: Kysely<Database>,
+  userId: string,
+): Promise<ConversationRow | undefined> {
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('is_default', '=', 1)
+    .orderBy('id')
+    .executeTakeFirst();
+}
+
+/** Most recently active first; `after` is the last row of the previous page. */
+export async function listConversations(
+  db: Kysely<Database>,
+  userId: string,
+  limit: number,
+  after?: ConversationCursor,
+): Promise<ConversationRow[]> {
+  let query = db.selectFrom('conversations').selectAll().where('user_id', '=', userId);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('updated_at', '<', after.updatedAt),
+        eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)]),
+      ]),
+    );
+  }
+  return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function updateConversation(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+  patch: ConversationUpdate,
+): Promise<ConversationRow | undefined> {
+  await db
+    .updateTable('conversations')
+    .set(patch)
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .execute();
+  return findConversation(db, userId, id);
+}
+
+export async function touchConversation(db: Kysely<Database>, id: string, now: string): Promise<void> {
+  await db.updateTable('conversations').set({ updated_at: now }).where('id', '=', id).execute();
+}
+
+export async function deleteConversation(db: Kysely<Database>, userId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('conversations')
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

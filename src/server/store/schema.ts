@@ -1,0 +1,81 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table shapes. Timestamps are ISO 8601 UTC strings in both dialects: they sort correctly as
+ * text and keep one code path for SQLite and PostgreSQL.
+ */
+
+export type Role = 'admin' | 'user';
+export type MessageRole = 'user' | 'assistant' | 'system';
+export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'interrupted' | 'error';
+export type RunStatus = 'running' | 'complete' | 'stopped' | 'interrupted' | 'error';
+export type RunKind = 'reply' | 'regenerate' | 'continue';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface ConversationsTable {
+  id: string;
+  user_id: string;
+  title: string | null;
+  model: string;
+  system_prompt: string | null;
+  /** 1 for the conversation the seed endpoints (/chat/message, /chat/history) act on. */
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  parent_id: string | null;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  finish_reason: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RunsTable {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  message_id: string;
+  kind: RunKind;
+  status: RunStatus;
+  model: string;
+  instance_id: string;
+  started_at: string;
+  finished_at: string | null;
+  /** Sequence number of the last event the run appended to its log. */
+  last_seq: Generated<number>;
+}
+
+export interface Database {
+  users: UsersTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  runs: RunsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type NewConversation = Insertable<ConversationsTable>;
+export type ConversationUpdate = Updateable<ConversationsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type MessageUpdate = Updateable<MessagesTable>;
+export type RunRow = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;

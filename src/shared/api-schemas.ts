@@ -1,0 +1,134 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * The shapes at the HTTP boundary, used for validation, response serialization, TypeScript types
+ * and (later) the OpenAPI document: one source for all four.
+ */
+
+/** Longest message a user may send, in characters (a long paste of code still fits). */
+export const MAX_CONTENT_CHARS = 100_000;
+export const MAX_TITLE_CHARS = 200;
+export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+export const MAX_ID_CHARS = 64;
+
+const Id = Type.String({ minLength: 1, maxLength: MAX_ID_CHARS });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const ErrorSchema = Type.Object({ error: Type.String(), code: Type.String() });
+
+export const IdParams = Type.Object({ id: Id });
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const MessagesQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  before: Type.Optional(Id),
+});
+
+export const StreamQuery = Type.Object({
+  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  runId: Type.Optional(Id),
+});
+
+export const RunRef = Type.Object({ id: Type.String(), messageId: Type.String() });
+
+export const Conversation = Type.Object({
+  id: Type.String(),
+  title: Nullable(Type.String()),
+  model: Type.String(),
+  systemPrompt: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  activeRun: Nullable(RunRef),
+});
+export type ConversationDto = Static<typeof Conversation>;
+
+export const ConversationPage = Type.Object({
+  items: Type.Array(Conversation),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const CreateConversationBody = Type.Object(
+  {
+    title: Type.Optional(Type.String({ maxLength: MAX_TITLE_CHARS })),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    systemPrompt: Type.Optional(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS })),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateConversationBody = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    systemPrompt: Type.Optional(Nullable(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS }))),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const MessageStatus = Type.Union([
+  Type.Literal('streaming'),
+  Type.Literal('complete'),
+  Type.Literal('stopped'),
+  Type.Literal('interrupted'),
+  Type.Literal('error'),
+]);
+
+export const Message = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  parentId: Nullable(Type.String()),
+  role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+  content: Type.String(),
+  status: MessageStatus,
+  model: Nullable(Type.String()),
+  usage: Type.Object({ inputTokens: Nullable(Type.Integer()), outputTokens: Nullable(Type.Integer()) }),
+  finishReason: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type MessageDto = Static<typeof Message>;
+
+export const MessagePage = Type.Object({
+  items: Type.Array(Message),
+  /** Pass as `before` to get the next older page; null when this is the oldest. */
+  nextCursor: Nullable(Type.String()),
+});
+
+export const SendMessageBody = Type.Object({
+  content: Type.String({ maxLength: MAX_CONTENT_CHARS }),
+  model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** The message to answer after (edit-and-resend); null starts a new root; omitted: the newest message. */
+  parentId: Type.Optional(Nullable(Id)),
+});
+
+export const RunOptionsBody = Type.Object({
+  model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const RunAccepted = Type.Object({
+  runId: Type.String(),
+  conversationId: Type.String(),
+  userMessage: Nullable(Message),
+  assistantMessage: Message,
+});
+
+export const StopResult = Type.Object({ stopped: Type.Boolean(), runIds: Type.Array(Type.String()) });
+
+export const ModelList = Type.Object({
+  defaultModel: Type.String(),
+  models: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      provider: Type.String(),
+      name: Type.String(),
+      contextWindow: Nullable(Type.Integer()),
+      available: Type.Boolean(),
+    }),
+  ),
+});

@@ -1,0 +1,271 @@
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { generateText, streamText } from 'ai';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createDemoModel, demoReply, tokenizeDemo } from '../src/server/ai/demo-model.js';
+
+const PROMPT = 'How do I make sourdough bread at home?';
+
+async function collect(textStream: AsyncIterable<string>): Promise<string[]> {
+  const deltas: string[] = [];
+  for await (const delta of textStream) deltas.push(delta);
+  return deltas;
+}
+
+describe('demoReply', () => {
+  it('is deterministic and varies with the prompt', () => {
+    expect(demoReply(PROMPT)).toBe(demoReply(PROMPT));
+    expect(demoReply('What is the capital of France?')).not.toBe(demoReply('Write me a haiku about rain'));
+  });
+
+  it('is a useful markdown answer that explains it is a demo', () => {
+    const reply = demoReply(PROMPT);
+    expect(reply).toContain(PROMPT);
+    expect(reply.toLowerCase()).toContain('demo');
+    expect(reply).toContain('not a real LLM');
+    expect(reply).toMatch(/OPENAI_API_KEY|ANTHROPIC_API_KEY|GOOGLE_GENERATIVE_AI_API_KEY|OLLAMA_BASE_URL/);
+    expect(reply).toMatch(/^(- |\d+\. )/m);
+    expect(reply.match(/^```/gm)).toHaveLength(2);
+    expect(reply.endsWith('\n')).toBe(false);
+    const count = tokenizeDemo(reply).length;
+    expect(count).toBeGreaterThanOrEqual(150);
+    expect(count).toBeLessThanOrEqual(320);
+  });
+
+  it('quotes long or hostile prompts safely', () => {
+    const hostile = `<img src=x onerror=alert(1)> \`\`\`\n# heading\n${'a'.repeat(200)}`;
+    const reply = demoReply(hostile);
+    const quoted = reply.match(/`([^`\n]*)`/)?.[1] ?? '';
+    expect(quoted).toContain('<img');
+    expect(Array.from(quoted).length).toBeLessThanOrEqual(80);
+    expect(reply).not.toContain('a'.repeat(100));
+    expect(reply).not.toMatch(/^# heading/m);
+    expect(demoReply('')).toContain('empty message');
+  });
+});
+
+describe('tokenizeDemo', () => {
+  it('is lossless', () => {
+    const samples = [
+      '',
+      'hello',
+      '  leading and trailing  ',
+      'line one\nline two\n\n\ttabbed',
+      '```ts\nconst x = 1;\n```\n',
+      'unicode: héllo wörld 你好 🚀🎉 done',
+      '\n\n\n',
+      demoReply(PROMPT),
+    ];
+    for (const text of samples) {
+      const tokens = tokenizeDemo(text);
+      expect(tokens.join('')).toBe(text);
+      expect(tokens.every((token) => token.length > 0)).toBe(true);
+    }
+    expect(tokenizeDemo('a b  c\n')).toEqual(['a ', 'b  ', 'c\n']);
+  });
+});
+
+describe('createDemoModel through the AI SDK', () => {
+  it('streams exactly demoReply(prompt), one delta per token', async () => {
+    const result = streamText({ model: createDemoModel({ delayMs: 0 }), prompt: PROMPT });
+    const deltas = await collect(result.textStream);
+    expect(deltas.join('')).toBe(demoReply(PROMPT));
+    expect(deltas.length).toBe(tokenizeDemo(demoReply(PROMPT)).length);
+    expect(await result.finishReason).toBe('stop');
+  });
+
+  it('is deterministic across calls and differs between prompts', async () => {
+    const model = createDemoModel({ delayMs: 0 });
+    const a = await streamText({ model, prompt: PROMPT }).text;
+    const b = await streamText({ model, prompt: PROMPT }).text;
+    const c = await streamText({ model, prompt: 'Explain quantum tunnelling simply' }).text;
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    expect(c).toBe(demoReply('Explain quantum tunnelling simply'));
+  });
+
+  it('answers the last user message of a conversation', async () => {
+    const result = streamText({
+      model: createDemoModel({ delayMs: 0 }),
+      system: 'You are helpful.',
+      messages: [
+        { role: 'user', content: 'first question' },
+        { role: 'assistant', content: demoReply('first question') },
+        { role: 'user', content: 'second question' },
+      ],
+    });
+    expect(await result.text).toBe(demoReply('second question'));
+  });
+
+  it('reports usage', async () => {
+    const result = streamText({ model: createDemoModel({ delayMs: 0 }), prompt: PROMPT });
+    const text = await result.text;
+    const usage = await result.usage;
+    const total = await result.totalUsage;
+    const promptTokens = tokenizeDemo(PROMPT).length;
+    expect(usage.outputTokens).toBe(tokenizeDemo(text).length);
+    expect(usage.inputTokens).toBe(promptTokens);
+    expect(usage.outputTokenDetails.textTokens).toBe(usage.outputTokens);
+    expect(total.outputTokens).toBe(usage.outputTokens);
+    expect(total.inputTokens).toBe(promptTokens);
+    expect(total.totalTokens).toBe(promptTokens + tokenizeDemo(text).length);
+  });
+
+  it('continues a cut-off assistant message with exactly the remainder', async () => {
+    const full = demoReply(PROMPT);
+    const tokens = tokenizeDemo(full);
+    // One cut on a token boundary, one in the middle of a word.
+    const cuts = [tokens.slice(0, 40).join(''), full.slice(0, 123)];
+    for (const partial of cuts) {
+      const result = streamText({
+        model: createDemoModel({ delayMs: 0 }),
+        messages: [
+          { role: 'user', content: PROMPT },
+          { role: 'assistant', content: partial },
+        ],
+      });
+      const rest = await result.text;
+      expect(rest).toBe(full.slice(partial.length));
+      expect(partial + rest).toBe(full);
+    }
+  });
+
+  it('restarts the reply when the assistant text is not a prefix', async () => {
+    const result = streamText({
+      model: createDemoModel({ delayMs: 0 }),
+      messages: [
+        { role: 'user', content: PROMPT },
+        { role: 'assistant', content: 'Something else entirely' },
+      ],
+    });
+    expect(await result.text).toBe(demoReply(PROMPT));
+  });
+
+  it('stops promptly on abort and the model sees the aborted signal', async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const model = createDemoModel({ delayMs: 5, onCall: ({ abortSignal }) => signals.push(abortSignal) });
+    const controller = new AbortController();
+    const result = streamText({ model, prompt: PROMPT, abortSignal: controller.signal });
+
+    const deltas: string[] = [];
+    for await (const delta of result.textStream) {
+      deltas.push(delta);
+      if (deltas.length === 3) controller.abort();
+    }
+
+    const full = tokenizeDemo(demoReply(PROMPT)).length;
+    expect(deltas.length).toBeGreaterThanOrEqual(3);
+    expect(deltas.length).toBeLessThan(10);
+    expect(deltas.length).toBeLessThan(full / 4);
+    expect(demoReply(PROMPT).startsWith(deltas.join(''))).toBe(true);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+  });
+
+  it('finishes with length when maxOutputTokens is reached', async () => {
+    const result = streamText({
+      model: createDemoModel({ delayMs: 0 }),
+      prompt: PROMPT,
+      maxOutputTokens: 12,
+    });
+    const deltas = await collect(result.textStream);
+    expect(deltas).toHaveLength(12);
+    expect(deltas.join('')).toBe(tokenizeDemo(demoReply(PROMPT)).slice(0, 12).join(''));
+    expect(await result.finishReason).toBe('length');
+    expect((await result.usage).outputTokens).toBe(12);
+  });
+
+  it('works with generateText', async () => {
+    const model = createDemoModel({ delayMs: 0 });
+    const result = await generateText({ model, prompt: PROMPT });
+    expect(result.text).toBe(demoReply(PROMPT));
+    expect(result.finishReason).toBe('stop');
+    expect(result.usage.outputTokens).toBe(tokenizeDemo(result.text).length);
+
+    const short = await generateText({ model, prompt: PROMPT, maxOutputTokens: 5 });
+    expect(short.finishReason).toBe('length');
+    expect(tokenizeDemo(short.text)).toHaveLength(5);
+  });
+});
+
+describe('createDemoModel stream protocol', () => {
+  async function readAll(stream: ReadableStream<LanguageModelV3StreamPart>) {
+    const parts: LanguageModelV3StreamPart[] = [];
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return parts;
+      parts.push(value);
+    }
+  }
+
+  it('emits the V3 part sequence', async () => {
+    const model = createDemoModel({ delayMs: 0 });
+    expect(model.specificationVersion).toBe('v3');
+    expect(model.provider).toBe('parley');
+    expect(model.modelId).toBe('demo');
+    const { stream } = await model.doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: PROMPT }] }],
+    });
+    const parts = await readAll(stream);
+    const types = parts.map((part) => part.type);
+    expect(types.slice(0, 3)).toEqual(['stream-start', 'response-metadata', 'text-start']);
+    expect(types.slice(-2)).toEqual(['text-end', 'finish']);
+    const finish = parts.at(-1);
+    expect(finish?.type === 'finish' && finish.finishReason).toEqual({ unified: 'stop', raw: 'stop' });
+  });
+
+  it('errors with the abort reason when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { stream } = await createDemoModel({ delayMs: 5 }).doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: PROMPT }] }],
+      abortSignal: controller.signal,
+    });
+    await expect(readAll(stream)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  // Fake timers make the pending per-token delay visible, so a leaked timer fails the test.
+  describe('timers', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    async function startPaced() {
+      vi.useFakeTimers();
+      const controller = new AbortController();
+      const { stream } = await createDemoModel({ delayMs: 50 }).doStream({
+        prompt: [{ role: 'user', content: [{ type: 'text', text: PROMPT }] }],
+        abortSignal: controller.signal,
+      });
+      const reader = stream.getReader();
+      // Three head parts plus the first delta need no timer.
+      for (let i = 0; i < 4; i++) await reader.read();
+      const pending = reader.read();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(50);
+      expect((await pending).value).toMatchObject({ type: 'text-delta' });
+      return { controller, reader };
+    }
+
+    it('clears the pending delay when the reader cancels', async () => {
+      const { reader } = await startPaced();
+      const pending = reader.read();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(1);
+      await reader.cancel();
+      expect((await pending).done).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('clears the pending delay and errors the stream on abort', async () => {
+      const { controller, reader } = await startPaced();
+      const pending = reader.read();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(1);
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(vi.getTimerCount()).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import type { LanguageModel } from 'ai';
+import pino from 'pino';
+import { createDemoModel, type DemoModelOptions } from '../../src/server/ai/demo-model.js';
+import { ModelRegistry, type RegisteredModel } from '../../src/server/ai/model-registry.js';
+import { buildApp, type ParleyApp } from '../../src/server/app.js';
+import { parseConfig } from '../../src/server/config.js';
+import { openStore, type Store } from '../../src/server/store/database.js';
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  demo?: Partial<DemoModelOptions>;
+  /** Extra models (for faults the demo model cannot make). */
+  models?: { id: string; model: LanguageModel }[];
+  heartbeatMs?: number;
+  checkpointMs?: number;
+}
+
+export interface TestApp {
+  app: ParleyApp;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** A Parley app on an in-memory SQLite database, with the real demo model (no delay by default). */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = parseConfig({
+    DATABASE_URL: 'sqlite::memory:',
+    LOG_LEVEL: 'silent',
+    DEMO_DELAY_MS: '0',
+    SHUTDOWN_GRACE_MS: '100',
+    ...options.env,
+  });
+  const store = await openStore(config.databaseUrl);
+  const entries: RegisteredModel[] = [
+    {
+      info: { id: 'demo', provider: 'parley', name: 'Demo', contextWindow: null, available: true },
+      model: createDemoModel({ delayMs: config.demoDelayMs, ...options.demo }),
+    },
+    ...(options.models ?? []).map(({ id, model }) => ({
+      info: { id, provider: 'test', name: id, contextWindow: null, available: true },
+      model,
+    })),
+  ];
+  const app = await buildApp({
+    config,
+    store,
+    models: new ModelRegistry(entries, config.defaultModel),
+    logger: pino({ level: 'silent' }),
+    heartbeatMs: options.heartbeatMs,
+    checkpointMs: options.checkpointMs,
+  });
+  return {
+    app,
+    store,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** Row counts of every table: "changes nothing" means these stay equal. */
+export async function tableCounts(store: Store): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ['users', 'conversations', 'messages', 'runs'] as const) {
+    const row = await store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    counts[table] = Number(row.n);
+  }
+  return counts;
+}
