@@ -13,6 +13,7 @@ import { opsRoutes } from './http/ops-routes.js';
 import { runRoutes } from './http/run-routes.js';
 import { seedRoutes } from './http/seed-routes.js';
 import { SseConnections } from './http/sse.js';
+import { installValidators } from './http/validation.js';
 import { newId } from './ids.js';
 import { createLogger } from './observability/logger.js';
 import { type EventBus, MemoryEventBus } from './realtime/event-bus.js';
@@ -96,6 +97,9 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     reply.header('x-request-id', request.id);
   });
   installErrorHandlers(app);
+  installValidators(app);
+  // The API speaks JSON only; anything else is a 415, not a confusing validation error.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(seedRoutes(ctx));
   await app.register(conversationRoutes(ctx));

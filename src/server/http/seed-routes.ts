@@ -39,12 +39,10 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
       }
       if (body.message.trim() === '') return reply.code(400).send(EMPTY);
       if (body.message.length > MAX_CONTENT_CHARS) {
-        return reply
-          .code(413)
-          .send({
-            error: `Message is too long (at most ${MAX_CONTENT_CHARS} characters)`,
-            code: 'payload_too_large',
-          });
+        return reply.code(413).send({
+          error: `Message is too long (at most ${MAX_CONTENT_CHARS} characters)`,
+          code: 'payload_too_large',
+        });
       }
       const conversation = await ctx.chat.defaultConversation(request.userId);
       const started = await ctx.chat.sendMessage(request.userId, conversation.id, { content: body.message });

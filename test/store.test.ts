@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { newId } from '../src/server/ids.js';
+import {
+  deleteConversation,
+  findConversation,
+  insertConversation,
+  listConversations,
+} from '../src/server/store/conversations-repo.js';
+import { openStore, type Store } from '../src/server/store/database.js';
+import {
+  branchTo,
+  insertMessage,
+  interruptStreamingMessages,
+  messagesBefore,
+  newestMessage,
+} from '../src/server/store/messages-repo.js';
+import { insertRun, interruptRunningRuns, latestRun } from '../src/server/store/runs-repo.js';
+import type { MessageRow } from '../src/server/store/schema.js';
+import { ensureLocalUser, LOCAL_USER_ID } from '../src/server/store/users-repo.js';
+import { storeTargets, type TestDatabase } from './helpers/databases.js';
+
+// The same repository tests on every dialect, in one loop.
+for (const target of storeTargets()) {
+  describe(`store on ${target.name}`, () => {
+    let database: TestDatabase;
+    let store: Store;
+
+    async function open() {
+      database = await target.create();
+      store = await openStore(database.url);
+      await ensureLocalUser(store.db, new Date().toISOString());
+    }
+
+    afterEach(async () => {
+      await store?.close();
+      await database?.drop();
+    });
+
+    async function conversation(userId = LOCAL_USER_ID, updatedAt = new Date().toISOString()) {
+      return insertConversation(store.db, {
+        id: newId(),
+        user_id: userId,
+        model: 'demo',
+        created_at: updatedAt,
+        updated_at: updatedAt,
+      });
+    }
+
+    async function message(
+      conversationId: string,
+      parentId: string | null,
+      content: string,
+    ): Promise<MessageRow> {
+      const at = new Date().toISOString();
+      return insertMessage(store.db, {
+        id: newId(),
+        conversation_id: conversationId,
+        user_id: LOCAL_USER_ID,
+        parent_id: parentId,
+        role: content.startsWith('AI') ? 'assistant' : 'user',
+        content,
+        status: 'complete',
+        created_at: at,
+        updated_at: at,
+      });
+    }
+
+    it('migrates once and opens again without changes', async () => {
+      await open();
+      const again = await openStore(database.url);
+      await again.ping();
+      await again.close();
+    });
+
+    it('walks a branch of the message tree, root first, ignoring sibling branches', async () => {
+      await open();
+      const c = await conversation();
+      const u1 = await message(c.id, null, 'hello');
+      const a1 = await message(c.id, u1.id, 'AI one');
+      await message(c.id, u1.id, 'AI one, regenerated');
+      const u2 = await message(c.id, a1.id, 'follow up');
+      const a2 = await message(c.id, u2.id, 'AI two');
+      expect((await branchTo(store.db, a2.id)).map((m) => m.content)).toEqual([
+        'hello',
+        'AI one',
+        'follow up',
+        'AI two',
+      ]);
+      expect((await newestMessage(store.db, c.id))?.id).toBe(a2.id);
+    });
+
+    it('pages messages newest first with before=', async () => {
+      await open();
+      const c = await conversation();
+      let parent: string | null = null;
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const row: MessageRow = await message(c.id, parent, `m${i}`);
+        parent = row.id;
+        ids.push(row.id);
+      }
+      const first = await messagesBefore(store.db, c.id, 2);
+      expect(first.map((m) => m.content)).toEqual(['m4', 'm3']);
+      const second = await messagesBefore(store.db, c.id, 2, first[1]?.id);
+      expect(second.map((m) => m.content)).toEqual(['m2', 'm1']);
+    });
+
+    it('scopes conversations by user and lists them by activity with a stable cursor', async () => {
+      await open();
+      const other = newId();
+      await store.db
+        .insertInto('users')
+        .values({ id: other, username: 'other', display_name: 'Other', role: 'user', created_at: 'x' })
+        .execute();
+      const same = '2026-01-01T00:00:00.000Z';
+      const mine = [await conversation(LOCAL_USER_ID, same), await conversation(LOCAL_USER_ID, same)];
+      const theirs = await conversation(other, same);
+      expect(await findConversation(store.db, LOCAL_USER_ID, theirs.id)).toBeUndefined();
+      expect(await deleteConversation(store.db, LOCAL_USER_ID, theirs.id)).toBe(false);
+      const page1 = await listConversations(store.db, LOCAL_USER_ID, 1);
+      const last = page1[0];
+      if (!last) throw new Error('empty page');
+      const page2 = await listConversations(store.db, LOCAL_USER_ID, 1, {
+        updatedAt: last.updated_at,
+        id: last.id,
+      });
+      expect([...page1, ...page2].map((c) => c.id)).toEqual(mine.map((c) => c.id).reverse());
+    });
+
+    it('marks replies and runs left streaming by a crash as interrupted', async () => {
+      await open();
+      const c = await conversation();
+      const u = await message(c.id, null, 'question');
+      const at = new Date().toISOString();
+      const reply = await insertMessage(store.db, {
+        id: newId(),
+        conversation_id: c.id,
+        user_id: LOCAL_USER_ID,
+        parent_id: u.id,
+        role: 'assistant',
+        content: 'half an ans',
+        status: 'streaming',
+        created_at: at,
+        updated_at: at,
+      });
+      await insertRun(store.db, {
+        id: newId(),
+        conversation_id: c.id,
+        user_id: LOCAL_USER_ID,
+        message_id: reply.id,
+        kind: 'reply',
+        status: 'running',
+        model: 'demo',
+        instance_id: 'gone',
+        started_at: at,
+      });
+      expect(await interruptStreamingMessages(store.db, at)).toBe(1);
+      expect(await interruptRunningRuns(store.db, at)).toBe(1);
+      const after = await store.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('id', '=', reply.id)
+        .executeTakeFirst();
+      expect(after).toMatchObject({ status: 'interrupted', content: 'half an ans' });
+      expect((await latestRun(store.db, c.id))?.status).toBe('interrupted');
+    });
+
+    it('deleting a conversation removes its messages and runs', async () => {
+      await open();
+      const c = await conversation();
+      const u = await message(c.id, null, 'bye');
+      await message(c.id, u.id, 'AI bye');
+      expect(await deleteConversation(store.db, LOCAL_USER_ID, c.id)).toBe(true);
+      expect(await store.db.selectFrom('messages').selectAll().execute()).toEqual([]);
+    });
+  });
+}
