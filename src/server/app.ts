@@ -111,7 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   app.addHook('preClose', async () => {
     ctx.state.shuttingDown = true;
     await runs.shutdown(deps.config.shutdownGraceMs);
-    ctx.sse.closeAll();
+    await ctx.sse.closeAll(2_000);
   });
 
   return Object.assign(app, { parley: ctx }) as unknown as ParleyApp;

@@ -36,11 +36,15 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const AUTH_MODES: readonly AuthMode[] = ['local', 'none'];
 
+/** A setting's trimmed value; blank counts as unset, so a blank PORT falls back to APP_PORT. */
 function read(env: Env, name: string, alias?: string): string | undefined {
-  const value = env[name] ?? (alias ? env[alias] : undefined);
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
+  const value = env[name]?.trim() || (alias ? env[alias]?.trim() : undefined);
+  return value === '' ? undefined : value;
+}
+
+/** The name to show in an error: the alias when that is where the value came from. */
+function shownName(env: Env, name: string, alias?: string): string {
+  return alias && !env[name]?.trim() ? alias : name;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number, alias?: string): number {
@@ -102,7 +106,9 @@ function redisUrl(env: Env): string | undefined {
 function host(env: Env): string {
   const raw = read(env, 'HOST', 'APP_HOST') ?? '127.0.0.1';
   if (/^[A-Za-z0-9.:[\]-]+$/.test(raw)) return raw;
-  throw new ConfigError(`Invalid setting HOST=${JSON.stringify(raw)}: expected an IP address or host name.`);
+  throw new ConfigError(
+    `Invalid setting ${shownName(env, 'HOST', 'APP_HOST')}=${JSON.stringify(raw)}: expected an IP address or host name.`,
+  );
 }
 
 /** Parse settings from an environment object (tests pass their own; main passes process.env). */

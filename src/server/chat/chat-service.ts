@@ -50,6 +50,12 @@ export interface StartedRun {
 
 const now = () => new Date().toISOString();
 
+/**
+ * How many messages of a branch (newest kept) go to the model. Bounds the cost of a turn in a
+ * very long conversation; trimming to each model's context window refines this per model.
+ */
+const PROMPT_HISTORY_MESSAGES = 200;
+
 function encodeCursor(cursor: ConversationCursor): string {
   return Buffer.from(JSON.stringify([cursor.updatedAt, cursor.id])).toString('base64url');
 }
@@ -441,7 +447,11 @@ export class ChatService {
     prefix: string,
     prefixOutputTokens = 0,
   ): Promise<ActiveRun> {
-    const branch = await branchTo(this.db, kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id));
+    const branch = await branchTo(
+      this.db,
+      kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
+      PROMPT_HISTORY_MESSAGES,
+    );
     const prompt = toModelMessages(
       kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id),
       conversation.system_prompt,

@@ -6,7 +6,7 @@ import { openEventStream } from './sse.js';
 export function eventRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api/events', async (request, reply) => {
-      const stream = openEventStream(request, reply, ctx.sse, ctx.heartbeatMs);
+      const stream = openEventStream(request, reply, ctx.sse, ctx.heartbeatMs, 'events');
       let id = 0;
       const send = (payload: object) => {
         id += 1;

@@ -4,21 +4,39 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { RunLog } from '../realtime/run-log.js';
 
-/** Open SSE responses, so shutdown can end the ones that would otherwise never end. */
+/**
+ * Open SSE responses, so shutdown can end them: run streams end by themselves once their run's
+ * last events are written; live-event streams never do and are ended at once.
+ */
 export class SseConnections {
-  private readonly open = new Set<AbortController>();
+  private readonly open = new Map<AbortController, 'run' | 'events'>();
+  private readonly emptied = new Set<() => void>();
 
-  track(controller: AbortController): () => void {
-    this.open.add(controller);
-    return () => this.open.delete(controller);
+  track(controller: AbortController, kind: 'run' | 'events'): () => void {
+    this.open.set(controller, kind);
+    return () => {
+      this.open.delete(controller);
+      if (this.open.size === 0) for (const resolve of this.emptied) resolve();
+    };
   }
 
   get size(): number {
     return this.open.size;
   }
 
-  closeAll(): void {
-    for (const controller of this.open) controller.abort();
+  /** End live-event streams now; give run streams up to `drainMs` to send their last events. */
+  async closeAll(drainMs: number): Promise<void> {
+    for (const [controller, kind] of this.open) if (kind === 'events') controller.abort();
+    if (this.open.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.emptied.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    for (const controller of this.open.keys()) controller.abort();
   }
 }
 
@@ -36,12 +54,13 @@ export function openEventStream(
   reply: FastifyReply,
   connections: SseConnections,
   heartbeatMs: number,
+  kind: 'run' | 'events',
   headers: Record<string, string> = {},
 ) {
   reply.hijack();
   const res: ServerResponse = reply.raw;
   const controller = new AbortController();
-  const untrack = connections.track(controller);
+  const untrack = connections.track(controller, kind);
   res.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),
     'content-type': 'text/event-stream; charset=utf-8',
@@ -86,7 +105,7 @@ export async function streamRun(
   after: number,
   headers: Record<string, string>,
 ): Promise<void> {
-  const stream = openEventStream(request, reply, connections, heartbeatMs, {
+  const stream = openEventStream(request, reply, connections, heartbeatMs, 'run', {
     'x-vercel-ai-ui-message-stream': 'v1',
     'x-parley-run-id': runId,
     ...headers,

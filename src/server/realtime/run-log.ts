@@ -32,7 +32,8 @@ interface Entry {
 export class MemoryRunLog implements RunLog {
   private readonly logs = new Map<string, Entry>();
 
-  constructor(private readonly retainMs = 10 * 60_000) {}
+  // A minute covers reconnects after a network blip; later, the stored message has the full text.
+  constructor(private readonly retainMs = 60_000) {}
 
   open(runId: string): void {
     this.logs.set(runId, { events: [], ended: false, wake: new Set() });

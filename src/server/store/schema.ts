@@ -26,7 +26,7 @@ export interface ConversationsTable {
   model: string;
   system_prompt: string | null;
   /** 1 for the conversation the seed endpoints (/chat/message, /chat/history) act on. */
-  is_default: number;
+  is_default: Generated<number>;
   created_at: string;
   updated_at: string;
 }
