@@ -1,3 +1,6 @@
+import type { LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { simulateReadableStream } from 'ai';
+import { MockLanguageModelV3 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -107,6 +110,55 @@ describe('conversations', () => {
     const replies = items.filter((m) => m.role === 'assistant');
     expect(replies[1]?.usage.inputTokens).toBeGreaterThan((replies[0]?.usage.inputTokens ?? 0) + 100);
     expect(replies[0]?.usage.outputTokens).toBeGreaterThan(100);
+  });
+
+  it('sends the system prompt and the branch, not sibling replies, to the model', async () => {
+    const prompts: LanguageModelV3CallOptions['prompt'][] = [];
+    const recorder = new MockLanguageModelV3({
+      doStream: async (options) => {
+        prompts.push(options.prompt);
+        return {
+          stream: simulateReadableStream<LanguageModelV3StreamPart>({
+            chunks: [
+              { type: 'text-start', id: '1' },
+              { type: 'text-delta', id: '1', delta: `answer ${prompts.length}` },
+              { type: 'text-end', id: '1' },
+              {
+                type: 'finish',
+                finishReason: { unified: 'stop', raw: 'stop' },
+                usage: {
+                  inputTokens: { total: 1, noCache: 1, cacheRead: undefined, cacheWrite: undefined },
+                  outputTokens: { total: 2, text: 2, reasoning: undefined },
+                },
+              },
+            ],
+          }),
+        };
+      },
+    });
+    t = await createTestApp({ models: [{ id: 'recorder', model: recorder }] });
+    const { id } = (
+      await post('/api/conversations', { systemPrompt: 'You are terse.', model: 'recorder' })
+    ).json();
+    const first = (await post(`/api/conversations/${id}/messages`, { content: 'q1' })).json();
+    await t.app.parley.runs.get(first.runId)?.done;
+    const regen = (await post(`/api/messages/${first.assistantMessage.id}/regenerate`)).json();
+    await t.app.parley.runs.get(regen.runId)?.done;
+    const second = (await post(`/api/conversations/${id}/messages`, { content: 'q2' })).json();
+    await t.app.parley.runs.get(second.runId)?.done;
+
+    const last = prompts
+      .at(-1)
+      ?.map((m) => [
+        m.role,
+        m.role === 'system' ? m.content : m.content.map((p) => ('text' in p ? p.text : '')),
+      ]);
+    expect(last).toEqual([
+      ['system', 'You are terse.'],
+      ['user', ['q1']],
+      ['assistant', ['answer 2']],
+      ['user', ['q2']],
+    ]);
   });
 
   it('lists the models with the default', async () => {

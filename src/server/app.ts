@@ -76,7 +76,15 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     logger,
     checkpointMs: deps.checkpointMs,
   });
-  const chat = new ChatService({ store: deps.store, runs, bus, models: deps.models, logger, instanceId });
+  const chat = new ChatService({
+    store: deps.store,
+    runs,
+    bus,
+    models: deps.models,
+    logger,
+    instanceId,
+    logMessageContent: deps.config.logMessageContent,
+  });
   const ctx: AppContext = {
     config: deps.config,
     store: deps.store,

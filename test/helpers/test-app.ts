@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createDemoModel, type DemoModelOptions } from '../../src/server/ai/demo-model.js';
 import { ModelRegistry, type RegisteredModel } from '../../src/server/ai/model-registry.js';
 import { buildApp, type ParleyApp } from '../../src/server/app.js';
@@ -13,6 +13,7 @@ export interface TestAppOptions {
   models?: { id: string; model: LanguageModel }[];
   heartbeatMs?: number;
   checkpointMs?: number;
+  logger?: Logger;
 }
 
 export interface TestApp {
@@ -45,7 +46,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     store,
     models: new ModelRegistry(entries, config.defaultModel),
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     heartbeatMs: options.heartbeatMs,
     checkpointMs: options.checkpointMs,
   });

@@ -39,6 +39,8 @@ export interface ChatServiceDeps {
   models: ModelRegistry;
   logger: Logger;
   instanceId: string;
+  /** LOG_MESSAGE_CONTENT: include message text in logs (off by default: logs are not for content). */
+  logMessageContent?: boolean;
 }
 
 export interface StartedRun {
@@ -201,6 +203,8 @@ export class ChatService {
     userId: string,
     conversationId: string,
     input: { content: string; model?: string; parentId?: string | null },
+    /** The request's logger, so the log line carries its request id. */
+    log: Logger = this.deps.logger,
   ): Promise<StartedRun> {
     if (input.content.trim() === '') {
       throw new AppError('validation_error', 'Message content cannot be empty.');
@@ -245,8 +249,13 @@ export class ChatService {
       return { userMessage, assistantMessage };
     });
 
-    this.deps.logger.info(
-      { conversationId, messageId: userMessage.id, length: input.content.length },
+    log.info(
+      {
+        conversationId,
+        messageId: userMessage.id,
+        length: input.content.length,
+        ...(this.deps.logMessageContent ? { content: input.content } : {}),
+      },
       'user message received',
     );
     const run = await this.startRun(
@@ -454,7 +463,6 @@ export class ChatService {
     );
     const prompt = toModelMessages(
       kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id),
-      conversation.system_prompt,
     );
     return this.deps.runs.start(
       {
@@ -464,6 +472,7 @@ export class ChatService {
         messageId: reply.id,
         kind,
         modelId: model,
+        system: conversation.system_prompt ?? undefined,
         prompt,
         prefix,
         prefixOutputTokens,

@@ -24,6 +24,8 @@ export interface StartRunInput {
   messageId: string;
   kind: RunKind;
   modelId: string;
+  /** The conversation's system prompt, if any. */
+  system: string | undefined;
   prompt: ModelMessage[];
   /** Text the message already has (a continued reply); new text is appended to it. */
   prefix: string;
@@ -184,6 +186,7 @@ export class RunManager {
       if (!registered) throw new Error(`The model "${input.modelId}" is not configured on this server.`);
       const result = streamText({
         model: registered.model,
+        system: input.system,
         messages: input.prompt,
         abortSignal: run.abort.signal,
         // Resilience (retries, timeouts, breakers) belongs to the provider layer, not here.

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import {
   ErrorSchema,
@@ -40,7 +41,11 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/conversations/:id/messages',
       { schema: { params: IdParams, body: SendMessageBody, response: { 202: RunAccepted, ...errors } } },
       async (request, reply) =>
-        respond(request, reply, await ctx.chat.sendMessage(request.userId, request.params.id, request.body)),
+        respond(
+          request,
+          reply,
+          await ctx.chat.sendMessage(request.userId, request.params.id, request.body, request.log as Logger),
+        ),
     );
 
     app.post(

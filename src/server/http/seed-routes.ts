@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
 import { MAX_CONTENT_CHARS } from '../../shared/api-schemas.js';
 import type { AppContext } from './context.js';
 import { homePage } from './home-page.js';
@@ -45,7 +46,12 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
         });
       }
       const conversation = await ctx.chat.defaultConversation(request.userId);
-      const started = await ctx.chat.sendMessage(request.userId, conversation.id, { content: body.message });
+      const started = await ctx.chat.sendMessage(
+        request.userId,
+        conversation.id,
+        { content: body.message },
+        request.log as Logger,
+      );
       const outcome = await started.run.done;
       if (outcome.status === 'error') {
         return reply
