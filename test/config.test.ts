@@ -22,7 +22,7 @@ function configError(env: Record<string, string>): ConfigError {
 
 describe('parseConfig', () => {
   it('has working defaults for an empty environment', () => {
-    expect(parseConfig({})).toEqual({
+    expect(parseConfig({})).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: 'sqlite:./data/parley.db',
@@ -36,7 +36,26 @@ describe('parseConfig', () => {
       demoDelayMs: 5,
       shutdownGraceMs: 10_000,
       logMessageContent: false,
+      signup: 'open',
+      rateLimitRpm: 600,
+      messageLimitRpm: 60,
+      tokenQuotaDaily: 0,
+      trustProxy: false,
+      corsOrigins: [],
+      openaiApiKey: undefined,
+      modelMaxRetries: 2,
     });
+  });
+
+  it('checks URLs, lists and proxy trust', () => {
+    expect(parseConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/' }).openaiBaseUrl).toBe('http://127.0.0.1:9/v1');
+    expect(() => parseConfig({ OLLAMA_BASE_URL: 'localhost:11434' })).toThrow(/OLLAMA_BASE_URL=.*http/);
+    expect(parseConfig({ OPENAI_MODELS: 'a, b,,c' }).openaiModels).toEqual(['a', 'b', 'c']);
+    expect(parseConfig({ CORS_ORIGINS: 'https://a.example,https://b.example' }).corsOrigins).toHaveLength(2);
+    expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+    expect(() => parseConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => parseConfig({ SIGNUP: 'maybe' })).toThrow(/SIGNUP=.*open, invite, closed/);
   });
 
   it('returns a frozen object', () => {

@@ -8,6 +8,7 @@ import dotenv from 'dotenv';
  */
 
 export type AuthMode = 'local' | 'none';
+export type SignupMode = 'open' | 'invite' | 'closed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -25,6 +26,42 @@ export interface Config {
   readonly demoDelayMs: number;
   readonly shutdownGraceMs: number;
   readonly logMessageContent: boolean;
+
+  // Models (each provider setting that is set adds that provider's models).
+  readonly openaiApiKey: string | undefined;
+  readonly openaiBaseUrl: string | undefined;
+  /** Model ids offered for OpenAI (OPENAI_MODELS, comma-separated); undefined: the built-in list. */
+  readonly openaiModels: string[] | undefined;
+  readonly anthropicApiKey: string | undefined;
+  readonly anthropicBaseUrl: string | undefined;
+  readonly anthropicModels: string[] | undefined;
+  readonly googleApiKey: string | undefined;
+  readonly googleBaseUrl: string | undefined;
+  readonly googleModels: string[] | undefined;
+  readonly ollamaBaseUrl: string | undefined;
+  readonly modelsFile: string | undefined;
+  readonly localModelPath: string | undefined;
+  /** CPU threads for the in-process model; bounded so it never starves the server. */
+  readonly localModelThreads: number;
+  /** Time allowed until a model's first token (connect + queue + prompt processing). */
+  readonly modelFirstTokenTimeoutMs: number;
+  /** Time allowed between two tokens once a reply streams. */
+  readonly modelIdleTimeoutMs: number;
+  /** Retries before the first token for 429, 5xx and network errors. */
+  readonly modelMaxRetries: number;
+
+  // Accounts and limits.
+  readonly signup: SignupMode;
+  readonly rateLimitRpm: number;
+  readonly messageLimitRpm: number;
+  /** Runs one user may have streaming at once. */
+  readonly maxConcurrentRuns: number;
+  /** Default per-user token quotas (input + output); 0 means no quota. Admins can set per user. */
+  readonly tokenQuotaDaily: number;
+  readonly tokenQuotaMonthly: number;
+  readonly publicUrl: string | undefined;
+  readonly trustProxy: boolean | string;
+  readonly corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -35,6 +72,7 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const AUTH_MODES: readonly AuthMode[] = ['local', 'none'];
+const SIGNUP_MODES: readonly SignupMode[] = ['open', 'invite', 'closed'];
 
 /** A setting's trimmed value; blank counts as unset, so a blank PORT falls back to APP_PORT. */
 function read(env: Env, name: string, alias?: string): string | undefined {
@@ -111,6 +149,44 @@ function host(env: Env): string {
   );
 }
 
+function url(env: Env, name: string): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return raw.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(
+    `Invalid setting ${name}=${JSON.stringify(raw)}: expected an http:// or https:// URL.`,
+  );
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new ConfigError(`Invalid setting ${name}=${JSON.stringify(raw)}: expected a comma-separated list.`);
+  return items;
+}
+
+function trustProxy(env: Env): boolean | string {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  // Fastify also takes a hop count or a list of addresses/CIDRs.
+  if (/^[0-9a-fA-F.:/,\s]+$/.test(raw)) return raw;
+  throw new ConfigError(
+    `Invalid setting TRUST_PROXY=${JSON.stringify(raw)}: expected true, false, a hop count or comma-separated addresses.`,
+  );
+}
+
 /** Parse settings from an environment object (tests pass their own; main passes process.env). */
 export function parseConfig(env: Env): Config {
   const dbUrl = databaseUrl(env);
@@ -128,6 +204,33 @@ export function parseConfig(env: Env): Config {
     demoDelayMs: integer(env, 'DEMO_DELAY_MS', 5, 0, 60_000),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     logMessageContent: boolean(env, 'LOG_MESSAGE_CONTENT', false),
+
+    openaiApiKey: read(env, 'OPENAI_API_KEY'),
+    openaiBaseUrl: url(env, 'OPENAI_BASE_URL'),
+    openaiModels: list(env, 'OPENAI_MODELS'),
+    anthropicApiKey: read(env, 'ANTHROPIC_API_KEY'),
+    anthropicBaseUrl: url(env, 'ANTHROPIC_BASE_URL'),
+    anthropicModels: list(env, 'ANTHROPIC_MODELS'),
+    googleApiKey: read(env, 'GOOGLE_GENERATIVE_AI_API_KEY'),
+    googleBaseUrl: url(env, 'GOOGLE_GENERATIVE_AI_BASE_URL'),
+    googleModels: list(env, 'GOOGLE_MODELS'),
+    ollamaBaseUrl: url(env, 'OLLAMA_BASE_URL'),
+    modelsFile: read(env, 'MODELS_FILE'),
+    localModelPath: read(env, 'LOCAL_MODEL_PATH'),
+    localModelThreads: integer(env, 'LOCAL_MODEL_THREADS', 2, 1, 256),
+    modelFirstTokenTimeoutMs: integer(env, 'MODEL_FIRST_TOKEN_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    modelIdleTimeoutMs: integer(env, 'MODEL_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    modelMaxRetries: integer(env, 'MODEL_MAX_RETRIES', 2, 0, 10),
+
+    signup: oneOf(env, 'SIGNUP', SIGNUP_MODES, 'open'),
+    rateLimitRpm: integer(env, 'RATE_LIMIT_RPM', 600, 1, 1_000_000),
+    messageLimitRpm: integer(env, 'MESSAGE_LIMIT_RPM', 60, 1, 1_000_000),
+    maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', 4, 1, 10_000),
+    tokenQuotaDaily: integer(env, 'TOKEN_QUOTA_DAILY', 0, 0, Number.MAX_SAFE_INTEGER),
+    tokenQuotaMonthly: integer(env, 'TOKEN_QUOTA_MONTHLY', 0, 0, Number.MAX_SAFE_INTEGER),
+    publicUrl: url(env, 'PUBLIC_URL'),
+    trustProxy: trustProxy(env),
+    corsOrigins: list(env, 'CORS_ORIGINS') ?? [],
   });
 }
 
