@@ -16,7 +16,7 @@ import {
 } from '../src/server/store/messages-repo.js';
 import { insertRun, interruptRunningRuns, latestRun } from '../src/server/store/runs-repo.js';
 import type { MessageRow } from '../src/server/store/schema.js';
-import { ensureLocalUser, LOCAL_USER_ID } from '../src/server/store/users-repo.js';
+import { ensureBuiltinUsers, LOCAL_USER_ID } from '../src/server/store/users-repo.js';
 import { storeTargets, type TestDatabase } from './helpers/databases.js';
 
 // The same repository tests on every dialect, in one loop.
@@ -28,7 +28,7 @@ for (const target of storeTargets()) {
     async function open() {
       database = await target.create();
       store = await openStore(database.url);
-      await ensureLocalUser(store.db, new Date().toISOString());
+      await ensureBuiltinUsers(store.db, new Date().toISOString());
     }
 
     afterEach(async () => {

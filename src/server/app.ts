@@ -2,17 +2,26 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from './ai/model-registry.js';
+import { AccountService } from './auth/account-service.js';
+import { type CounterStore, MemoryCounterStore } from './auth/counters.js';
+import { RunLimiter } from './auth/run-limiter.js';
+import { sessionSecret } from './auth/session-secret.js';
 import { ChatService } from './chat/chat-service.js';
 import { RunManager } from './chat/run-manager.js';
 import type { Config } from './config.js';
 import type { AppContext } from './http/context.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { installAuth } from './http/auth-hook.js';
+import { authRoutes } from './http/auth-routes.js';
 import { conversationRoutes } from './http/conversation-routes.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { eventRoutes } from './http/event-routes.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { runRoutes } from './http/run-routes.js';
 import { seedRoutes } from './http/seed-routes.js';
+import { installSecurity } from './http/security.js';
 import { SseConnections } from './http/sse.js';
+import { tokenRoutes } from './http/token-routes.js';
 import { installValidators } from './http/validation.js';
 import { newId } from './ids.js';
 import { createLogger } from './observability/logger.js';
@@ -21,7 +30,7 @@ import { MemoryRunLog, type RunLog } from './realtime/run-log.js';
 import type { Store } from './store/database.js';
 import { interruptStreamingMessages } from './store/messages-repo.js';
 import { interruptRunningRuns } from './store/runs-repo.js';
-import { ensureLocalUser, LOCAL_USER_ID } from './store/users-repo.js';
+import { ensureBuiltinUsers } from './store/users-repo.js';
 
 /** Largest request body accepted: a maximal message (100,000 characters) with JSON escaping fits. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,6 +42,7 @@ export interface AppDeps {
   logger?: Logger;
   runLog?: RunLog;
   bus?: EventBus;
+  counters?: CounterStore;
   /** Interval of SSE heartbeat comments (15 s in production; tests shorten it). */
   heartbeatMs?: number;
   /** How often streaming text is checkpointed to the store. */
@@ -55,10 +65,11 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     // Closing runs after preClose has drained the runs and ended the streams (see below); what is
     // left are idle or pre-opened sockets that would otherwise hold shutdown for seconds.
     forceCloseConnections: true,
+    trustProxy: deps.config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const at = new Date().toISOString();
-  await ensureLocalUser(deps.store.db, at);
+  await ensureBuiltinUsers(deps.store.db, at);
   // Single instance: any reply still `streaming` in the store was cut off by a crash.
   const interrupted = await interruptStreamingMessages(deps.store.db, at);
   await interruptRunningRuns(deps.store.db, at);
@@ -68,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   const runLog = deps.runLog ?? new MemoryRunLog();
   const bus = deps.bus ?? new MemoryEventBus();
   const instanceId = newId();
+  const counters = deps.counters ?? new MemoryCounterStore();
+  const limiter = new RunLimiter({ store: deps.store, counters, config: deps.config });
+  const accounts = new AccountService({ store: deps.store, config: deps.config, counters, logger });
   const runs = new RunManager({
     store: deps.store,
     runLog,
@@ -78,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   });
   const chat = new ChatService({
     store: deps.store,
+    limiter,
     runs,
     bus,
     models: deps.models,
@@ -93,6 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     runLog,
     bus,
     models: deps.models,
+    accounts,
+    limiter,
     sse: new SseConnections(),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     state: { shuttingDown: false },
@@ -100,8 +117,6 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
 
   app.decorateRequest('userId', '');
   app.addHook('onRequest', async (request, reply) => {
-    // Until accounts land, every request acts as the built-in local user.
-    request.userId = LOCAL_USER_ID;
     reply.header('x-request-id', request.id);
   });
   installErrorHandlers(app);
@@ -109,7 +124,13 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   // The API speaks JSON only; anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
 
+  await installSecurity(app, deps.config, sessionSecret(deps.config));
+  installAuth(app, accounts, deps.config);
+
   await app.register(seedRoutes(ctx));
+  await app.register(authRoutes(ctx));
+  await app.register(tokenRoutes(ctx));
+  await app.register(adminRoutes(ctx));
   await app.register(conversationRoutes(ctx));
   await app.register(runRoutes(ctx));
   await app.register(eventRoutes(ctx));

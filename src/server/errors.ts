@@ -15,6 +15,12 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  quota_exceeded: 429,
+  too_many_runs: 429,
+  invalid_credentials: 401,
+  csrf_failed: 403,
+  signup_closed: 403,
+  auth_disabled: 409,
   internal_error: 500,
   model_error: 502,
   unavailable: 503,
@@ -26,11 +32,14 @@ export class AppError extends Error {
   override name = 'AppError';
   readonly code: ErrorCode;
   readonly status: number;
+  /** Sent as Retry-After on 429 and 503 answers. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.code = code;
     this.status = ERROR_STATUS[code];
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   /** Whether the message may be shown to the client. */

@@ -157,6 +157,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    // These suites are about runs and processes, not accounts: act as the single local user.
+    AUTH_MODE: 'none',
     ...(options.dbFile ? { DATABASE_URL: `sqlite:${options.dbFile}` } : {}),
     ...options.env,
   };

@@ -29,6 +29,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     DEMO_DELAY_MS: '0',
     SHUTDOWN_GRACE_MS: '100',
+    // Suites about chat act as the single local user; the accounts suites switch this to local.
+    AUTH_MODE: 'none',
     ...options.env,
   });
   const store = await openStore(config.databaseUrl);

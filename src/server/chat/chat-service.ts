@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConversationDto, MessageDto } from '../../shared/api-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import type { RunLimiter } from '../auth/run-limiter.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
@@ -34,6 +35,7 @@ import { titleFrom } from './title.js';
 
 export interface ChatServiceDeps {
   store: Store;
+  limiter: RunLimiter;
   runs: RunManager;
   bus: EventBus;
   models: ModelRegistry;
@@ -203,51 +205,54 @@ export class ChatService {
     userId: string,
     conversationId: string,
     input: { content: string; model?: string; parentId?: string | null },
-    /** The request's logger, so the log line carries its request id. */
-    log: Logger = this.deps.logger,
+    options: { log?: Logger; waitForSlot?: boolean } = {},
   ): Promise<StartedRun> {
     if (input.content.trim() === '') {
       throw new AppError('validation_error', 'Message content cannot be empty.');
     }
+    const log = options.log ?? this.deps.logger;
     const conversation = await this.requireConversation(userId, conversationId);
     const model = this.checkModel(input.model) ?? conversation.model;
+    const release = await this.deps.limiter.admit(userId, { waitForSlot: options.waitForSlot });
     const at = now();
     const ids = { user: newId(), assistant: newId(), run: newId() };
 
-    const { userMessage, assistantMessage } = await this.db.transaction().execute(async (trx) => {
-      let parentId: string | null = null;
-      if (input.parentId === null) {
-        parentId = null;
-      } else if (input.parentId !== undefined) {
-        const parent = await findMessageInConversation(trx, conversationId, input.parentId);
-        if (!parent) throw notFound('Parent message');
-        parentId = parent.id;
-      } else {
-        parentId = (await newestMessage(trx, conversationId))?.id ?? null;
-      }
-      const userMessage = await insertMessage(trx, {
-        id: ids.user,
-        conversation_id: conversationId,
-        user_id: userId,
-        parent_id: parentId,
-        role: 'user',
-        content: input.content,
-        status: 'complete',
-        created_at: at,
-        updated_at: at,
-      });
-      const assistantMessage = await this.insertPendingReply(
-        trx,
-        conversation,
-        ids.assistant,
-        ids.user,
-        model,
-        at,
-      );
-      await this.insertRunRow(trx, ids.run, conversation, userId, ids.assistant, 'reply', model, at);
-      await touchConversation(trx, conversationId, at);
-      return { userMessage, assistantMessage };
-    });
+    const { userMessage, assistantMessage } = await this.releaseOnError(release, () =>
+      this.db.transaction().execute(async (trx) => {
+        let parentId: string | null = null;
+        if (input.parentId === null) {
+          parentId = null;
+        } else if (input.parentId !== undefined) {
+          const parent = await findMessageInConversation(trx, conversationId, input.parentId);
+          if (!parent) throw notFound('Parent message');
+          parentId = parent.id;
+        } else {
+          parentId = (await newestMessage(trx, conversationId))?.id ?? null;
+        }
+        const userMessage = await insertMessage(trx, {
+          id: ids.user,
+          conversation_id: conversationId,
+          user_id: userId,
+          parent_id: parentId,
+          role: 'user',
+          content: input.content,
+          status: 'complete',
+          created_at: at,
+          updated_at: at,
+        });
+        const assistantMessage = await this.insertPendingReply(
+          trx,
+          conversation,
+          ids.assistant,
+          ids.user,
+          model,
+          at,
+        );
+        await this.insertRunRow(trx, ids.run, conversation, userId, ids.assistant, 'reply', model, at);
+        await touchConversation(trx, conversationId, at);
+        return { userMessage, assistantMessage };
+      }),
+    );
 
     log.info(
       {
@@ -261,6 +266,7 @@ export class ChatService {
     const run = await this.startRun(
       conversation,
       userId,
+      release,
       ids.run,
       assistantMessage,
       userMessage.id,
@@ -284,17 +290,21 @@ export class ChatService {
     if (!parentId) throw new AppError('conflict', 'This message has no user message to reply to.');
     const conversation = await this.requireConversation(userId, message.conversation_id);
     const model = this.checkModel(input.model) ?? conversation.model;
+    const release = await this.deps.limiter.admit(userId);
     const at = now();
     const ids = { assistant: newId(), run: newId() };
-    const assistantMessage = await this.db.transaction().execute(async (trx) => {
-      const reply = await this.insertPendingReply(trx, conversation, ids.assistant, parentId, model, at);
-      await this.insertRunRow(trx, ids.run, conversation, userId, ids.assistant, 'regenerate', model, at);
-      await touchConversation(trx, conversation.id, at);
-      return reply;
-    });
+    const assistantMessage = await this.releaseOnError(release, () =>
+      this.db.transaction().execute(async (trx) => {
+        const reply = await this.insertPendingReply(trx, conversation, ids.assistant, parentId, model, at);
+        await this.insertRunRow(trx, ids.run, conversation, userId, ids.assistant, 'regenerate', model, at);
+        await touchConversation(trx, conversation.id, at);
+        return reply;
+      }),
+    );
     const run = await this.startRun(
       conversation,
       userId,
+      release,
       ids.run,
       assistantMessage,
       parentId,
@@ -324,18 +334,21 @@ export class ChatService {
     }
     const conversation = await this.requireConversation(userId, message.conversation_id);
     const model = this.checkModel(input.model) ?? message.model ?? conversation.model;
+    const release = await this.deps.limiter.admit(userId);
     const at = now();
     const runId = newId();
-    await this.db.transaction().execute(async (trx) => {
-      await updateMessage(trx, message.id, {
-        status: 'streaming',
-        error: null,
-        finish_reason: null,
-        updated_at: at,
-      });
-      await this.insertRunRow(trx, runId, conversation, userId, message.id, 'continue', model, at);
-      await touchConversation(trx, conversation.id, at);
-    });
+    await this.releaseOnError(release, () =>
+      this.db.transaction().execute(async (trx) => {
+        await updateMessage(trx, message.id, {
+          status: 'streaming',
+          error: null,
+          finish_reason: null,
+          updated_at: at,
+        });
+        await this.insertRunRow(trx, runId, conversation, userId, message.id, 'continue', model, at);
+        await touchConversation(trx, conversation.id, at);
+      }),
+    );
     const pending: MessageRow = {
       ...message,
       status: 'streaming',
@@ -346,6 +359,7 @@ export class ChatService {
     const run = await this.startRun(
       conversation,
       userId,
+      release,
       runId,
       pending,
       message.parent_id,
@@ -445,9 +459,20 @@ export class ChatService {
     });
   }
 
+  /** Run `work`; if it throws, give the admitted run slot back first. */
+  private async releaseOnError<T>(release: () => void, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
   private async startRun(
     conversation: ConversationRow,
     userId: string,
+    release: () => void,
     runId: string,
     reply: MessageRow,
     userMessageId: string | null,
@@ -456,10 +481,12 @@ export class ChatService {
     prefix: string,
     prefixOutputTokens = 0,
   ): Promise<ActiveRun> {
-    const branch = await branchTo(
-      this.db,
-      kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
-      PROMPT_HISTORY_MESSAGES,
+    const branch = await this.releaseOnError(release, () =>
+      branchTo(
+        this.db,
+        kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
+        PROMPT_HISTORY_MESSAGES,
+      ),
     );
     const prompt = toModelMessages(
       kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id),
@@ -490,7 +517,10 @@ export class ChatService {
           },
         },
       ],
-      (outcome) => this.afterRun(conversation, userId, outcome),
+      (outcome) => {
+        release();
+        return this.afterRun(conversation, userId, outcome);
+      },
     );
   }
 

@@ -7,6 +7,7 @@ import { touchConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
 import { updateMessage } from '../store/messages-repo.js';
 import { finishRun } from '../store/runs-repo.js';
+import { addTokenUsage } from '../store/usage-repo.js';
 import type { MessageStatus, RunKind, RunStatus } from '../store/schema.js';
 import { describeModelError } from './model-errors.js';
 
@@ -300,6 +301,10 @@ export class RunManager {
         });
         await finishRun(trx, run.id, outcome.status, run.seq, at);
         await touchConversation(trx, input.conversationId, at);
+        // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
+        const spent =
+          (outcome.usage.inputTokens ?? 0) + (outcome.usage.outputTokens ?? 0) - input.prefixOutputTokens;
+        await addTokenUsage(trx, input.userId, spent, new Date(at));
       });
       run.dirty = false;
     } catch (err) {

@@ -1,4 +1,6 @@
 import type { ModelRegistry } from '../ai/model-registry.js';
+import type { AccountService } from '../auth/account-service.js';
+import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { RunManager } from '../chat/run-manager.js';
 import type { Config } from '../config.js';
@@ -16,6 +18,8 @@ export interface AppContext {
   runLog: RunLog;
   bus: EventBus;
   models: ModelRegistry;
+  accounts: AccountService;
+  limiter: RunLimiter;
   sse: SseConnections;
   heartbeatMs: number;
   state: { shuttingDown: boolean };

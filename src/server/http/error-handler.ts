@@ -29,6 +29,7 @@ export function toAppError(error: FastifyError | Error): AppError {
   }
   const status = fastifyError.statusCode ?? 500;
   if (status === 404) return new AppError('not_found', fastifyError.message, { cause: error });
+  if (status === 429) return new AppError('rate_limited', fastifyError.message, { cause: error });
   if (status === 413)
     return new AppError('payload_too_large', MESSAGES.payload_too_large as string, { cause: error });
   if (status === 415)
@@ -43,6 +44,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status }, appError.message);
+    if (appError.retryAfterSeconds !== undefined) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
+    }
     return reply.status(appError.status).send(errorBody(appError));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,6 +1,7 @@
 /**
- * A plain page that chats through the run stream until the React web UI replaces it.
- * All text is put in the page with textContent, never as HTML.
+ * A plain page that chats through the run stream until the React web UI replaces it. Script and
+ * style are separate files so the Content-Security-Policy can forbid inline code. All text is put
+ * in the page with textContent, never as HTML.
  */
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -8,33 +9,52 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Parley</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  body { margin: 0 auto; max-width: 46rem; padding: 1rem; }
-  h1 { font-size: 1.3rem; }
-  #log { display: flex; flex-direction: column; gap: .75rem; margin-bottom: 1rem; }
-  .msg { white-space: pre-wrap; padding: .6rem .8rem; border-radius: .6rem; line-height: 1.45; }
-  .user { align-self: flex-end; background: #2563eb22; }
-  .assistant { background: #8882; }
-  .status { font-size: .75rem; opacity: .7; }
-  form { display: flex; gap: .5rem; }
-  textarea { flex: 1; font: inherit; padding: .5rem; min-height: 3rem; }
-  button { font: inherit; padding: .5rem 1rem; }
-</style>
+<link rel="stylesheet" href="/assets/home.css">
+<script type="module" src="/assets/home.js"></script>
 </head>
 <body>
-<h1>Parley</h1>
-<div id="log" aria-live="polite"></div>
-<form id="form">
-  <textarea id="input" aria-label="Message" placeholder="Ask anything (Enter sends, Shift+Enter for a new line)"></textarea>
-  <button id="send" type="submit">Send</button>
-  <button id="stop" type="button" disabled>Stop</button>
+<header><h1>Parley</h1><span id="who"></span> <button id="logout" type="button" hidden>Sign out</button></header>
+<form id="auth" hidden>
+  <p id="auth-note">Sign in, or create an account (the first account is the admin).</p>
+  <label>Username <input id="username" autocomplete="username" required minlength="3" maxlength="40"></label>
+  <label>Password <input id="password" type="password" autocomplete="current-password" required minlength="8" maxlength="200"></label>
+  <button id="login" type="submit">Sign in</button>
+  <button id="signup" type="button">Create account</button>
+  <p id="auth-error" role="alert"></p>
 </form>
-<script type="module">
-const log = document.getElementById('log');
-const form = document.getElementById('form');
-const input = document.getElementById('input');
-const stopButton = document.getElementById('stop');
+<main id="chat" hidden>
+  <div id="log" aria-live="polite"></div>
+  <form id="form">
+    <textarea id="input" aria-label="Message" placeholder="Ask anything (Enter sends, Shift+Enter for a new line)"></textarea>
+    <button id="send" type="submit">Send</button>
+    <button id="stop" type="button" disabled>Stop</button>
+  </form>
+</main>
+</body>
+</html>
+`;
+
+const STYLE = `
+:root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+body { margin: 0 auto; max-width: 46rem; padding: 1rem; }
+header { display: flex; align-items: center; gap: .75rem; }
+h1 { font-size: 1.3rem; margin-right: auto; }
+#auth { display: grid; gap: .5rem; max-width: 22rem; }
+#auth-error { color: #c62828; min-height: 1.2em; }
+#log { display: flex; flex-direction: column; gap: .75rem; margin-bottom: 1rem; }
+.msg { white-space: pre-wrap; padding: .6rem .8rem; border-radius: .6rem; line-height: 1.45; }
+.user { align-self: flex-end; background: #2563eb22; }
+.assistant { background: #8882; }
+.status { font-size: .75rem; opacity: .7; }
+#form { display: flex; gap: .5rem; }
+textarea { flex: 1; font: inherit; padding: .5rem; min-height: 3rem; }
+button, input { font: inherit; padding: .4rem .8rem; }
+`;
+
+const SCRIPT = `
+const $ = (id) => document.getElementById(id);
+const log = $('log');
+let csrfToken = null;
 let conversationId = localStorage.getItem('parley.conversation');
 const bubbles = new Map();
 
@@ -54,8 +74,15 @@ function bubble(message) {
 }
 
 async function api(path, options = {}) {
-  const res = await fetch(path, { ...options, headers: { 'content-type': 'application/json', ...(options.headers || {}) } });
-  if (!res.ok && res.status !== 204) throw new Error((await res.json()).error);
+  const headers = { 'content-type': 'application/json', ...(options.headers || {}) };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { ...options, headers });
+  if (!res.ok && res.status !== 204) {
+    const body = await res.json().catch(() => ({ error: res.statusText }));
+    const error = new Error(body.error);
+    error.status = res.status;
+    throw error;
+  }
   return res;
 }
 
@@ -94,7 +121,7 @@ async function readStream(res, onEvent) {
 
 async function follow(res, message) {
   let lastId = 0;
-  stopButton.disabled = false;
+  $('stop').disabled = false;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await readStream(res, (id, data) => {
@@ -113,10 +140,15 @@ async function follow(res, message) {
       if (res.status === 204) break;
     }
   }
-  stopButton.disabled = true;
+  $('stop').disabled = true;
 }
 
-async function load() {
+async function openChat(me) {
+  csrfToken = me.csrfToken;
+  $('auth').hidden = true;
+  $('chat').hidden = false;
+  $('who').textContent = me.authMode === 'local' ? me.user.displayName : '';
+  $('logout').hidden = me.authMode !== 'local';
   const conversation = await ensureConversation();
   const page = await (await api('/api/conversations/' + conversationId + '/messages?limit=100')).json();
   for (const message of page.items) bubble(message);
@@ -130,17 +162,43 @@ async function load() {
   }
 }
 
-form.addEventListener('submit', async (event) => {
+async function start() {
+  const res = await fetch('/api/auth/me');
+  if (res.ok) return openChat(await res.json());
+  $('auth').hidden = false;
+}
+
+async function authenticate(path) {
+  $('auth-error').textContent = '';
+  try {
+    const body = JSON.stringify({ username: $('username').value, password: $('password').value });
+    await api(path, { method: 'POST', body });
+    const me = await (await fetch('/api/auth/me')).json();
+    conversationId = null;
+    await openChat(me);
+  } catch (error) {
+    $('auth-error').textContent = error.message;
+  }
+}
+
+$('auth').addEventListener('submit', (event) => { event.preventDefault(); authenticate('/api/auth/login'); });
+$('signup').addEventListener('click', () => authenticate('/api/auth/signup'));
+$('logout').addEventListener('click', async () => {
+  await api('/api/auth/logout', { method: 'POST', body: '{}' }).catch(() => {});
+  localStorage.removeItem('parley.conversation');
+  location.reload();
+});
+
+$('form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const content = input.value;
+  const content = $('input').value;
   if (!content.trim()) return;
-  input.value = '';
+  $('input').value = '';
   try {
     const res = await api('/api/conversations/' + conversationId + '/messages', {
       method: 'POST', body: JSON.stringify({ content }), headers: { accept: 'text/event-stream' },
     });
-    const now = new Date().toISOString();
-    bubble({ id: 'u' + now, role: 'user', content, status: 'complete' });
+    bubble({ id: 'u' + Date.now(), role: 'user', content, status: 'complete' });
     const message = { id: res.headers.get('x-parley-message-id'), role: 'assistant', content: '', status: 'streaming' };
     bubble(message);
     await follow(res, message);
@@ -148,16 +206,13 @@ form.addEventListener('submit', async (event) => {
     bubble({ id: 'e' + Date.now(), role: 'assistant', content: String(error.message), status: 'error' });
   }
 });
-input.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+$('input').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) { event.preventDefault(); $('form').requestSubmit(); }
 });
-stopButton.addEventListener('click', () => api('/api/conversations/' + conversationId + '/stop', { method: 'POST', body: '{}' }));
-load();
-</script>
-</body>
-</html>
+$('stop').addEventListener('click', () => api('/api/conversations/' + conversationId + '/stop', { method: 'POST', body: '{}' }));
+start();
 `;
 
-export function homePage(): string {
-  return PAGE;
-}
+export const homePage = (): string => PAGE;
+export const homeScript = (): string => SCRIPT;
+export const homeStyle = (): string => STYLE;

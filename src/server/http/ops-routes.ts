@@ -7,7 +7,10 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',
-      { schema: { response: { 200: Type.Object({ status: Type.String() }) } } },
+      {
+        config: { access: 'public', rateLimit: false },
+        schema: { response: { 200: Type.Object({ status: Type.String() }) } },
+      },
       async () => ({
         status: 'ok',
       }),
@@ -15,7 +18,10 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/readyz',
-      { schema: { response: { 200: Type.Object({ status: Type.String() }), 503: ErrorSchema } } },
+      {
+        config: { access: 'public', rateLimit: false },
+        schema: { response: { 200: Type.Object({ status: Type.String() }), 503: ErrorSchema } },
+      },
       async (request, reply) => {
         if (ctx.state.shuttingDown) {
           return reply.code(503).send({ error: 'Parley is shutting down.', code: 'unavailable' });

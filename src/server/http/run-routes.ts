@@ -44,7 +44,9 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         respond(
           request,
           reply,
-          await ctx.chat.sendMessage(request.userId, request.params.id, request.body, request.log as Logger),
+          await ctx.chat.sendMessage(request.userId, request.params.id, request.body, {
+            log: request.log as Logger,
+          }),
         ),
     );
 

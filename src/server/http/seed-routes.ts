@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { MAX_CONTENT_CHARS } from '../../shared/api-schemas.js';
 import type { AppContext } from './context.js';
-import { homePage } from './home-page.js';
+import { homePage, homeScript, homeStyle } from './home-page.js';
 
 /**
  * The original Flask app's contract, kept exactly: `GET /`, `POST /chat/message`,
@@ -33,7 +33,7 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
       return reply.code(500).send({ error: 'Internal error', code: 'internal_error' });
     });
 
-    app.post('/chat/message', async (request, reply) => {
+    app.post('/chat/message', { config: { access: 'guest' } }, async (request, reply) => {
       const body = request.body as { message?: unknown } | undefined;
       if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.message !== 'string') {
         return reply.code(400).send(INVALID);
@@ -50,7 +50,8 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
         request.userId,
         conversation.id,
         { content: body.message },
-        request.log as Logger,
+        // A synchronous API: queue for a free run slot rather than refuse.
+        { log: request.log as Logger, waitForSlot: true },
       );
       const outcome = await started.run.done;
       if (outcome.status === 'error') {
@@ -70,9 +71,17 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
 
 export function seedRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(homePage()));
+    app.get('/', { config: { access: 'public' } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(homePage()),
+    );
+    app.get('/assets/home.js', { config: { access: 'public' } }, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(homeScript()),
+    );
+    app.get('/assets/home.css', { config: { access: 'public' } }, async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(homeStyle()),
+    );
 
-    app.get('/chat/history', async (request) => {
+    app.get('/chat/history', { config: { access: 'guest' } }, async (request) => {
       const rows = await ctx.chat.history(request.userId, ctx.config.maxMessages);
       return rows.map((row) => ({
         user: row.role === 'user' ? 'User' : 'AI',

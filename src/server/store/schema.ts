@@ -17,6 +17,48 @@ export interface UsersTable {
   display_name: string;
   role: Role;
   created_at: string;
+  /** scrypt hash; null for built-in users that cannot log in (local, guest). */
+  password_hash: Generated<string | null>;
+  disabled: Generated<number>;
+  /** Per-user token quotas; null means the server default (TOKEN_QUOTA_DAILY / _MONTHLY). */
+  token_quota_daily: Generated<number | null>;
+  token_quota_monthly: Generated<number | null>;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie's token: a stolen database does not give working sessions. */
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  /** The first characters of the token, to tell tokens apart in lists. */
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface InvitesTable {
+  id: string;
+  code_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_by: string | null;
+  used_at: string | null;
+}
+
+export interface TokenUsageTable {
+  user_id: string;
+  period: string;
+  tokens: number;
 }
 
 export interface ConversationsTable {
@@ -68,9 +110,16 @@ export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
   runs: RunsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  invites: InvitesTable;
+  token_usage: TokenUsageTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type NewConversation = Insertable<ConversationsTable>;
 export type ConversationUpdate = Updateable<ConversationsTable>;

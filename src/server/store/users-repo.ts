@@ -1,27 +1,95 @@
-import type { Kysely } from 'kysely';
-import type { Database, UserRow } from './schema.js';
+import { type Kysely, sql } from 'kysely';
+import type { Database, NewUser, Role, UserRow } from './schema.js';
 
-/** Until accounts land every request acts as this built-in user. */
+/** AUTH_MODE=none: every request acts as this user. With accounts, the first admin takes it over. */
 export const LOCAL_USER_ID = '00000000-0000-7000-8000-000000000001';
+/** AUTH_MODE=local: anonymous callers of the seed routes share this user (the seed had one history). */
+export const GUEST_USER_ID = '00000000-0000-7000-8000-000000000002';
 
-export async function ensureLocalUser(db: Kysely<Database>, now: string): Promise<UserRow> {
-  const existing = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', LOCAL_USER_ID)
-    .executeTakeFirst();
-  if (existing) return existing;
-  const row: UserRow = {
-    id: LOCAL_USER_ID,
-    username: 'local',
-    display_name: 'Local user',
-    role: 'admin',
-    created_at: now,
+export async function ensureBuiltinUsers(db: Kysely<Database>, now: string): Promise<void> {
+  const builtins: NewUser[] = [
+    { id: LOCAL_USER_ID, username: 'local', display_name: 'Local user', role: 'admin', created_at: now },
+    { id: GUEST_USER_ID, username: 'guest', display_name: 'Guest', role: 'user', created_at: now },
+  ];
+  for (const row of builtins) {
+    await db
+      .insertInto('users')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+}
+
+/** pg returns bigint columns as strings; the app works with numbers. */
+function normalize(row: UserRow): UserRow {
+  return {
+    ...row,
+    disabled: Number(row.disabled),
+    token_quota_daily: row.token_quota_daily === null ? null : Number(row.token_quota_daily),
+    token_quota_monthly: row.token_quota_monthly === null ? null : Number(row.token_quota_monthly),
   };
-  await db
-    .insertInto('users')
-    .values(row)
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  return row;
+}
+
+export async function findUser(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && normalize(row);
+}
+
+export async function findUserByUsername(
+  db: Kysely<Database>,
+  username: string,
+): Promise<UserRow | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return row && normalize(row);
+}
+
+/** Accounts people created (built-in users have no password). */
+export async function countAccounts(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('password_hash', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('password_hash', 'is not', null)
+    .where('role', '=', 'admin')
+    .where('disabled', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertUser(db: Kysely<Database>, row: NewUser): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export interface UserPatch {
+  username?: string;
+  display_name?: string;
+  role?: Role;
+  password_hash?: string;
+  disabled?: number;
+  token_quota_daily?: number | null;
+  token_quota_monthly?: number | null;
+}
+
+export async function updateUser(
+  db: Kysely<Database>,
+  id: string,
+  patch: UserPatch,
+): Promise<UserRow | undefined> {
+  await db.updateTable('users').set(patch).where('id', '=', id).execute();
+  return findUser(db, id);
+}
+
+/** People's accounts, oldest first, `limit` after the `after` id. */
+export async function listAccounts(db: Kysely<Database>, limit: number, after?: string): Promise<UserRow[]> {
+  let query = db.selectFrom('users').selectAll().where('password_hash', 'is not', null);
+  if (after) query = query.where('id', '>', after);
+  return (await query.orderBy('id').limit(limit).execute()).map(normalize);
 }

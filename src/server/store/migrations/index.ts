@@ -1,9 +1,10 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.js';
+import * as accounts from './002-accounts.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '001-initial': initial };
+    return { '001-initial': initial, '002-accounts': accounts };
   },
 };

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorSchema, IdParams, PageQuery } from '../../shared/api-schemas.js';
+import { AdminUserPage, AdminUserPatch, Invite, User } from '../../shared/auth-schemas.js';
+import type { AppContext } from './context.js';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+
+/** Admins manage accounts and quotas; they do not read other users' conversations through the API. */
+export function adminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/api/admin/users',
+      {
+        config: { access: 'admin' },
+        schema: { querystring: PageQuery, response: { 200: AdminUserPage, ...errors } },
+      },
+      async (request) => ctx.accounts.listUsers(request.query.limit ?? 50, request.query.cursor),
+    );
+
+    app.patch(
+      '/api/admin/users/:id',
+      {
+        config: { access: 'admin' },
+        schema: { params: IdParams, body: AdminUserPatch, response: { 200: User, ...errors } },
+      },
+      async (request) => ctx.accounts.updateUser(request.userId, request.params.id, request.body),
+    );
+
+    app.post(
+      '/api/admin/invites',
+      { config: { access: 'admin' }, schema: { response: { 201: Invite, ...errors } } },
+      async (request, reply) => reply.code(201).send(await ctx.accounts.createInvite(request.userId)),
+    );
+  };
+}

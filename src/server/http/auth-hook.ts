@@ -1,0 +1,92 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountService, Principal } from '../auth/account-service.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { LOCAL_USER_ID } from '../store/users-repo.js';
+
+/**
+ * Who may call a route: `public` anyone; `guest` anyone, anonymous callers acting as the shared
+ * guest user (the seed routes); `user` a signed-in user or API token; `admin` an admin.
+ */
+export type Access = 'public' | 'guest' | 'user' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export const SESSION_COOKIE = 'parley_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+async function identify(request: FastifyRequest, reply: FastifyReply, accounts: AccountService) {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = match?.[1] ? await accounts.fromApiToken(match[1]) : undefined;
+    if (!principal)
+      throw new AppError('unauthorized', 'The API token is not valid (revoked, or its user is disabled).');
+    return principal;
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (cookie) {
+    const unsigned = request.unsignCookie(cookie);
+    const principal =
+      unsigned.valid && unsigned.value ? await accounts.fromSession(unsigned.value) : undefined;
+    if (principal) return principal;
+    // A stale cookie (logged out elsewhere, expired, user disabled): drop it.
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+  return null;
+}
+
+export function installAuth(
+  app: FastifyInstance,
+  accounts: AccountService,
+  config: Pick<Config, 'authMode'>,
+): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request, reply) => {
+    // Unknown routes answer 404 for everyone, signed in or not.
+    if (!request.routeOptions.url) return;
+    const access = request.routeOptions.config.access ?? 'user';
+
+    let principal: Principal | null =
+      config.authMode === 'none' ? { userId: LOCAL_USER_ID, role: 'admin', via: 'none' } : null;
+    if (!principal) principal = await identify(request, reply, accounts);
+    if (!principal && access === 'guest') principal = (await accounts.guest()) ?? null;
+
+    if (!principal && access !== 'public') {
+      throw new AppError(
+        'unauthorized',
+        'Sign in first (or send an API token as Authorization: Bearer ...).',
+      );
+    }
+    if (access === 'admin' && principal?.role !== 'admin') {
+      throw new AppError('forbidden', 'Only an admin can do this.');
+    }
+    // A cookie is sent by the browser on its own; a write made with it must also prove it comes
+    // from our page (the CSRF token is readable only by same-origin script).
+    if (principal?.via === 'session' && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !principal.csrfToken || !sameSecret(sent, principal.csrfToken)) {
+        throw new AppError(
+          'csrf_failed',
+          'Missing or wrong x-csrf-token header; reload the page and try again.',
+        );
+      }
+    }
+    request.principal = principal;
+    request.userId = principal?.userId ?? '';
+  });
+}

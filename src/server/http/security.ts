@@ -1,0 +1,64 @@
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+
+/**
+ * Cookies (signed), security headers, CORS (off unless CORS_ORIGINS is set) and the request rate
+ * limit (RATE_LIMIT_RPM per user, per IP when anonymous). Registered before the routes.
+ */
+export async function installSecurity(
+  app: FastifyInstance,
+  config: Pick<Config, 'publicUrl' | 'corsOrigins' | 'rateLimitRpm'>,
+  secret: string,
+): Promise<void> {
+  const https = config.publicUrl?.startsWith('https://') ?? false;
+  await app.register(cookie, { secret, hook: 'onRequest' });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    // HSTS only makes sense (and is only safe) when Parley is really served over https.
+    strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      credentials: true,
+      exposedHeaders: [
+        'x-request-id',
+        'x-parley-run-id',
+        'x-parley-message-id',
+        'x-parley-conversation-id',
+        'retry-after',
+      ],
+    });
+  }
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimitRpm,
+    timeWindow: 60_000,
+    keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'rate_limited',
+      message: `Too many requests: at most ${context.max} a minute. Retry in ${Math.ceil(context.ttl / 1000)} s.`,
+    }),
+  });
+}

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export async function insertInvite(
+  db: Kysely<Database>,
+  row: { id: string; code_hash: string; created_by: string; created_at: string; expires_at: string },
+): Promise<void> {
+  await db
+    .insertInto('invites')
+    .values({ ...row, used_by: null, used_at: null })
+    .execute();
+}
+
+/** Mark an unused, unexpired invite as used; false when there is no such invite. */
+export async function useInvite(
+  db: Kysely<Database>,
+  codeHash: string,
+  userId: string,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('invites')
+    .set({ used_by: userId, used_at: now })
+    .where('code_hash', '=', codeHash)
+    .where('used_by', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

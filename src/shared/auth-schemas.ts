@@ -1,0 +1,100 @@
+import { Type } from 'typebox';
+
+/** Request and response shapes of accounts, tokens and the admin API. */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const Username = Type.String({ minLength: 3, maxLength: 40, pattern: '^[A-Za-z0-9_.-]+$' });
+export const Password = Type.String({ minLength: 8, maxLength: 200 });
+
+export const User = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+  tokenQuotaDaily: Nullable(Type.Integer()),
+  tokenQuotaMonthly: Nullable(Type.Integer()),
+});
+
+export const SignupBody = Type.Object(
+  {
+    username: Username,
+    password: Password,
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    inviteCode: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionResponse = Type.Object({ user: User, csrfToken: Type.String() });
+
+export const MeResponse = Type.Object({
+  user: User,
+  /** Send as x-csrf-token with cookie-authenticated writes; null when not signed in by cookie. */
+  csrfToken: Nullable(Type.String()),
+  authMode: Type.Union([Type.Literal('local'), Type.Literal('none')]),
+  via: Type.String(),
+});
+
+export const ApiToken = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Nullable(Type.String()),
+});
+
+export const CreatedApiToken = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Nullable(Type.String()),
+  /** Shown once: only its hash is stored. */
+  token: Type.String(),
+});
+
+export const CreateTokenBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+export const AdminUser = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+  tokenQuotaDaily: Nullable(Type.Integer()),
+  tokenQuotaMonthly: Nullable(Type.Integer()),
+  usage: Type.Object({ day: Type.Integer(), month: Type.Integer() }),
+});
+
+export const AdminUserPage = Type.Object({
+  items: Type.Array(AdminUser),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const AdminUserPatch = Type.Object(
+  {
+    disabled: Type.Optional(Type.Boolean()),
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
+    tokenQuotaDaily: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+    tokenQuotaMonthly: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const Invite = Type.Object({ code: Type.String(), expiresAt: Type.String() });
