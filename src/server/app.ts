@@ -47,6 +47,10 @@ export interface AppDeps {
   heartbeatMs?: number;
   /** How often streaming text is checkpointed to the store. */
   checkpointMs?: number;
+  /** Window of the request and message rate limits (a minute; tests shorten it). */
+  limitWindowMs?: number;
+  /** How long failed sign-ins count toward the throttle (15 minutes; tests shorten it). */
+  loginWindowMs?: number;
 }
 
 export type ParleyApp = FastifyInstance & { parley: AppContext };
@@ -80,8 +84,19 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   const bus = deps.bus ?? new MemoryEventBus();
   const instanceId = newId();
   const counters = deps.counters ?? new MemoryCounterStore();
-  const limiter = new RunLimiter({ store: deps.store, counters, config: deps.config });
-  const accounts = new AccountService({ store: deps.store, config: deps.config, counters, logger });
+  const limiter = new RunLimiter({
+    store: deps.store,
+    counters,
+    config: deps.config,
+    windowMs: deps.limitWindowMs,
+  });
+  const accounts = new AccountService({
+    store: deps.store,
+    config: deps.config,
+    counters,
+    logger,
+    loginWindowMs: deps.loginWindowMs,
+  });
   const runs = new RunManager({
     store: deps.store,
     runLog,
@@ -113,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     sse: new SseConnections(),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     state: { shuttingDown: false },
+    routes: [],
   };
 
   app.decorateRequest('userId', '');
@@ -124,7 +140,13 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   // The API speaks JSON only; anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
 
-  await installSecurity(app, deps.config, sessionSecret(deps.config));
+  await installSecurity(app, deps.config, sessionSecret(deps.config), deps.limitWindowMs);
+  // Every route, for the authorization matrix and API-contract checks.
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') ctx.routes.push({ method, url: route.url });
+    }
+  });
   installAuth(app, accounts, deps.config);
 
   await app.register(seedRoutes(ctx));

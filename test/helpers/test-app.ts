@@ -14,6 +14,8 @@ export interface TestAppOptions {
   heartbeatMs?: number;
   checkpointMs?: number;
   logger?: Logger;
+  limitWindowMs?: number;
+  loginWindowMs?: number;
 }
 
 export interface TestApp {
@@ -51,6 +53,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: options.logger ?? pino({ level: 'silent' }),
     heartbeatMs: options.heartbeatMs,
     checkpointMs: options.checkpointMs,
+    limitWindowMs: options.limitWindowMs,
+    loginWindowMs: options.loginWindowMs,
   });
   return {
     app,

@@ -78,6 +78,8 @@ export interface AccountServiceDeps {
   config: Pick<Config, 'signup' | 'authMode' | 'tokenQuotaDaily' | 'tokenQuotaMonthly'>;
   counters: CounterStore;
   logger: Logger;
+  /** How long failed sign-ins are remembered; 15 minutes, shorter in tests. */
+  loginWindowMs?: number;
 }
 
 /** Accounts, sessions, API tokens, invites and the admin's view of users. */
@@ -176,8 +178,8 @@ export class AccountService {
     // Verify against a decoy when the user does not exist, so timing does not reveal usernames.
     const ok = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash()));
     if (!user?.password_hash || !ok || user.disabled === 1) {
-      await this.deps.counters.hit(accountKey, FAILED_LOGIN_WINDOW_MS);
-      await this.deps.counters.hit(ipKey, FAILED_LOGIN_WINDOW_MS);
+      await this.deps.counters.hit(accountKey, this.deps.loginWindowMs ?? FAILED_LOGIN_WINDOW_MS);
+      await this.deps.counters.hit(ipKey, this.deps.loginWindowMs ?? FAILED_LOGIN_WINDOW_MS);
       this.audit('login.failed', {
         username,
         ip,

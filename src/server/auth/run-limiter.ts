@@ -32,6 +32,8 @@ export class RunLimiter {
       store: Store;
       counters: CounterStore;
       config: Pick<Config, 'messageLimitRpm' | 'maxConcurrentRuns' | 'tokenQuotaDaily' | 'tokenQuotaMonthly'>;
+      /** The message-limit window; a minute, shorter in tests. */
+      windowMs?: number;
     },
   ) {}
 
@@ -46,7 +48,7 @@ export class RunLimiter {
   async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
     const { config, counters } = this.deps;
     await this.checkQuota(userId);
-    const { count, resetInMs } = await counters.hit(`runs:${userId}`, MINUTE);
+    const { count, resetInMs } = await counters.hit(`runs:${userId}`, this.deps.windowMs ?? MINUTE);
     if (count > config.messageLimitRpm) {
       throw new AppError(
         'rate_limited',

@@ -23,6 +23,8 @@ export interface AppContext {
   sse: SseConnections;
   heartbeatMs: number;
   state: { shuttingDown: boolean };
+  /** Every registered route (method and URL pattern). */
+  routes: { method: string; url: string }[];
 }
 
 declare module 'fastify' {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, errorBody } from '../errors.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -39,16 +39,19 @@ export function toAppError(error: FastifyError | Error): AppError {
   return new AppError('internal_error', 'Internal error', { cause: error });
 }
 
+/** Answer with the one error shape, logging 5xx as errors and client mistakes at info. */
+export function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const appError = toAppError(error);
+  if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: appError.code, status: appError.status }, appError.message);
+  if (appError.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
+  }
+  return reply.status(appError.status).send(errorBody(appError));
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: appError.code, status: appError.status }, appError.message);
-    if (appError.retryAfterSeconds !== undefined) {
-      reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
-    }
-    return reply.status(appError.status).send(errorBody(appError));
-  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     return reply

@@ -13,6 +13,7 @@ export async function installSecurity(
   app: FastifyInstance,
   config: Pick<Config, 'publicUrl' | 'corsOrigins' | 'rateLimitRpm'>,
   secret: string,
+  windowMs = 60_000,
 ): Promise<void> {
   const https = config.publicUrl?.startsWith('https://') ?? false;
   await app.register(cookie, { secret, hook: 'onRequest' });
@@ -53,12 +54,16 @@ export async function installSecurity(
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimitRpm,
-    timeWindow: 60_000,
-    keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
+    timeWindow: windowMs,
+    // Signed-in callers by user; anonymous ones (including seed-route guests) by address.
+    keyGenerator: (request) =>
+      request.principal && request.principal.via !== 'guest'
+        ? `user:${request.principal.userId}`
+        : `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'rate_limited',
-      message: `Too many requests: at most ${context.max} a minute. Retry in ${Math.ceil(context.ttl / 1000)} s.`,
+      message: `Too many requests: at most ${context.max} per ${Math.round(windowMs / 1000)} s. Retry in ${Math.ceil(context.ttl / 1000)} s.`,
     }),
   });
 }

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { MAX_CONTENT_CHARS } from '../../shared/api-schemas.js';
 import type { AppContext } from './context.js';
+import { sendError } from './error-handler.js';
 import { homePage, homeScript, homeStyle } from './home-page.js';
 
 /**
@@ -24,13 +25,13 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
         done(null, undefined);
       }
     });
-    app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
-      if (error.statusCode === 413) {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      // The only error of the body itself here is its size; the rest (limits, quotas, a broken
+      // store) answer as everywhere else.
+      if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply.code(413).send({ error: 'Message is too long', code: 'payload_too_large' });
       }
-      if (error.statusCode && error.statusCode < 500) return reply.code(400).send(INVALID);
-      request.log.error({ err: error }, 'seed message failed');
-      return reply.code(500).send({ error: 'Internal error', code: 'internal_error' });
+      return sendError(error, request, reply);
     });
 
     app.post('/chat/message', { config: { access: 'guest' } }, async (request, reply) => {

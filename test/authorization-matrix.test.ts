@@ -1,0 +1,306 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from './helpers/clients.js';
+import { readSse } from './helpers/sse.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+/**
+ * Every route, called as anonymous, user B and an admin against objects owned by user A, then as
+ * A. Nobody but A may read, change, stream, stop or export A's data: other users get 404 (ids
+ * leak nothing), anonymous callers 401, and no answer to them contains anything of A's. A route
+ * added without an entry here fails the first test.
+ */
+
+type Role = 'anonymous' | 'b' | 'admin' | 'a';
+
+interface Fixture {
+  t: TestApp;
+  base: string;
+  clients: Record<Role, Client>;
+  conversationId: string;
+  userMessageId: string;
+  replyId: string;
+  stoppedReplyId: string;
+  tokenId: string;
+  /** Strings only A may ever see. */
+  secrets: string[];
+}
+
+interface Entry {
+  call: (f: Fixture, who: Client, role: Role) => Promise<{ statusCode: number; body: string }>;
+  expect: Record<Role, number | number[]>;
+}
+
+const SECRET = 'alice-private-note-7f3a';
+
+const objectRoute = (a: number | number[]): Record<Role, number | number[]> => ({
+  anonymous: 401,
+  b: 404,
+  admin: 404,
+  a,
+});
+
+const matrix: Record<string, Entry> = {
+  'GET /': { call: (_f, c) => c.request('GET', '/'), expect: { anonymous: 200, b: 200, admin: 200, a: 200 } },
+  'GET /assets/home.js': {
+    call: (_f, c) => c.request('GET', '/assets/home.js'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /assets/home.css': {
+    call: (_f, c) => c.request('GET', '/assets/home.css'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /healthz': {
+    call: (_f, c) => c.request('GET', '/healthz'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /readyz': {
+    call: (_f, c) => c.request('GET', '/readyz'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  // The seed routes act on the caller's own default conversation (anonymous: the shared guest's).
+  'GET /chat/history': {
+    call: (_f, c) => c.request('GET', '/chat/history'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'POST /chat/message': {
+    call: (_f, c) => c.request('POST', '/chat/message', { message: 'hello' }),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'POST /api/auth/signup': {
+    call: (_f, c, role) =>
+      c.request('POST', '/api/auth/signup', { username: `new-${role}`, password: 'long enough pw' }),
+    expect: { anonymous: 201, b: 201, admin: 201, a: 201 },
+  },
+  'POST /api/auth/login': {
+    call: (_f, c) =>
+      c.request('POST', '/api/auth/login', { username: 'alice', password: 'a wrong password' }),
+    expect: { anonymous: 401, b: 401, admin: 401, a: 401 },
+  },
+  'POST /api/auth/logout': {
+    call: (_f, c) => c.request('POST', '/api/auth/logout'),
+    expect: { anonymous: 401, b: 204, admin: 204, a: 204 },
+  },
+  'GET /api/auth/me': {
+    call: (_f, c) => c.request('GET', '/api/auth/me'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /api/models': {
+    call: (_f, c) => c.request('GET', '/api/models'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /api/tokens': {
+    call: (_f, c) => c.request('GET', '/api/tokens'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'POST /api/tokens': {
+    call: (_f, c) => c.request('POST', '/api/tokens', { name: 'another' }),
+    expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
+  },
+  'DELETE /api/tokens/:id': {
+    call: (f, c) => c.request('DELETE', `/api/tokens/${f.tokenId}`),
+    expect: objectRoute(204),
+  },
+  'GET /api/admin/users': {
+    call: (_f, c) => c.request('GET', '/api/admin/users'),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'PATCH /api/admin/users/:id': {
+    call: (f, c) => c.request('PATCH', `/api/admin/users/${f.clients.a.userId}`, { tokenQuotaDaily: 123456 }),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'POST /api/admin/invites': {
+    call: (_f, c) => c.request('POST', '/api/admin/invites'),
+    expect: { anonymous: 401, b: 403, admin: 201, a: 403 },
+  },
+  'POST /api/conversations': {
+    call: (_f, c) => c.request('POST', '/api/conversations', { title: 'mine' }),
+    expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
+  },
+  'GET /api/conversations': {
+    call: (_f, c) => c.request('GET', '/api/conversations'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /api/conversations/:id': {
+    call: (f, c) => c.request('GET', `/api/conversations/${f.conversationId}`),
+    expect: objectRoute(200),
+  },
+  'PATCH /api/conversations/:id': {
+    call: (f, c) => c.request('PATCH', `/api/conversations/${f.conversationId}`, { title: 'hijacked' }),
+    expect: objectRoute(200),
+  },
+  'DELETE /api/conversations/:id': {
+    call: (f, c) => c.request('DELETE', `/api/conversations/${f.conversationId}`),
+    expect: objectRoute(204),
+  },
+  'GET /api/conversations/:id/messages': {
+    call: (f, c) => c.request('GET', `/api/conversations/${f.conversationId}/messages`),
+    expect: objectRoute(200),
+  },
+  'POST /api/conversations/:id/messages': {
+    call: (f, c) =>
+      c.request('POST', `/api/conversations/${f.conversationId}/messages`, { content: 'injected' }),
+    expect: objectRoute(202),
+  },
+  'POST /api/messages/:id/regenerate': {
+    call: (f, c) => c.request('POST', `/api/messages/${f.replyId}/regenerate`),
+    expect: objectRoute(202),
+  },
+  'POST /api/messages/:id/continue': {
+    call: (f, c) => c.request('POST', `/api/messages/${f.stoppedReplyId}/continue`),
+    expect: objectRoute(202),
+  },
+  'GET /api/conversations/:id/stream': {
+    // Resume from the start of A's last run: its log is still kept.
+    call: async (f, c) => {
+      const res = await fetch(`${f.base}/api/conversations/${f.conversationId}/stream?after=0`, {
+        headers: headersOf(c),
+      });
+      return {
+        statusCode: res.status,
+        body: res.status === 200 ? JSON.stringify(await readSse(res)) : await res.text(),
+      };
+    },
+    expect: objectRoute(200),
+  },
+  'POST /api/conversations/:id/stop': {
+    call: (f, c) => c.request('POST', `/api/conversations/${f.conversationId}/stop`),
+    expect: objectRoute(200),
+  },
+  'GET /api/events': {
+    // Everyone gets their own stream; what A does must not show up in B's or the admin's.
+    call: async (f, c, role) => {
+      const controller = new AbortController();
+      const res = await fetch(`${f.base}/api/events`, { headers: headersOf(c), signal: controller.signal });
+      if (res.status !== 200) return { statusCode: res.status, body: await res.text() };
+      const events = readSse(res).catch(() => []);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // A acts while the others listen.
+      if (role !== 'a')
+        await f.clients.a.request('PATCH', `/api/conversations/${f.conversationId}`, { title: SECRET });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort();
+      return { statusCode: 200, body: JSON.stringify(await events) };
+    },
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+};
+
+function headersOf(client: Client): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (client.cookie) headers.cookie = client.cookie;
+  if (client.bearer) headers.authorization = `Bearer ${client.bearer}`;
+  return headers;
+}
+
+async function fixture(): Promise<Fixture> {
+  const t = await createTestApp({ env: { AUTH_MODE: 'local', DEMO_DELAY_MS: '0' } });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const clients: Record<Role, Client> = {
+    anonymous: new Client(t.app),
+    admin: new Client(t.app),
+    a: new Client(t.app),
+    b: new Client(t.app),
+  };
+  await clients.admin.signup('admin1');
+  await clients.a.signup('alice');
+  await clients.b.signup('bob');
+  const a = clients.a;
+  const conversation = (await a.request('POST', '/api/conversations', { title: SECRET })).json();
+  const first = (
+    await a.request('POST', `/api/conversations/${conversation.id}/messages`, { content: SECRET })
+  ).json();
+  await t.app.parley.runs.get(first.runId)?.done;
+  const second = (
+    await a.request('POST', `/api/conversations/${conversation.id}/messages`, { content: `${SECRET} 2` })
+  ).json();
+  await a.request('POST', `/api/conversations/${conversation.id}/stop`);
+  await t.app.parley.runs.get(second.runId)?.done;
+  // A's seed history too.
+  await a.request('POST', '/chat/message', { message: `${SECRET} seed` });
+  const token = (await a.request('POST', '/api/tokens', { name: SECRET })).json();
+  return {
+    t,
+    base: `http://127.0.0.1:${address.port}`,
+    clients,
+    conversationId: conversation.id,
+    userMessageId: first.userMessage.id,
+    replyId: first.assistantMessage.id,
+    stoppedReplyId: second.assistantMessage.id,
+    tokenId: token.id,
+    secrets: [
+      SECRET,
+      conversation.id,
+      first.userMessage.id,
+      first.assistantMessage.id,
+      token.id,
+      token.prefix,
+    ],
+  };
+}
+
+/** A's data, to compare before and after the others' attempts. */
+async function snapshotOfA(f: Fixture) {
+  const rows = await f.t.store.db
+    .selectFrom('messages')
+    .select(['id', 'content', 'status'])
+    .where('user_id', '=', f.clients.a.userId as string)
+    .orderBy('id')
+    .execute();
+  const conversations = await f.t.store.db
+    .selectFrom('conversations')
+    .select(['id', 'title'])
+    .where('user_id', '=', f.clients.a.userId as string)
+    .orderBy('id')
+    .execute();
+  const tokens = await f.t.store.db
+    .selectFrom('api_tokens')
+    .select('id')
+    .where('user_id', '=', f.clients.a.userId as string)
+    .execute();
+  return { rows, conversations, tokens };
+}
+
+describe('authorization matrix', () => {
+  let probe: TestApp;
+  beforeAll(async () => {
+    probe = await createTestApp({ env: { AUTH_MODE: 'local' } });
+  });
+  afterAll(async () => probe?.close());
+
+  it('has an entry for every route of the app', () => {
+    const routes = probe.app.parley.routes.map((route) => `${route.method} ${route.url}`);
+    const missing = routes.filter((route) => !(route in matrix));
+    expect(missing, 'add these routes to the authorization matrix').toEqual([]);
+    const stale = Object.keys(matrix).filter((route) => !routes.includes(route));
+    expect(stale, 'these matrix entries name routes that no longer exist').toEqual([]);
+  });
+
+  for (const [route, entry] of Object.entries(matrix)) {
+    it(route, async () => {
+      const f = await fixture();
+      try {
+        const before = await snapshotOfA(f);
+        for (const role of ['anonymous', 'b', 'admin'] as const) {
+          const res = await entry.call(f, f.clients[role], role);
+          expect([entry.expect[role]].flat(), `${route} as ${role}: ${res.body.slice(0, 200)}`).toContain(
+            res.statusCode,
+          );
+          for (const secret of f.secrets) {
+            expect(res.body.includes(secret), `${route} as ${role} leaked "${secret}"`).toBe(false);
+          }
+        }
+        // Nothing of A's changed (the events probe renames A's conversation itself, as A).
+        const after = await snapshotOfA(f);
+        if (route !== 'GET /api/events') expect(after).toEqual(before);
+        else expect(after.rows).toEqual(before.rows);
+
+        const res = await entry.call(f, f.clients.a, 'a');
+        expect([entry.expect.a].flat(), `${route} as a: ${res.body.slice(0, 200)}`).toContain(res.statusCode);
+      } finally {
+        await f.t.close();
+      }
+    });
+  }
+});
