@@ -28,7 +28,7 @@ import {
 } from '../store/messages-repo.js';
 import { findRun, insertRun, latestRun } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
-import { toModelMessages } from './prompt.js';
+import { fitToContext, toModelMessages } from './prompt.js';
 import type { ActiveRun, RunManager, RunOutcome } from './run-manager.js';
 import { conversationDto, messageDto } from './serialize.js';
 import { titleFrom } from './title.js';
@@ -488,8 +488,12 @@ export class ChatService {
         PROMPT_HISTORY_MESSAGES,
       ),
     );
-    const prompt = toModelMessages(
-      kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id),
+    const system = conversation.system_prompt ?? undefined;
+    // The newest part of the branch that fits the model's context window (system prompt kept).
+    const prompt = fitToContext(
+      toModelMessages(kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id)),
+      system,
+      this.deps.models.get(model)?.info.contextWindow ?? null,
     );
     return this.deps.runs.start(
       {
@@ -499,7 +503,7 @@ export class ChatService {
         messageId: reply.id,
         kind,
         modelId: model,
-        system: conversation.system_prompt ?? undefined,
+        system,
         prompt,
         prefix,
         prefixOutputTokens,

@@ -17,3 +17,33 @@ export function toModelMessages(branch: MessageRow[]): ModelMessage[] {
   }
   return messages;
 }
+
+/** A rough token count (about 4 characters a token in English); enough to stay under a window. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4) + 4;
+}
+
+/**
+ * Keep the newest messages that fit the model's context window, leaving room for the reply.
+ * The system prompt is always kept, and so is the last message (the question being answered).
+ */
+export function fitToContext(
+  messages: ModelMessage[],
+  system: string | undefined,
+  contextWindow: number | null,
+): ModelMessage[] {
+  if (!contextWindow) return messages;
+  const reserveForReply = Math.min(4096, Math.floor(contextWindow / 4));
+  let budget = contextWindow - reserveForReply - (system ? estimateTokens(system) : 0);
+  const kept: ModelMessage[] = [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i] as ModelMessage;
+    const cost = estimateTokens(
+      typeof message.content === 'string' ? message.content : JSON.stringify(message.content),
+    );
+    if (kept.length > 0 && cost > budget) break;
+    kept.unshift(message);
+    budget -= cost;
+  }
+  return kept;
+}
