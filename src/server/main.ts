@@ -7,10 +7,14 @@ import { openStore } from './store/database.js';
 /** Start: settings → store → app → listen; stop gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
-  let models: ReturnType<typeof createModelRegistry>;
+  let logger: ReturnType<typeof createLogger>;
+  let models: Awaited<ReturnType<typeof createModelRegistry>>;
   try {
     config = loadConfig();
-    models = createModelRegistry(config);
+    // The registry logs (an unreachable Ollama is a warning, not a crash), so the logger comes first.
+    logger = createLogger(config);
+    // process.env only to resolve MODELS_FILE `apiKeyEnv` names; loadConfig has already read .env into it.
+    models = await createModelRegistry(config, { logger, env: process.env });
   } catch (error) {
     if (
       error instanceof ConfigError ||
@@ -22,7 +26,6 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger(config);
   const store = await openStore(config.databaseUrl);
   const app = await buildApp({ config, store, models, logger });
   if (config.redisUrl) {

@@ -129,6 +129,10 @@ export const ModelList = Type.Object({
       name: Type.String(),
       contextWindow: Nullable(Type.Integer()),
       available: Type.Boolean(),
+      /** The provider's circuit breaker; null when the model has none (demo, local). */
+      breaker: Nullable(
+        Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]),
+      ),
     }),
   ),
 });

@@ -1,5 +1,8 @@
 import type { LanguageModel } from 'ai';
 
+/** State of a provider's circuit breaker, as `GET /api/models` shows it. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
 /** What `GET /api/models` shows about a model. */
 export interface ModelInfo {
   id: string;
@@ -7,11 +10,20 @@ export interface ModelInfo {
   name: string;
   contextWindow: number | null;
   available: boolean;
+  /** The provider's circuit breaker; null for models without one (demo, local). Filled by `list()`. */
+  breaker?: BreakerState | null;
 }
+
+/** A model as listed: the breaker state is always filled in. */
+export type ListedModel = Omit<ModelInfo, 'breaker'> & { breaker: BreakerState | null };
 
 export interface RegisteredModel {
   info: ModelInfo;
   model: LanguageModel;
+  /** Registry ids to try, in order, when this model fails before its first token (MODELS_FILE `fallbacks`). */
+  fallbacks?: string[];
+  /** Live breaker state of the model's provider; read on every `list()`, so the listing is never stale. */
+  breakerState?: () => BreakerState | null;
 }
 
 /** The models this Parley can reach, by id. Providers add their models at startup. */
@@ -31,8 +43,11 @@ export class ModelRegistry {
     this.defaultModel = defaultModel ?? first.info.id;
   }
 
-  list(): ModelInfo[] {
-    return [...this.models.values()].map((entry) => entry.info);
+  list(): ListedModel[] {
+    return [...this.models.values()].map((entry) => ({
+      ...entry.info,
+      breaker: entry.breakerState?.() ?? entry.info.breaker ?? null,
+    }));
   }
 
   has(id: string): boolean {

@@ -1,22 +1,223 @@
-import type { Config } from '../config.js';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { Logger } from 'pino';
+import { type Config, ConfigError } from '../config.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { createDemoModel } from './demo-model.js';
-import { ModelRegistry } from './model-registry.js';
+import { withFallbacks } from './fallback.js';
+import { ModelRegistry, type RegisteredModel } from './model-registry.js';
+import { loadModelsFile } from './models-file.js';
+import { createAnthropicModels } from './providers/anthropic.js';
+import { createGoogleModels } from './providers/google.js';
+import { createOllamaModels } from './providers/ollama.js';
+import { createOpenAIModels } from './providers/openai.js';
+import { createOpenAICompatibleModels } from './providers/openai-compatible.js';
+import { withResilience } from './resilience.js';
 
-/** The models configured by the settings. The demo model is always there. */
-export function createModelRegistry(config: Pick<Config, 'demoDelayMs' | 'defaultModel'>): ModelRegistry {
-  return new ModelRegistry(
-    [
-      {
-        info: {
-          id: 'demo',
-          provider: 'parley',
-          name: 'Demo (built in)',
-          contextWindow: null,
-          available: true,
-        },
-        model: createDemoModel({ delayMs: config.demoDelayMs }),
-      },
-    ],
-    config.defaultModel,
+export interface ModelRegistryOptions {
+  logger: Logger;
+  /** Resolves MODELS_FILE `apiKeyEnv` (only config.ts reads process.env, so the caller passes it). */
+  env?: Record<string, string | undefined>;
+}
+
+/** What the resilience layer gets besides the entry it wraps. */
+export interface RemoteModelContext {
+  config: Config;
+  logger: Logger;
+  /** Looks a model up in the finished registry (for fallbacks); valid once startup is done. */
+  lookup: (id: string) => RegisteredModel | undefined;
+  /** One circuit breaker per provider. */
+  breakers: Map<string, CircuitBreaker>;
+  /** Each remote model with timeouts and retries but without fallbacks: what a fallback calls. */
+  resilient: Map<string, LanguageModelV3>;
+}
+
+function demoEntry(config: Pick<Config, 'demoDelayMs'>): RegisteredModel {
+  return {
+    info: {
+      id: 'demo',
+      provider: 'parley',
+      name: 'Demo (built in)',
+      contextWindow: null,
+      available: true,
+    },
+    model: createDemoModel({ delayMs: config.demoDelayMs }),
+  };
+}
+
+/**
+ * Every remote model passes through here once: timeouts, retries and its provider's circuit
+ * breaker (one per provider, shared by its models, visible in `GET /api/models`), then its
+ * fallback chain. Fallbacks are tried without their own fallbacks, so chains cannot loop.
+ */
+function wrapRemote(entry: RegisteredModel, context: RemoteModelContext): RegisteredModel {
+  const provider = entry.info.provider;
+  let breaker = context.breakers.get(provider);
+  if (!breaker) {
+    breaker = new CircuitBreaker({
+      name: provider,
+      onStateChange: ({ from, to, failures }) =>
+        context.logger.warn({ provider, from, to, failures }, `circuit breaker for ${provider} is now ${to}`),
+    });
+    context.breakers.set(provider, breaker);
+  }
+  const resilient = withResilience(entry.model as LanguageModelV3, {
+    provider,
+    breaker,
+    logger: context.logger,
+    firstTokenTimeoutMs: context.config.modelFirstTokenTimeoutMs,
+    idleTimeoutMs: context.config.modelIdleTimeoutMs,
+    maxRetries: context.config.modelMaxRetries,
+  });
+  context.resilient.set(entry.info.id, resilient);
+  const fallbacks = entry.fallbacks ?? [];
+  const guarded = breaker;
+  return {
+    ...entry,
+    model:
+      fallbacks.length === 0
+        ? resilient
+        : withFallbacks(
+            resilient,
+            () =>
+              fallbacks.flatMap((id) => {
+                const model =
+                  context.resilient.get(id) ?? (id === 'demo' ? context.lookup(id)?.model : undefined);
+                return model ? [{ id, model: model as LanguageModelV3 }] : [];
+              }),
+            context.logger,
+          ),
+    breakerState: () => guarded.snapshot().state,
+  };
+}
+
+/** All models of the configured remote providers, in a fixed order: the first one is the default default. */
+async function remoteModels(
+  config: Config,
+  options: ModelRegistryOptions,
+): Promise<{ models: RegisteredModel[]; unlisted: Set<string> }> {
+  const models: RegisteredModel[] = [];
+  // Providers whose model list could not be fetched: a reference to them is a warning, not an error.
+  const unlisted = new Set<string>();
+  if (config.openaiApiKey) {
+    models.push(
+      ...createOpenAIModels({
+        apiKey: config.openaiApiKey,
+        baseURL: config.openaiBaseUrl,
+        models: config.openaiModels,
+      }),
+    );
+  }
+  if (config.anthropicApiKey) {
+    models.push(
+      ...createAnthropicModels({
+        apiKey: config.anthropicApiKey,
+        baseURL: config.anthropicBaseUrl,
+        models: config.anthropicModels,
+      }),
+    );
+  }
+  if (config.googleApiKey) {
+    models.push(
+      ...createGoogleModels({
+        apiKey: config.googleApiKey,
+        baseURL: config.googleBaseUrl,
+        models: config.googleModels,
+      }),
+    );
+  }
+  if (config.ollamaBaseUrl) {
+    const ollama = await createOllamaModels({ baseURL: config.ollamaBaseUrl, logger: options.logger });
+    if (ollama.length === 0) unlisted.add('ollama');
+    models.push(...ollama);
+  }
+  if (config.modelsFile) {
+    for (const endpoint of await loadModelsFile(config.modelsFile, options.env ?? {})) {
+      models.push(...createOpenAICompatibleModels(endpoint));
+    }
+  }
+  return { models, unlisted };
+}
+
+/**
+ * MODELS_FILE fallbacks name registry ids (`openai/gpt-4o-mini`) or, for short, a model of the
+ * same endpoint; here they become full ids, and a name that matches nothing stops startup.
+ */
+function resolveFallbacks(
+  entry: RegisteredModel,
+  known: Set<string>,
+  unlisted: Set<string>,
+  config: Config,
+  logger: Logger,
+): RegisteredModel {
+  if (!entry.fallbacks) return entry;
+  const resolved: string[] = [];
+  for (const name of entry.fallbacks) {
+    const id = known.has(name) ? name : `${entry.info.provider}/${name}`;
+    if (id === entry.info.id) {
+      throw new ConfigError(
+        `Invalid setting MODELS_FILE=${JSON.stringify(config.modelsFile)}: model ${entry.info.id} lists itself as a fallback.`,
+      );
+    }
+    if (known.has(id)) {
+      if (!resolved.includes(id)) resolved.push(id);
+    } else if (unlisted.has(name.split('/')[0] ?? '')) {
+      logger.warn({ model: entry.info.id, fallback: name }, 'fallback model is not reachable now; skipped');
+    } else {
+      throw new ConfigError(
+        `Invalid setting MODELS_FILE=${JSON.stringify(config.modelsFile)}: model ${entry.info.id} lists fallback "${name}", which is not a configured model.`,
+      );
+    }
+  }
+  return { ...entry, fallbacks: resolved };
+}
+
+function chooseDefault(
+  config: Config,
+  remote: RegisteredModel[],
+  unlisted: Set<string>,
+  logger: Logger,
+): string | undefined {
+  const wanted = config.defaultModel;
+  if (wanted !== undefined && unlisted.has(wanted.split('/')[0] ?? '')) {
+    // The provider is down at startup; refusing to start would make Parley depend on it.
+    logger.warn({ defaultModel: wanted }, 'DEFAULT_MODEL is not reachable now; using another model');
+    return remote[0]?.info.id ?? 'demo';
+  }
+  // An unknown DEFAULT_MODEL is reported by the registry, with the list of ids it could be.
+  return wanted ?? remote[0]?.info.id ?? 'demo';
+}
+
+/**
+ * The models configured by the settings: the demo model (always there), then each configured
+ * provider's models. Throws a one-line ConfigError / "Invalid setting ..." error for bad settings.
+ */
+export async function createModelRegistry(
+  config: Config,
+  options: ModelRegistryOptions,
+): Promise<ModelRegistry> {
+  const { logger } = options;
+  const { models, unlisted } = await remoteModels(config, options);
+  const known = new Set(['demo', ...models.map((entry) => entry.info.id)]);
+
+  let registry: ModelRegistry | undefined;
+  const context: RemoteModelContext = {
+    config,
+    logger,
+    lookup: (id) => registry?.get(id),
+    breakers: new Map(),
+    resilient: new Map(),
+  };
+  const remote = models.map((entry) =>
+    wrapRemote(resolveFallbacks(entry, known, unlisted, config, logger), context),
   );
+
+  registry = new ModelRegistry(
+    [demoEntry(config), ...remote],
+    chooseDefault(config, remote, unlisted, logger),
+  );
+  logger.info(
+    { models: remote.map((entry) => entry.info.id), defaultModel: registry.defaultModel },
+    remote.length > 0 ? 'models registered' : 'no model provider configured; only the demo model is offered',
+  );
+  return registry;
 }

@@ -7,8 +7,8 @@ import { touchConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
 import { updateMessage } from '../store/messages-repo.js';
 import { finishRun } from '../store/runs-repo.js';
-import { addTokenUsage } from '../store/usage-repo.js';
 import type { MessageStatus, RunKind, RunStatus } from '../store/schema.js';
+import { addTokenUsage } from '../store/usage-repo.js';
 import { describeModelError } from './model-errors.js';
 
 /**
@@ -192,6 +192,8 @@ export class RunManager {
         abortSignal: run.abort.signal,
         // Resilience (retries, timeouts, breakers) belongs to the provider layer, not here.
         maxRetries: 0,
+        // Errors arrive as stream parts and are handled below; the default prints them to stderr.
+        onError: () => {},
       });
       for await (const part of result.fullStream) {
         switch (part.type) {

@@ -1,0 +1,218 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+import YAML from 'yaml';
+import { ConfigError } from '../config.js';
+
+/**
+ * MODELS_FILE: extra OpenAI-compatible endpoints (vLLM, llama.cpp server, LM Studio, OpenRouter,
+ * Groq...), in YAML or JSON. Checked once at startup; anything wrong stops Parley with one line
+ * naming the setting, the file and the problem.
+ *
+ *   endpoints:
+ *     - name: groq                      # ids become groq/<model id>
+ *       baseURL: https://api.groq.com/openai/v1
+ *       apiKeyEnv: GROQ_API_KEY         # or apiKey: ... (the file then holds a secret)
+ *       headers: { X-Title: Parley }
+ *       models:
+ *         - id: llama-3.3-70b-versatile
+ *           name: Llama 3.3 70B
+ *           contextWindow: 131072
+ *           fallbacks: [openai/gpt-4o-mini]
+ */
+
+type Env = Record<string, string | undefined>;
+
+const ModelSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Registry ids (`openai/gpt-4o-mini`), or ids of the same endpoint, tried in order. */
+    fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  },
+  { additionalProperties: false },
+);
+
+const EndpointSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9-]+$' }),
+    baseURL: Type.String({ minLength: 1 }),
+    apiKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Name of an environment variable holding the key, so the file itself holds no secret. */
+    apiKeyEnv: Type.Optional(Type.String({ minLength: 1 })),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    models: Type.Array(ModelSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const ModelsFileSchema = Type.Object(
+  { endpoints: Type.Array(EndpointSchema, { minItems: 1 }) },
+  { additionalProperties: false },
+);
+
+export type ModelsFileModel = Static<typeof ModelSchema>;
+
+/** One endpoint, checked, with its key resolved (apiKeyEnv looked up). */
+export interface ModelsFileEndpoint {
+  name: string;
+  baseURL: string;
+  apiKey: string | undefined;
+  headers: Record<string, string> | undefined;
+  models: ModelsFileModel[];
+}
+
+/** Endpoint names that would collide with the built-in providers' id namespaces. */
+const RESERVED_NAMES = new Set(['demo', 'parley', 'openai', 'anthropic', 'google', 'ollama', 'local']);
+
+class Problem extends Error {}
+
+/** `/endpoints/0/baseURL` → `endpoints[0].baseURL`. */
+function where(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  array: 'a list',
+  object: 'an object',
+  boolean: 'true or false',
+};
+
+/** The first schema error, as a sentence about the file's own field names. */
+function schemaProblem(value: unknown): string | undefined {
+  const error = Value.Errors(ModelsFileSchema, value)[0];
+  if (!error) return undefined;
+  const at = where(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      const missing = (params.requiredProperties as string[] | undefined)?.[0] ?? '?';
+      return `${at ? `${at}.` : ''}${missing} is required`;
+    }
+    case 'boolean':
+    case 'additionalProperties': {
+      const extra =
+        error.keyword === 'boolean'
+          ? at
+          : `${at ? `${at}.` : ''}${(params.additionalProperties as string[])[0]}`;
+      return `${extra} is not a known field`;
+    }
+    case 'type':
+      if (!at) return 'the file must hold an object with an endpoints list';
+      return `${at} must be ${ARTICLE[String(params.type)] ?? String(params.type)}`;
+    case 'pattern':
+      return `${at} must be lowercase letters, digits and dashes`;
+    case 'minItems':
+    case 'minLength':
+      return `${at} must not be empty`;
+    case 'minimum':
+      return `${at} must be at least ${String(params.limit)}`;
+    default:
+      return `${at || 'the file'} ${error.message}`;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function checkEndpoints(file: Static<typeof ModelsFileSchema>, env: Env): ModelsFileEndpoint[] {
+  const seen = new Map<string, number>();
+  return file.endpoints.map((endpoint, i) => {
+    const at = `endpoints[${i}]`;
+    if (RESERVED_NAMES.has(endpoint.name)) {
+      throw new Problem(`${at}.name "${endpoint.name}" is reserved for a built-in provider`);
+    }
+    const earlier = seen.get(endpoint.name);
+    if (earlier !== undefined) {
+      throw new Problem(`${at}.name "${endpoint.name}" is already used by endpoints[${earlier}]`);
+    }
+    seen.set(endpoint.name, i);
+    if (!isHttpUrl(endpoint.baseURL)) throw new Problem(`${at}.baseURL must be an http(s) URL`);
+    if (endpoint.apiKey !== undefined && endpoint.apiKeyEnv !== undefined) {
+      throw new Problem(`${at} sets both apiKey and apiKeyEnv; keep one`);
+    }
+    let apiKey = endpoint.apiKey;
+    if (endpoint.apiKeyEnv !== undefined) {
+      apiKey = env[endpoint.apiKeyEnv]?.trim() || undefined;
+      if (apiKey === undefined) {
+        throw new Problem(`${at}.apiKeyEnv names ${endpoint.apiKeyEnv}, which is not set`);
+      }
+    }
+    const ids = new Set<string>();
+    endpoint.models.forEach((model, j) => {
+      if (ids.has(model.id)) throw new Problem(`${at}.models[${j}].id "${model.id}" is listed twice`);
+      ids.add(model.id);
+    });
+    return {
+      name: endpoint.name,
+      baseURL: endpoint.baseURL.replace(/\/+$/, ''),
+      apiKey,
+      headers: endpoint.headers,
+      models: endpoint.models,
+    };
+  });
+}
+
+function parseText(text: string, filePath: string): unknown {
+  const ext = path.extname(filePath).toLowerCase();
+  const json = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*\{/.test(text));
+  try {
+    return json ? JSON.parse(text) : YAML.parse(text);
+  } catch (error) {
+    // The yaml package follows its first line with a code frame; the first line is the message.
+    const detail = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
+      /:$/,
+      '',
+    );
+    throw new Problem(`not valid ${json ? 'JSON' : 'YAML'} (${detail})`);
+  }
+}
+
+function fail(filePath: string, problem: string): never {
+  throw new ConfigError(
+    `Invalid setting MODELS_FILE=${JSON.stringify(filePath)}: ${problem.replace(/\s*\n\s*/g, ' ')}.`,
+  );
+}
+
+/**
+ * Check a MODELS_FILE's text. `env` resolves `apiKeyEnv` (only config.ts reads process.env, so the
+ * caller passes it). Throws a ConfigError with a one-line message.
+ */
+export function parseModelsFile(text: string, filePath: string, env: Env = {}): ModelsFileEndpoint[] {
+  try {
+    const value = parseText(text, filePath);
+    const problem = schemaProblem(value);
+    if (problem) throw new Problem(problem);
+    return checkEndpoints(value as Static<typeof ModelsFileSchema>, env);
+  } catch (error) {
+    if (error instanceof Problem) fail(filePath, error.message);
+    throw error;
+  }
+}
+
+/** Read and check MODELS_FILE (a path relative to the working directory). */
+export async function loadModelsFile(filePath: string, env: Env = {}): Promise<ModelsFileEndpoint[]> {
+  let text: string;
+  try {
+    text = await readFile(filePath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(filePath, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`);
+  }
+  return parseModelsFile(text, filePath, env);
+}

@@ -1,0 +1,29 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { RegisteredModel } from '../model-registry.js';
+import type { ModelsFileEndpoint } from '../models-file.js';
+
+/**
+ * The models of one MODELS_FILE endpoint (vLLM, llama.cpp server, LM Studio, OpenRouter, Groq...):
+ * ids are `<endpoint name>/<model id>`. `fallbacks` are kept as written; the registry resolves them.
+ */
+export function createOpenAICompatibleModels(endpoint: ModelsFileEndpoint): RegisteredModel[] {
+  const provider = createOpenAICompatible({
+    name: endpoint.name,
+    baseURL: endpoint.baseURL,
+    apiKey: endpoint.apiKey,
+    headers: endpoint.headers,
+    // Without it most servers send no token counts in a stream, and usage could not be recorded.
+    includeUsage: true,
+  });
+  return endpoint.models.map((model) => ({
+    info: {
+      id: `${endpoint.name}/${model.id}`,
+      provider: endpoint.name,
+      name: model.name ?? model.id,
+      contextWindow: model.contextWindow ?? null,
+      available: true,
+    },
+    model: provider.chatModel(model.id),
+    ...(model.fallbacks ? { fallbacks: [...model.fallbacks] } : {}),
+  }));
+}
