@@ -48,7 +48,9 @@ describe('parseConfig', () => {
   });
 
   it('checks URLs, lists and proxy trust', () => {
-    expect(parseConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/' }).openaiBaseUrl).toBe('http://127.0.0.1:9/v1');
+    expect(parseConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:9/v1/' }).openaiBaseUrl).toBe(
+      'http://127.0.0.1:9/v1',
+    );
     expect(() => parseConfig({ OLLAMA_BASE_URL: 'localhost:11434' })).toThrow(/OLLAMA_BASE_URL=.*http/);
     expect(parseConfig({ OPENAI_MODELS: 'a, b,,c' }).openaiModels).toEqual(['a', 'b', 'c']);
     expect(parseConfig({ CORS_ORIGINS: 'https://a.example,https://b.example' }).corsOrigins).toHaveLength(2);

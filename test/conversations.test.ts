@@ -167,7 +167,9 @@ describe('conversations', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       defaultModel: 'demo',
-      models: [{ id: 'demo', provider: 'parley', name: 'Demo', contextWindow: null, available: true, breaker: null }],
+      models: [
+        { id: 'demo', provider: 'parley', name: 'Demo', contextWindow: null, available: true, breaker: null },
+      ],
     });
   });
 
