@@ -4,6 +4,7 @@ import { type Config, ConfigError } from '../config.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { createDemoModel } from './demo-model.js';
 import { withFallbacks } from './fallback.js';
+import { registerLocalModel } from './local-model.js';
 import { ModelRegistry, type RegisteredModel } from './model-registry.js';
 import { loadModelsFile } from './models-file.js';
 import { createAnthropicModels } from './providers/anthropic.js';
@@ -211,13 +212,18 @@ export async function createModelRegistry(
     wrapRemote(resolveFallbacks(entry, known, unlisted, config, logger), context),
   );
 
+  // The in-process model (LOCAL_MODEL_PATH) comes after the remote ones: it is the default only
+  // when nothing else is configured.
+  const local = config.localModelPath ? [registerLocalModel(config, logger)] : [];
   registry = new ModelRegistry(
-    [demoEntry(config), ...remote],
-    chooseDefault(config, remote, unlisted, logger),
+    [demoEntry(config), ...remote, ...local],
+    chooseDefault(config, [...remote, ...local], unlisted, logger),
   );
   logger.info(
-    { models: remote.map((entry) => entry.info.id), defaultModel: registry.defaultModel },
-    remote.length > 0 ? 'models registered' : 'no model provider configured; only the demo model is offered',
+    { models: [...remote, ...local].map((entry) => entry.info.id), defaultModel: registry.defaultModel },
+    remote.length + local.length > 0
+      ? 'models registered'
+      : 'no model provider configured; only the demo model is offered',
   );
   return registry;
 }
