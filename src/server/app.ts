@@ -3,11 +3,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from './ai/model-registry.js';
 import { AccountService } from './auth/account-service.js';
-import { type CounterStore, MemoryCounterStore } from './auth/counters.js';
 import { RunLimiter } from './auth/run-limiter.js';
 import { sessionSecret } from './auth/session-secret.js';
 import { ChatService } from './chat/chat-service.js';
+import { InstanceRegistry } from './chat/instance-registry.js';
 import { RunManager } from './chat/run-manager.js';
+import { RunReaper } from './chat/run-reaper.js';
 import type { Config } from './config.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { installAuth } from './http/auth-hook.js';
@@ -25,11 +26,8 @@ import { tokenRoutes } from './http/token-routes.js';
 import { installValidators } from './http/validation.js';
 import { newId } from './ids.js';
 import { createLogger } from './observability/logger.js';
-import { type EventBus, MemoryEventBus } from './realtime/event-bus.js';
-import { MemoryRunLog, type RunLog } from './realtime/run-log.js';
+import { createRealtime, type Realtime } from './realtime/realtime.js';
 import type { Store } from './store/database.js';
-import { interruptStreamingMessages } from './store/messages-repo.js';
-import { interruptRunningRuns } from './store/runs-repo.js';
 import { ensureBuiltinUsers } from './store/users-repo.js';
 
 /** Largest request body accepted: a maximal message (100,000 characters) with JSON escaping fits. */
@@ -40,9 +38,12 @@ export interface AppDeps {
   store: Store;
   models: ModelRegistry;
   logger?: Logger;
-  runLog?: RunLog;
-  bus?: EventBus;
-  counters?: CounterStore;
+  /** Shared state (run log, bus, counters); built from the settings (memory or Redis) when absent. */
+  realtime?: Realtime;
+  /** How long a run's lease lasts without renewal; a dead instance's runs are reaped after it. */
+  leaseMs?: number;
+  /** How often this instance looks for runs of dead instances. */
+  reaperIntervalMs?: number;
   /** Interval of SSE heartbeat comments (15 s in production; tests shorten it). */
   heartbeatMs?: number;
   /** How often streaming text is checkpointed to the store. */
@@ -74,16 +75,12 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
 
   const at = new Date().toISOString();
   await ensureBuiltinUsers(deps.store.db, at);
-  // Single instance: any reply still `streaming` in the store was cut off by a crash.
-  const interrupted = await interruptStreamingMessages(deps.store.db, at);
-  await interruptRunningRuns(deps.store.db, at);
-  if (interrupted > 0)
-    logger.warn({ count: interrupted }, 'replies cut off by a previous crash marked interrupted');
-
-  const runLog = deps.runLog ?? new MemoryRunLog();
-  const bus = deps.bus ?? new MemoryEventBus();
+  const ownsRealtime = deps.realtime === undefined;
+  const realtime = deps.realtime ?? (await createRealtime(deps.config, logger));
+  const { runLog, bus, counters } = realtime;
   const instanceId = newId();
-  const counters = deps.counters ?? new MemoryCounterStore();
+  const instances = new InstanceRegistry(deps.store, instanceId, realtime.redis !== undefined, logger);
+  await instances.start(at);
   const limiter = new RunLimiter({
     store: deps.store,
     counters,
@@ -104,10 +101,13 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     models: deps.models,
     logger,
     checkpointMs: deps.checkpointMs,
+    leaseMs: deps.leaseMs,
   });
   const chat = new ChatService({
     store: deps.store,
     limiter,
+    control: realtime.control,
+    realtimeHealthy: () => realtime.healthy(),
     runs,
     bus,
     models: deps.models,
@@ -129,7 +129,14 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     state: { shuttingDown: false },
     routes: [],
+    realtime,
   };
+  // A stop sent to any instance reaches the run here.
+  await realtime.control.onCommand((command) => {
+    if (command.type === 'stop') void runs.stop(command.userId, command.conversationId);
+  });
+  const reaper = new RunReaper({ store: deps.store, runs, runLog, bus, logger });
+  reaper.start(deps.reaperIntervalMs ?? 1_000);
 
   app.decorateRequest('userId', '');
   app.addHook('onRequest', async (request, reply) => {
@@ -140,7 +147,13 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   // The API speaks JSON only; anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
 
-  await installSecurity(app, deps.config, sessionSecret(deps.config), deps.limitWindowMs);
+  await installSecurity(
+    app,
+    deps.config,
+    sessionSecret(deps.config),
+    deps.limitWindowMs,
+    realtime.redis?.command,
+  );
   // Every route, for the authorization matrix and API-contract checks.
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -163,6 +176,11 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     ctx.state.shuttingDown = true;
     await runs.shutdown(deps.config.shutdownGraceMs);
     await ctx.sse.closeAll(2_000);
+  });
+  app.addHook('onClose', async () => {
+    await reaper.stop();
+    await instances.stop();
+    if (ownsRealtime) await realtime.close();
   });
 
   return Object.assign(app, { parley: ctx }) as unknown as ParleyApp;

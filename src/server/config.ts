@@ -18,6 +18,8 @@ export interface Config {
   /** Directory for files Parley keeps beside its database (session secret, models). */
   readonly dataDir: string;
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several Parleys can share one Redis. */
+  readonly redisKeyPrefix: string;
   readonly authMode: AuthMode;
   readonly sessionSecret: string | undefined;
   readonly defaultModel: string | undefined;
@@ -196,6 +198,7 @@ export function parseConfig(env: Env): Config {
     databaseUrl: dbUrl,
     dataDir: dataDirFor(dbUrl),
     redisUrl: redisUrl(env),
+    redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'parley',
     authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, 'local'),
     sessionSecret: read(env, 'SESSION_SECRET'),
     defaultModel: read(env, 'DEFAULT_MODEL'),

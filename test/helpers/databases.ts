@@ -30,7 +30,7 @@ export function storeTargets(): { name: string; create: () => Promise<TestDataba
 }
 
 /** A fresh, uniquely named database on the server at `adminUrl`, dropped afterwards. */
-async function createPostgresDatabase(adminUrl: string): Promise<TestDatabase> {
+export async function createPostgresDatabase(adminUrl: string): Promise<TestDatabase> {
   const name = `parley_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

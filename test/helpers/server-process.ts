@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -159,7 +160,8 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
     LOG_LEVEL: 'info',
     // These suites are about runs and processes, not accounts: act as the single local user.
     AUTH_MODE: 'none',
-    ...(options.dbFile ? { DATABASE_URL: `sqlite:${options.dbFile}` } : {}),
+    // A fresh database unless the test names one: runs never share state through a default path.
+    DATABASE_URL: `sqlite:${options.dbFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'parley-server-')), 'parley.db')}`,
     ...options.env,
   };
   const spawned = spawnServer(env, options.dbFile ? path.dirname(options.dbFile) : os.tmpdir());

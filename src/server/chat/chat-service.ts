@@ -4,6 +4,7 @@ import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
+import type { ControlBus } from '../realtime/control-bus.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import {
   type ConversationCursor,
@@ -26,7 +27,7 @@ import {
   newestMessage,
   updateMessage,
 } from '../store/messages-repo.js';
-import { findRun, insertRun, latestRun } from '../store/runs-repo.js';
+import { findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
 import { fitToContext, toModelMessages } from './prompt.js';
 import type { ActiveRun, RunManager, RunOutcome } from './run-manager.js';
@@ -36,6 +37,10 @@ import { titleFrom } from './title.js';
 export interface ChatServiceDeps {
   store: Store;
   limiter: RunLimiter;
+  /** Reaches runs on other instances (stop). */
+  control: ControlBus;
+  /** False while shared realtime state (Redis) is unreachable: new runs are refused then. */
+  realtimeHealthy: () => boolean;
   runs: RunManager;
   bus: EventBus;
   models: ModelRegistry;
@@ -213,7 +218,7 @@ export class ChatService {
     const log = options.log ?? this.deps.logger;
     const conversation = await this.requireConversation(userId, conversationId);
     const model = this.checkModel(input.model) ?? conversation.model;
-    const release = await this.deps.limiter.admit(userId, { waitForSlot: options.waitForSlot });
+    const release = await this.admit(userId, { waitForSlot: options.waitForSlot });
     const at = now();
     const ids = { user: newId(), assistant: newId(), run: newId() };
 
@@ -290,7 +295,7 @@ export class ChatService {
     if (!parentId) throw new AppError('conflict', 'This message has no user message to reply to.');
     const conversation = await this.requireConversation(userId, message.conversation_id);
     const model = this.checkModel(input.model) ?? conversation.model;
-    const release = await this.deps.limiter.admit(userId);
+    const release = await this.admit(userId);
     const at = now();
     const ids = { assistant: newId(), run: newId() };
     const assistantMessage = await this.releaseOnError(release, () =>
@@ -334,7 +339,7 @@ export class ChatService {
     }
     const conversation = await this.requireConversation(userId, message.conversation_id);
     const model = this.checkModel(input.model) ?? message.model ?? conversation.model;
-    const release = await this.deps.limiter.admit(userId);
+    const release = await this.admit(userId);
     const at = now();
     const runId = newId();
     await this.releaseOnError(release, () =>
@@ -371,10 +376,23 @@ export class ChatService {
     return { run, conversationId: conversation.id, userMessage: null, assistantMessage: messageDto(pending) };
   }
 
+  /**
+   * Stop every active run of the conversation, on whatever instance it runs: local ones directly,
+   * others through the control channel; waits (a few seconds at most) until they are saved.
+   */
   async stop(userId: string, conversationId: string): Promise<string[]> {
     await this.requireConversation(userId, conversationId);
-    const stopped = await this.deps.runs.stop(userId, conversationId);
-    return stopped.map((run) => run.id);
+    const running = await runningRuns(this.db, conversationId);
+    const stoppedHere = new Set((await this.deps.runs.stop(userId, conversationId)).map((run) => run.id));
+    const elsewhere = running.filter((run) => !stoppedHere.has(run.id));
+    if (elsewhere.length > 0) {
+      await this.deps.control.send({ type: 'stop', userId, conversationId });
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline && (await runningRuns(this.db, conversationId)).length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    return [...new Set([...stoppedHere, ...running.map((run) => run.id)])];
   }
 
   /**
@@ -456,7 +474,22 @@ export class ChatService {
       model,
       instance_id: this.deps.instanceId,
       started_at: at,
+      lease_until: this.deps.runs.leaseUntil(),
     });
+  }
+
+  /** Admit a new run (limits, quota), unless shared realtime state is down: then a clear 503. */
+  private async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
+    if (!this.deps.realtimeHealthy()) {
+      throw new AppError(
+        'unavailable',
+        'Replies cannot start right now: Redis is unreachable. Try again shortly.',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
+    }
+    return this.deps.limiter.admit(userId, options);
   }
 
   /** Run `work`; if it throws, give the admitted run slot back first. */

@@ -5,6 +5,7 @@ import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
 import { touchConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
+import { renewLeases } from '../store/leases-repo.js';
 import { updateMessage } from '../store/messages-repo.js';
 import { finishRun } from '../store/runs-repo.js';
 import type { MessageStatus, RunKind, RunStatus } from '../store/schema.js';
@@ -70,6 +71,8 @@ export interface RunManagerDeps {
   models: ModelRegistry;
   logger: Logger;
   checkpointMs?: number;
+  /** How long a run's lease lasts without renewal (renewed at every checkpoint tick). */
+  leaseMs?: number;
 }
 
 const now = () => new Date().toISOString();
@@ -84,6 +87,11 @@ export class RunManager {
       this.checkpointing = this.checkpoint();
     }, deps.checkpointMs ?? 1000);
     this.checkpointTimer.unref();
+  }
+
+  /** The lease a run gets now: renewed while it streams, so other instances know it is alive. */
+  leaseUntil(): string {
+    return new Date(Date.now() + (this.deps.leaseMs ?? 5_000)).toISOString();
   }
 
   get activeCount(): number {
@@ -314,13 +322,17 @@ export class RunManager {
     }
   }
 
-  /** Write the text of every run that changed since the last checkpoint, in one transaction. */
+  /**
+   * Write the text of every run that changed since the last checkpoint and renew the leases of
+   * all active runs, in one transaction.
+   */
   private async checkpoint(): Promise<void> {
+    if (this.active.size === 0) return;
     const dirty = [...this.active.values()].filter((run) => run.dirty);
-    if (dirty.length === 0) return;
     const at = now();
     try {
       await this.deps.store.db.transaction().execute(async (trx) => {
+        await renewLeases(trx, [...this.active.keys()], this.leaseUntil());
         for (const run of dirty) {
           run.dirty = false;
           // Only while still streaming: a late checkpoint must never overwrite the final text.

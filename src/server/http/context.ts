@@ -5,6 +5,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import type { RunManager } from '../chat/run-manager.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../realtime/event-bus.js';
+import type { Realtime } from '../realtime/realtime.js';
 import type { RunLog } from '../realtime/run-log.js';
 import type { Store } from '../store/database.js';
 import type { SseConnections } from './sse.js';
@@ -25,6 +26,7 @@ export interface AppContext {
   state: { shuttingDown: boolean };
   /** Every registered route (method and URL pattern). */
   routes: { method: string; url: string }[];
+  realtime: Realtime;
 }
 
 declare module 'fastify' {

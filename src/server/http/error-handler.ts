@@ -15,9 +15,41 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   invalid_json: 'The request body is not valid JSON.',
 };
 
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  // PostgreSQL: admin shutdown, cannot connect now, connection failures.
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'SQLITE_BUSY',
+]);
+
+/** A dependency (database, Redis) that is down or restarting: the client should retry, not report a bug. */
+function isUnreachable(error: Error & { code?: string }): boolean {
+  if (error.code && UNREACHABLE_CODES.has(error.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|enableOfflineQueue/i.test(
+    error.message,
+  );
+}
+
 /** Map anything thrown in a request to the one AppError type; a client mistake is never a 500. */
 export function toAppError(error: FastifyError | Error): AppError {
   if (error instanceof AppError) return error;
+  if (isUnreachable(error)) {
+    return new AppError('unavailable', 'A service Parley depends on is unreachable; try again shortly.', {
+      cause: error,
+      retryAfterSeconds: 5,
+    });
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     return new AppError('validation_error', `Invalid request: ${fastifyError.message}.`, { cause: error });

@@ -32,6 +32,9 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           request.log.error({ err }, 'readiness check: database unreachable');
           return reply.code(503).send({ error: 'The database is unreachable.', code: 'unavailable' });
         }
+        if (!ctx.realtime.healthy()) {
+          return reply.code(503).send({ error: 'Redis is unreachable.', code: 'unavailable' });
+        }
         return { status: 'ready' };
       },
     );

@@ -86,7 +86,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           request.query.runId,
           after,
         );
-        if (!runId || !ctx.runLog.has(runId)) return reply.code(204).send(null);
+        if (!runId || !(await ctx.runLog.has(runId))) return reply.code(204).send(null);
         await streamRun(request, reply, ctx.runLog, ctx.sse, ctx.heartbeatMs, runId, after ?? 0, {
           'x-parley-conversation-id': conversationId,
         });

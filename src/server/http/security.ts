@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 
 /**
@@ -14,6 +15,8 @@ export async function installSecurity(
   config: Pick<Config, 'publicUrl' | 'corsOrigins' | 'rateLimitRpm'>,
   secret: string,
   windowMs = 60_000,
+  /** Shared counters for several instances; in memory without it. */
+  redis?: Redis,
 ): Promise<void> {
   const https = config.publicUrl?.startsWith('https://') ?? false;
   await app.register(cookie, { secret, hook: 'onRequest' });
@@ -54,6 +57,9 @@ export async function installSecurity(
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimitRpm,
+    ...(redis ? { redis, nameSpace: 'parley-rl:' } : {}),
+    // With Redis down, serve rather than refuse everything (runs are refused on their own).
+    skipOnError: true,
     timeWindow: windowMs,
     // Signed-in callers by user; anonymous ones (including seed-route guests) by address.
     keyGenerator: (request) =>

@@ -18,9 +18,12 @@ export interface RunLog {
   append(runId: string, event: RunEvent): void;
   /** No more events will come; the log is kept for `retainMs` so late reconnects still resume. */
   end(runId: string): void;
-  has(runId: string): boolean;
+  /** Whether the run's log exists (here or, for Redis, on any instance). */
+  has(runId: string): Promise<boolean>;
   /** Events after `after`, then live ones until the run ends or `signal` aborts. */
   follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent>;
+  /** End the log of a run whose owner died: append `payloads` after its last event. */
+  terminate(runId: string, payloads: string[]): Promise<void>;
 }
 
 interface Entry {
@@ -54,8 +57,21 @@ export class MemoryRunLog implements RunLog {
     setTimeout(() => this.logs.delete(runId), this.retainMs).unref();
   }
 
-  has(runId: string): boolean {
+  /** Whether this process holds the run's log (the synchronous check the Redis log builds on). */
+  hasLocal(runId: string): boolean {
     return this.logs.has(runId);
+  }
+
+  async has(runId: string): Promise<boolean> {
+    return this.logs.has(runId);
+  }
+
+  async terminate(runId: string, payloads: string[]): Promise<void> {
+    const entry = this.logs.get(runId);
+    if (!entry || entry.ended) return;
+    let seq = entry.events.at(-1)?.seq ?? 0;
+    for (const data of payloads) this.append(runId, { seq: ++seq, data });
+    this.end(runId);
   }
 
   async *follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {

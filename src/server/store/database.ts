@@ -30,7 +30,13 @@ function openSqlite(url: string): Kysely<Database> {
 }
 
 function openPostgres(url: string): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  // An idle connection dropped by the server (restart, failover, network) must not crash the
+  // process; the next query gets a fresh connection, and readiness reports the outage meanwhile.
+  pool.on('error', () => undefined);
+  // Same for a connection that breaks while checked out: its query fails (and is reported), but
+  // the client also emits 'error', which would crash the process without a listener.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -47,3 +47,13 @@ export async function interruptRunningRuns(db: Kysely<Database>, now: string): P
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Runs of a conversation still marked running, on any instance. */
+export async function runningRuns(db: Kysely<Database>, conversationId: string): Promise<RunRow[]> {
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('status', '=', 'running')
+    .execute();
+}

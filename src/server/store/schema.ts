@@ -103,6 +103,16 @@ export interface RunsTable {
   finished_at: string | null;
   /** Sequence number of the last event the run appended to its log. */
   last_seq: Generated<number>;
+  /** Renewed by the owning instance while the run streams; past it, the run is presumed dead. */
+  lease_until: Generated<string | null>;
+}
+
+export interface InstancesTable {
+  id: string;
+  started_at: string;
+  last_seen_at: string;
+  /** 1 when the instance runs with REDIS_URL. */
+  redis: number;
 }
 
 export interface Database {
@@ -114,6 +124,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   invites: InvitesTable;
   token_usage: TokenUsageTable;
+  instances: InstancesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import type { Store } from '../store/database.js';
+import { forgetInstance, forgetStaleInstances, heartbeat, liveInstances } from '../store/leases-repo.js';
+import { interruptStreamingMessages } from '../store/messages-repo.js';
+import { interruptRunningRuns } from '../store/runs-repo.js';
+
+const HEARTBEAT_MS = 5_000;
+
+/**
+ * This instance's presence in the shared database. Without Redis it is meant to be the only
+ * instance: at start, any reply left `streaming` was cut off by a crash and becomes `interrupted`,
+ * and another instance that heartbeats after this one started is a misconfiguration it reports.
+ * With Redis, run leases decide which runs are dead (see RunReaper).
+ */
+export class InstanceRegistry {
+  private timer: NodeJS.Timeout | undefined;
+  private startedAt = '';
+  private warned = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly id: string,
+    private readonly withRedis: boolean,
+    private readonly logger: Logger,
+    private readonly heartbeatMs = HEARTBEAT_MS,
+  ) {}
+
+  async start(at: string): Promise<void> {
+    this.startedAt = at;
+    const db = this.store.db;
+    await forgetStaleInstances(db, new Date(Date.now() - 60_000).toISOString());
+    if (!this.withRedis) {
+      const interrupted = await interruptStreamingMessages(db, at);
+      await interruptRunningRuns(db, at);
+      if (interrupted > 0) {
+        this.logger.warn({ count: interrupted }, 'replies cut off by a previous crash marked interrupted');
+      }
+    }
+    await this.beat(at);
+    this.timer = setInterval(() => {
+      this.beat(new Date().toISOString()).catch((err) => this.logger.warn({ err }, 'instance heartbeat failed'));
+    }, this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async beat(now: string): Promise<void> {
+    const db = this.store.db;
+    await heartbeat(db, this.id, this.startedAt, now, this.withRedis);
+    if (this.withRedis || this.warned) return;
+    // A crashed predecessor stopped beating before we started; a live twin keeps beating.
+    const others = await liveInstances(db, this.id, this.startedAt);
+    if (others.length > 0) {
+      this.warned = true;
+      this.logger.error(
+        { otherInstances: others.length },
+        'another Parley instance uses this database without REDIS_URL: streams, stop and limits do not work across instances. Set REDIS_URL on every instance.',
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await forgetInstance(this.store.db, this.id).catch(() => undefined);
+  }
+}

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../realtime/event-bus.js';
+import type { RunLog } from '../realtime/run-log.js';
+import type { Store } from '../store/database.js';
+import { expiredRuns, interruptRun } from '../store/leases-repo.js';
+import type { RunManager } from './run-manager.js';
+
+/**
+ * Finds runs whose instance died (their lease ran out), marks them and their message
+ * `interrupted` (continue completes them), and ends their run log so clients following the stream
+ * on any instance see the end instead of waiting forever.
+ */
+export class RunReaper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: { store: Store; runs: RunManager; runLog: RunLog; bus: EventBus; logger: Logger },
+  ) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.running = this.sweep().then(
+        () => undefined,
+        (err) => this.deps.logger.warn({ err }, 'run reaper sweep failed'),
+      );
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<number> {
+    const now = new Date().toISOString();
+    let reaped = 0;
+    for (const run of await expiredRuns(this.deps.store.db, now)) {
+      // Our own run is alive even if a long pause delayed its lease renewal.
+      if (this.deps.runs.get(run.id)) continue;
+      if (!(await interruptRun(this.deps.store.db, run, now))) continue;
+      reaped += 1;
+      await this.deps.runLog.terminate(run.id, [
+        JSON.stringify({ type: 'abort', reason: 'server lost' }),
+        JSON.stringify({ type: 'finish', messageMetadata: { status: 'interrupted' } }),
+        '[DONE]',
+      ]);
+      this.deps.bus.publish(run.user_id, {
+        type: 'run.finished',
+        conversationId: run.conversation_id,
+        runId: run.id,
+        messageId: run.message_id,
+        status: 'interrupted',
+      });
+      this.deps.logger.warn(
+        { runId: run.id, conversationId: run.conversation_id, instanceId: run.instance_id },
+        'run of a lost instance marked interrupted',
+      );
+    }
+    return reaped;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import { type CounterStore, MemoryCounterStore } from '../auth/counters.js';
+import { RedisCounterStore } from '../auth/redis-counters.js';
+import type { Config } from '../config.js';
+import { type ControlBus, LocalControlBus, RedisControlBus } from './control-bus.js';
+import { type EventBus, MemoryEventBus } from './event-bus.js';
+import { connectRedis, type RedisConnections, waitForRedis } from './redis-client.js';
+import { RedisEventBus } from './redis-event-bus.js';
+import { RedisRunLog } from './redis-run-log.js';
+import { RedisSubscriptions } from './redis-subscriptions.js';
+import { MemoryRunLog, type RunLog } from './run-log.js';
+
+/**
+ * Everything stateful that instances must share, chosen once from the settings: in memory for
+ * one instance, on Redis (REDIS_URL) for many.
+ */
+export interface Realtime {
+  runLog: RunLog;
+  bus: EventBus;
+  control: ControlBus;
+  counters: CounterStore;
+  /** The Redis connections, when REDIS_URL is set. */
+  redis: RedisConnections | undefined;
+  /** False while Redis is configured but unreachable: no new runs then. */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+export function memoryRealtime(): Realtime {
+  return {
+    runLog: new MemoryRunLog(),
+    bus: new MemoryEventBus(),
+    control: new LocalControlBus(),
+    counters: new MemoryCounterStore(),
+    redis: undefined,
+    healthy: () => true,
+    close: async () => {},
+  };
+}
+
+export async function createRealtime(
+  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix'>,
+  logger: Logger,
+): Promise<Realtime> {
+  if (!config.redisUrl) return memoryRealtime();
+  const redis = connectRedis(config.redisUrl, logger);
+  try {
+    await waitForRedis(redis, config.redisUrl);
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+  const subscriptions = new RedisSubscriptions(redis.subscriber, logger);
+  const prefix = config.redisKeyPrefix;
+  return {
+    runLog: new RedisRunLog(redis.command, subscriptions, prefix, logger),
+    bus: new RedisEventBus(redis.command, subscriptions, prefix, logger),
+    control: new RedisControlBus(redis.command, subscriptions, prefix, logger),
+    counters: new RedisCounterStore(redis.command, prefix),
+    redis,
+    healthy: () => redis.ready(),
+    close: () => redis.close(),
+  };
+}

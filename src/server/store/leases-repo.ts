@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import type { Database, RunRow } from './schema.js';
+
+/** Extend the leases of the runs this instance is streaming. */
+export async function renewLeases(db: Kysely<Database>, runIds: string[], until: string): Promise<void> {
+  if (runIds.length === 0) return;
+  await db.updateTable('runs').set({ lease_until: until }).where('id', 'in', runIds).execute();
+}
+
+/** Runs still marked running whose owner stopped renewing their lease. */
+export async function expiredRuns(db: Kysely<Database>, now: string): Promise<RunRow[]> {
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where('lease_until', '<', now)
+    .orderBy('id')
+    .limit(100)
+    .execute();
+}
+
+/**
+ * Claim a dead run: mark it and its message interrupted in one transaction. Returns false when
+ * another instance got there first (or its owner finished it meanwhile).
+ */
+export async function interruptRun(db: Kysely<Database>, run: RunRow, now: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable('runs')
+      .set({ status: 'interrupted', finished_at: now })
+      .where('id', '=', run.id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) return false;
+    await trx
+      .updateTable('messages')
+      .set({ status: 'interrupted', updated_at: now })
+      .where('id', '=', run.message_id)
+      .where('status', '=', 'streaming')
+      .execute();
+    return true;
+  });
+}
+
+export async function heartbeat(
+  db: Kysely<Database>,
+  id: string,
+  startedAt: string,
+  now: string,
+  redis: boolean,
+) {
+  await db
+    .insertInto('instances')
+    .values({ id, started_at: startedAt, last_seen_at: now, redis: redis ? 1 : 0 })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ last_seen_at: now }))
+    .execute();
+}
+
+/** Other instances seen since `since`. */
+export async function liveInstances(db: Kysely<Database>, selfId: string, since: string) {
+  return db
+    .selectFrom('instances')
+    .selectAll()
+    .where('id', '!=', selfId)
+    .where('last_seen_at', '>', since)
+    .execute();
+}
+
+export async function forgetInstance(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('instances').where('id', '=', id).execute();
+}
+
+export async function forgetStaleInstances(db: Kysely<Database>, before: string): Promise<void> {
+  await db.deleteFrom('instances').where('last_seen_at', '<', before).execute();
+}
