@@ -166,6 +166,26 @@ const matrix: Record<string, Entry> = {
     call: (f, c) => c.request('POST', `/api/conversations/${f.conversationId}/stop`),
     expect: objectRoute(200),
   },
+  // Search covers the caller's own conversations only: A's words find nothing for anyone else.
+  'GET /api/search': {
+    call: (_f, c) => c.request('GET', `/api/search?q=${encodeURIComponent(SECRET)}`),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /api/conversations/:id/export': {
+    call: (f, c) => c.request('GET', `/api/conversations/${f.conversationId}/export`),
+    expect: objectRoute(200),
+  },
+  // An import always lands in the caller's own account.
+  'POST /api/conversations/import': {
+    call: (_f, c) =>
+      c.request('POST', '/api/conversations/import', {
+        format: 'parley.conversation',
+        version: 1,
+        conversation: { title: 'imported' },
+        messages: [{ id: 'm1', parentId: null, role: 'user', content: 'hello' }],
+      }),
+    expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
+  },
   'GET /api/events': {
     // Everyone gets their own stream; what A does must not show up in B's or the admin's.
     call: async (f, c, role) => {
@@ -183,7 +203,31 @@ const matrix: Record<string, Entry> = {
     },
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
+  // The OpenAI-compatible API takes API tokens only: each caller uses a token of their own.
+  'GET /v1/models': {
+    call: async (_f, c) => (await withToken(c)).request('GET', '/v1/models'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'POST /v1/chat/completions': {
+    // Recording the exchange into A's conversation: only A may.
+    call: async (f, c) =>
+      (await withToken(c)).request(
+        'POST',
+        '/v1/chat/completions',
+        { model: 'demo', messages: [{ role: 'user', content: 'injected' }] },
+        { 'x-parley-conversation': f.conversationId },
+      ),
+    expect: objectRoute(200),
+  },
 };
+
+/** A cookie-less caller with an API token of the client's own (anonymous callers get none). */
+async function withToken(client: Client): Promise<Client> {
+  const caller = new Client(client.app);
+  const res = await client.request('POST', '/api/tokens', { name: 'openai client' });
+  if (res.statusCode === 201) caller.bearer = res.json().token;
+  return caller;
+}
 
 function headersOf(client: Client): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -17,8 +17,11 @@ import type { AppContext } from './http/context.js';
 import { conversationRoutes } from './http/conversation-routes.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { eventRoutes } from './http/event-routes.js';
+import { exportRoutes } from './http/export-routes.js';
+import { openaiRoutes } from './http/openai-routes.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { runRoutes } from './http/run-routes.js';
+import { searchRoutes } from './http/search-routes.js';
 import { installSecurity } from './http/security.js';
 import { seedRoutes } from './http/seed-routes.js';
 import { SseConnections } from './http/sse.js';
@@ -168,8 +171,11 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   await app.register(adminRoutes(ctx));
   await app.register(conversationRoutes(ctx));
   await app.register(runRoutes(ctx));
+  await app.register(searchRoutes(ctx));
+  await app.register(exportRoutes(ctx));
   await app.register(eventRoutes(ctx));
   await app.register(opsRoutes(ctx));
+  await app.register(openaiRoutes(ctx));
 
   // Shutdown order: readiness turns false, runs get their grace period, then open streams end.
   app.addHook('preClose', async () => {

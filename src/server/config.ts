@@ -64,6 +64,15 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly trustProxy: boolean | string;
   readonly corsOrigins: string[];
+
+  // Operations (each one unset: off).
+  /** Bearer token that GET /metrics requires; unset: /metrics is public (keep it off the internet). */
+  readonly metricsToken: string | undefined;
+  /** OTLP/HTTP base URL (e.g. http://otel-collector:4318): set, traces are exported there. */
+  readonly otelExporterOtlpEndpoint: string | undefined;
+  /** Splunk HTTP Event Collector base URL and token: set, logs are also shipped there directly. */
+  readonly splunkHecUrl: string | undefined;
+  readonly splunkHecToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -189,9 +198,23 @@ function trustProxy(env: Env): boolean | string {
   );
 }
 
+/** SPLUNK_HEC_URL and SPLUNK_HEC_TOKEN go together: one without the other ships nothing. */
+function splunk(env: Env): { url: string | undefined; token: string | undefined } {
+  const hecUrl = url(env, 'SPLUNK_HEC_URL');
+  const token = read(env, 'SPLUNK_HEC_TOKEN');
+  if (hecUrl !== undefined && token === undefined) {
+    throw new ConfigError('Invalid setting SPLUNK_HEC_TOKEN: required when SPLUNK_HEC_URL is set.');
+  }
+  if (token !== undefined && hecUrl === undefined) {
+    throw new ConfigError('Invalid setting SPLUNK_HEC_URL: required when SPLUNK_HEC_TOKEN is set.');
+  }
+  return { url: hecUrl, token };
+}
+
 /** Parse settings from an environment object (tests pass their own; main passes process.env). */
 export function parseConfig(env: Env): Config {
   const dbUrl = databaseUrl(env);
+  const hec = splunk(env);
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535, 'APP_PORT'),
     host: host(env),
@@ -234,6 +257,11 @@ export function parseConfig(env: Env): Config {
     publicUrl: url(env, 'PUBLIC_URL'),
     trustProxy: trustProxy(env),
     corsOrigins: list(env, 'CORS_ORIGINS') ?? [],
+
+    metricsToken: read(env, 'METRICS_TOKEN'),
+    otelExporterOtlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    splunkHecUrl: hec.url,
+    splunkHecToken: hec.token,
   });
 }
 

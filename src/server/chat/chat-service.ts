@@ -215,6 +215,10 @@ export class ChatService {
     if (input.content.trim() === '') {
       throw new AppError('validation_error', 'Message content cannot be empty.');
     }
+    if (input.content.includes('\u0000')) {
+      // PostgreSQL cannot store it, and no person types it: refuse rather than alter the text.
+      throw new AppError('validation_error', 'Message content cannot contain a NUL character (\\u0000).');
+    }
     const log = options.log ?? this.deps.logger;
     const conversation = await this.requireConversation(userId, conversationId);
     const model = this.checkModel(input.model) ?? conversation.model;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -13,10 +13,12 @@ export interface Store {
   readonly dialect: Dialect;
   /** Cheap round trip used by /readyz. */
   ping(): Promise<void>;
+  /** Hear about every query with its duration (metrics); returns the unsubscribe function. */
+  onQuery(listener: (event: LogEvent) => void): () => void;
   close(): Promise<void>;
 }
 
-function openSqlite(url: string): Kysely<Database> {
+function openSqlite(url: string, log: (event: LogEvent) => void): Kysely<Database> {
   const file = url === 'sqlite::memory:' ? ':memory:' : url.slice('sqlite:'.length);
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SqliteDatabase(file);
@@ -26,10 +28,10 @@ function openSqlite(url: string): Kysely<Database> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
 }
 
-function openPostgres(url: string): Kysely<Database> {
+function openPostgres(url: string, log: (event: LogEvent) => void): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle connection dropped by the server (restart, failover, network) must not crash the
   // process; the next query gets a fresh connection, and readiness reports the outage meanwhile.
@@ -37,13 +39,19 @@ function openPostgres(url: string): Kysely<Database> {
   // Same for a connection that breaks while checked out: its query fails (and is reported), but
   // the client also emits 'error', which would crash the process without a listener.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
 }
 
 /** Open the database named by DATABASE_URL and bring its schema up to date. */
 export async function openStore(url: string): Promise<Store> {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  const db = dialect === 'sqlite' ? openSqlite(url) : openPostgres(url);
+  // Kysely times every query for its log hook; the store is opened before any app (and its metrics)
+  // exists, so listeners subscribe later.
+  const listeners = new Set<(event: LogEvent) => void>();
+  const log = (event: LogEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  const db = dialect === 'sqlite' ? openSqlite(url, log) : openPostgres(url, log);
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error } = await migrator.migrateToLatest();
   if (error) {
@@ -57,6 +65,10 @@ export async function openStore(url: string): Promise<Store> {
     dialect,
     async ping() {
       await sql`select 1`.execute(db);
+    },
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async close() {
       await db.destroy();

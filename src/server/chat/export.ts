@@ -1,0 +1,147 @@
+import {
+  PARLEY_EXPORT_FORMAT,
+  PARLEY_EXPORT_VERSION,
+  type ParleyExportDto,
+} from '../../shared/export-schemas.js';
+import { notFound } from '../errors.js';
+import { findConversation } from '../store/conversations-repo.js';
+import type { Store } from '../store/database.js';
+import { branchTo, newestMessage } from '../store/messages-repo.js';
+import type { ConversationRow, MessageRow } from '../store/schema.js';
+import { conversationMessages } from '../store/transfer-repo.js';
+
+/**
+ * Export one of the user's conversations: JSON in Parley's own format (the whole message tree,
+ * every branch, readable by import) or a Markdown transcript of the current branch for people.
+ */
+
+export type ExportFormat = 'json' | 'markdown';
+
+export interface ExportFile {
+  /** A file name without extension, from the title; see `fileName`. */
+  title: string;
+  extension: 'json' | 'md';
+  contentType: string;
+  body: string;
+}
+
+export function toParleyExport(
+  conversation: ConversationRow,
+  messages: MessageRow[],
+  exportedAt: string,
+): ParleyExportDto {
+  // The format (like the chat) has user and assistant turns only; should a system message ever
+  // sit in the tree, its children hang from its parent instead, so the file still imports.
+  const systemParent = new Map(messages.filter((m) => m.role === 'system').map((m) => [m.id, m.parent_id]));
+  const parentOf = (m: MessageRow) => {
+    let parent = m.parent_id;
+    for (let hops = 0; parent !== null && systemParent.has(parent) && hops < messages.length; hops++) {
+      parent = systemParent.get(parent) ?? null;
+    }
+    return parent;
+  };
+  return {
+    format: PARLEY_EXPORT_FORMAT,
+    version: PARLEY_EXPORT_VERSION,
+    exportedAt,
+    conversation: {
+      id: conversation.id,
+      title: conversation.title,
+      model: conversation.model,
+      systemPrompt: conversation.system_prompt,
+      createdAt: conversation.created_at,
+      updatedAt: conversation.updated_at,
+    },
+    messages: messages
+      .filter((m): m is MessageRow & { role: 'user' | 'assistant' } => m.role !== 'system')
+      .map((m) => ({
+        id: m.id,
+        parentId: parentOf(m),
+        role: m.role,
+        content: m.content,
+        status: m.status,
+        model: m.model,
+        usage: { inputTokens: m.input_tokens, outputTokens: m.output_tokens },
+        finishReason: m.finish_reason,
+        createdAt: m.created_at,
+      })),
+  };
+}
+
+const STATUS_NOTES: Partial<Record<MessageRow['status'], string>> = {
+  streaming: '_(Still being written when this was exported.)_',
+  interrupted: '_(This reply was cut off.)_',
+  stopped: '_(Stopped before the end.)_',
+  error: '_(This reply failed.)_',
+};
+
+const readableTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** A transcript of one branch (root first): a title, then a heading per message. */
+export function toMarkdown(conversation: ConversationRow, branch: MessageRow[], exportedAt: string): string {
+  const lines = [
+    `# ${oneLine(conversation.title ?? '') || 'Untitled conversation'}`,
+    '',
+    `Exported from Parley on ${readableTime(exportedAt)} · model \`${oneLine(conversation.model)}\``,
+    '',
+  ];
+  if (conversation.system_prompt) {
+    lines.push('**System prompt:**', '', ...conversation.system_prompt.split('\n').map((l) => `> ${l}`), '');
+  }
+  for (const message of branch) {
+    const who =
+      message.role === 'user'
+        ? 'User'
+        : message.role === 'assistant'
+          ? `Assistant${message.model ? ` (${oneLine(message.model)})` : ''}`
+          : 'System';
+    lines.push('---', '', `## ${who}`, '', `_${readableTime(message.created_at)}_`, '', message.content, '');
+    const note = STATUS_NOTES[message.status];
+    if (note) lines.push(note, '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** A file name from a title that is safe in a header and on every file system. */
+export function fileBaseName(title: string | null): string {
+  const name = (title ?? '')
+    .normalize('NFC')
+    .replace(/[\p{Cc}\p{Cf}"\\/:*?<>|]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '')
+    .slice(0, 80)
+    .trim();
+  return name || 'conversation';
+}
+
+export async function exportConversation(
+  store: Store,
+  userId: string,
+  conversationId: string,
+  format: ExportFormat,
+): Promise<ExportFile> {
+  const conversation = await findConversation(store.db, userId, conversationId);
+  if (!conversation) throw notFound('Conversation');
+  const exportedAt = new Date().toISOString();
+  const title = fileBaseName(conversation.title);
+  if (format === 'json') {
+    const messages = await conversationMessages(store.db, conversation.id);
+    return {
+      title,
+      extension: 'json',
+      contentType: 'application/json; charset=utf-8',
+      body: `${JSON.stringify(toParleyExport(conversation, messages, exportedAt), null, 2)}\n`,
+    };
+  }
+  // The current branch ends at the newest message, as in the chat view.
+  const leaf = await newestMessage(store.db, conversation.id);
+  const branch = leaf ? await branchTo(store.db, leaf.id) : [];
+  return {
+    title,
+    extension: 'md',
+    contentType: 'text/markdown; charset=utf-8',
+    body: toMarkdown(conversation, branch, exportedAt),
+  };
+}

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
+import { ExportQuery, ImportResult } from '../../shared/export-schemas.js';
+import { exportConversation } from '../chat/export.js';
+import { importConversations } from '../chat/import.js';
+import type { AppContext } from './context.js';
+
+/** A ChatGPT `conversations.json` is large: this route alone takes bodies up to 20 MiB. */
+export const IMPORT_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
+
+const errors = { 400: ErrorSchema, 404: ErrorSchema };
+
+/** `attachment` with an ASCII fallback name and the exact UTF-8 one (RFC 6266 / RFC 8187). */
+export function contentDisposition(baseName: string, extension: string): string {
+  const ascii = baseName
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/["\\%;]/g, '')
+    .trim();
+  const utf8 = encodeURIComponent(`${baseName}.${extension}`).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii || 'conversation'}.${extension}"; filename*=UTF-8''${utf8}`;
+}
+
+export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/api/conversations/:id/export',
+      {
+        schema: {
+          params: IdParams,
+          querystring: ExportQuery,
+          // Sent as is (a string with its content type): the JSON is pretty-printed for people.
+          response: { 200: Type.String({ description: 'The file: Parley JSON or Markdown' }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const file = await exportConversation(
+          ctx.store,
+          request.userId,
+          request.params.id,
+          request.query.format === 'markdown' ? 'markdown' : 'json',
+        );
+        return reply
+          .header('content-type', file.contentType)
+          .header('content-disposition', contentDisposition(file.title, file.extension))
+          .header('cache-control', 'no-store')
+          .send(file.body);
+      },
+    );
+
+    app.post(
+      '/api/conversations/import',
+      {
+        bodyLimit: IMPORT_BODY_LIMIT_BYTES,
+        // Any JSON: the domain checks it against the Parley and ChatGPT schemas itself, to name
+        // the exact place a file goes wrong (a union schema here would only say "no match").
+        schema: {
+          body: Type.Unknown({ description: 'A Parley export or ChatGPT conversations.json' }),
+          response: { 201: ImportResult, ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            await importConversations(
+              { store: ctx.store, models: ctx.models, bus: ctx.bus },
+              request.userId,
+              request.body,
+            ),
+          ),
+    );
+  };
+}

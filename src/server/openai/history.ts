@@ -1,0 +1,130 @@
+import { MAX_ID_CHARS } from '../../shared/api-schemas.js';
+import { titleFrom } from '../chat/title.js';
+import { notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { findConversation, insertConversation, touchConversation } from '../store/conversations-repo.js';
+import type { Store } from '../store/database.js';
+import { insertMessage, messagesBefore } from '../store/messages-repo.js';
+import type { ConversationRow, MessageStatus } from '../store/schema.js';
+import { addTokenUsage } from '../store/usage-repo.js';
+import { invalidRequest } from './errors.js';
+
+/**
+ * Optional history for /v1 (header `X-Parley-Conversation: new|<id>`): the exchange (the last
+ * user message and the reply) is written as a Parley conversation when the completion ends.
+ * The ids are chosen up front so they can go out in the response headers before the reply.
+ */
+
+export const HISTORY_HEADER = 'x-parley-conversation';
+
+export interface HistoryTarget {
+  /** True when the conversation is created by this exchange. */
+  isNew: boolean;
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+}
+
+export interface Exchange {
+  userId: string;
+  model: string;
+  systemText: string | undefined;
+  userText: string;
+  reply: {
+    text: string;
+    status: MessageStatus;
+    finishReason: string | null;
+    error: string | null;
+    inputTokens: number;
+    outputTokens: number;
+  };
+  startedAt: string;
+}
+
+/** Read the header; an id must name one of the caller's own conversations (else 404, leaking nothing). */
+export async function resolveHistoryTarget(
+  store: Store,
+  userId: string,
+  header: string | string[] | undefined,
+  lastUserText: string | undefined,
+): Promise<HistoryTarget | undefined> {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  if (lastUserText === undefined) {
+    throw invalidRequest(
+      `Recording a conversation (${HISTORY_HEADER}) needs at least one user message.`,
+      'messages',
+    );
+  }
+  // Time-ordered ids taken now: the pair sorts where the question was asked, not where it ended.
+  const ids = { userMessageId: newId(), assistantMessageId: newId() };
+  if (value.toLowerCase() === 'new') return { isNew: true, conversationId: newId(), ...ids };
+  const found = value.length <= MAX_ID_CHARS ? await findConversation(store.db, userId, value) : undefined;
+  if (!found) throw notFound('Conversation');
+  return { isNew: false, conversationId: found.id, ...ids };
+}
+
+/**
+ * Write the exchange and count its tokens in one transaction. Returns the conversation, or
+ * undefined when an existing one was deleted while the reply was being written.
+ */
+export async function recordExchange(
+  store: Store,
+  target: HistoryTarget,
+  exchange: Exchange,
+): Promise<ConversationRow | undefined> {
+  const at = new Date();
+  const now = at.toISOString();
+  const { reply } = exchange;
+  return store.db.transaction().execute(async (trx) => {
+    await addTokenUsage(trx, exchange.userId, reply.inputTokens + reply.outputTokens, at);
+    let conversation: ConversationRow | undefined;
+    if (target.isNew) {
+      conversation = await insertConversation(trx, {
+        id: target.conversationId,
+        user_id: exchange.userId,
+        title: titleFrom(exchange.userText),
+        model: exchange.model,
+        system_prompt: exchange.systemText ?? null,
+        created_at: exchange.startedAt,
+        updated_at: now,
+      });
+    } else {
+      conversation = await findConversation(trx, exchange.userId, target.conversationId);
+      if (!conversation) return undefined;
+    }
+    // The reply follows what the conversation held when the question was asked.
+    const [parent] = target.isNew
+      ? []
+      : await messagesBefore(trx, target.conversationId, 1, target.userMessageId);
+    await insertMessage(trx, {
+      id: target.userMessageId,
+      conversation_id: target.conversationId,
+      user_id: exchange.userId,
+      parent_id: parent?.id ?? null,
+      role: 'user',
+      content: exchange.userText,
+      status: 'complete',
+      created_at: exchange.startedAt,
+      updated_at: exchange.startedAt,
+    });
+    await insertMessage(trx, {
+      id: target.assistantMessageId,
+      conversation_id: target.conversationId,
+      user_id: exchange.userId,
+      parent_id: target.userMessageId,
+      role: 'assistant',
+      content: reply.text,
+      status: reply.status,
+      model: exchange.model,
+      input_tokens: reply.inputTokens,
+      output_tokens: reply.outputTokens,
+      finish_reason: reply.finishReason,
+      error: reply.error,
+      created_at: exchange.startedAt,
+      updated_at: now,
+    });
+    await touchConversation(trx, target.conversationId, now);
+    return { ...conversation, updated_at: now };
+  });
+}

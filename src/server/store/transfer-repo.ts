@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Database, MessageRow, NewMessage } from './schema.js';
+
+/** Reads and writes of whole conversations, for export and import. */
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const INSERT_CHUNK = 500;
+
+/** Every message of a conversation, every branch, oldest first (ids are time-ordered). */
+export async function conversationMessages(
+  db: Kysely<Database>,
+  conversationId: string,
+): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .orderBy('id')
+    .execute();
+}
+
+/** Insert many messages in order; call inside a transaction so a failure leaves none behind. */
+export async function insertMessages(db: Kysely<Database>, rows: NewMessage[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    await db
+      .insertInto('messages')
+      .values(rows.slice(start, start + INSERT_CHUNK))
+      .execute();
+  }
+}
