@@ -28,11 +28,6 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl);
   const app = await buildApp({ config, store, models, logger });
-  if (config.redisUrl) {
-    logger.warn(
-      'REDIS_URL is set but this build runs the in-memory event bus and run log; use one instance.',
-    );
-  }
 
   let stopping = false;
   const stop = async (signal: string) => {
