@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
-import { insertInvite, useInvite } from '../store/invites-repo.js';
+import { insertInvite, redeemInvite } from '../store/invites-repo.js';
 import type { Role, UserRow } from '../store/schema.js';
 import { deleteSession, deleteUserSessions, findSession, insertSession } from '../store/sessions-repo.js';
 import {
@@ -135,7 +135,7 @@ export class AccountService {
         throw new AppError('signup_closed', 'Sign-up is closed on this server; ask an admin for an account.');
       }
       if (this.deps.config.signup === 'invite') {
-        if (!input.inviteCode || !(await useInvite(trx, sha256(input.inviteCode), id, at))) {
+        if (!input.inviteCode || !(await redeemInvite(trx, sha256(input.inviteCode), id, at))) {
           throw new AppError('signup_closed', 'Sign-up needs a valid invite code from an admin.');
         }
       }

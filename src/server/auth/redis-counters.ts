@@ -23,7 +23,7 @@ export class RedisCounterStore implements CounterStore {
   async peek(key: string) {
     const full = this.key(key);
     const [count, ttl] = await Promise.all([this.redis.get(full), this.redis.pttl(full)]);
-    return { count: Number(count ?? 0), resetInMs: ttl > 0 ? ttl : 0 };
+    return { count: Number(count ?? 0), resetInMs: Math.max(ttl, 0) };
   }
 
   async reset(key: string) {

@@ -38,7 +38,9 @@ export class InstanceRegistry {
     }
     await this.beat(at);
     this.timer = setInterval(() => {
-      this.beat(new Date().toISOString()).catch((err) => this.logger.warn({ err }, 'instance heartbeat failed'));
+      this.beat(new Date().toISOString()).catch((err) =>
+        this.logger.warn({ err }, 'instance heartbeat failed'),
+      );
     }, this.heartbeatMs);
     this.timer.unref();
   }

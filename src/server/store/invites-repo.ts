@@ -12,7 +12,7 @@ export async function insertInvite(
 }
 
 /** Mark an unused, unexpired invite as used; false when there is no such invite. */
-export async function useInvite(
+export async function redeemInvite(
   db: Kysely<Database>,
   codeHash: string,
   userId: string,
