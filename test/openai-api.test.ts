@@ -486,6 +486,11 @@ describe('OpenAI-compatible API', () => {
     const after = await usageOf(t, 'alice');
     expect(after.day - before.day).toBe(completion.usage?.total_tokens);
     expect(after.month - before.month).toBe(completion.usage?.total_tokens);
+    // ...and against the API token that made the call.
+    const admin = new Client(t.app);
+    await admin.login('alice');
+    const tokens = (await admin.request('GET', '/api/tokens')).json().items as { tokensUsed: number }[];
+    expect(tokens.map((token) => token.tokensUsed)).toContain(completion.usage?.total_tokens);
   });
 });
 

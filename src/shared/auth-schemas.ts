@@ -53,6 +53,8 @@ export const ApiToken = Type.Object({
   prefix: Type.String(),
   createdAt: Type.String(),
   lastUsedAt: Nullable(Type.String()),
+  /** Tokens (input + output) spent through this API token. */
+  tokensUsed: Type.Integer(),
 });
 
 export const CreatedApiToken = Type.Object({
@@ -61,6 +63,7 @@ export const CreatedApiToken = Type.Object({
   prefix: Type.String(),
   createdAt: Type.String(),
   lastUsedAt: Nullable(Type.String()),
+  tokensUsed: Type.Integer(),
   /** Shown once: only its hash is stored. */
   token: Type.String(),
 });

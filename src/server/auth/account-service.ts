@@ -38,6 +38,8 @@ export interface Principal {
   via: 'none' | 'guest' | 'session' | 'token';
   sessionId?: string;
   csrfToken?: string;
+  /** The API token used, so usage can be counted per token too. */
+  tokenId?: string;
 }
 
 export interface UserDto {
@@ -236,7 +238,7 @@ export class AccountService {
     if (!row.last_used_at || Date.now() - Date.parse(row.last_used_at) > 60_000) {
       await touchApiToken(this.db, row.id, now());
     }
-    return { userId: user.id, role: user.role, via: 'token' };
+    return { userId: user.id, role: user.role, via: 'token', tokenId: row.id };
   }
 
   async guest(): Promise<Principal | undefined> {
@@ -338,6 +340,7 @@ function tokenDto(row: {
   prefix: string;
   created_at: string;
   last_used_at: string | null;
+  tokens_used?: number | string;
 }) {
   return {
     id: row.id,
@@ -345,5 +348,7 @@ function tokenDto(row: {
     prefix: row.prefix,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    // pg returns bigint as a string.
+    tokensUsed: Number(row.tokens_used ?? 0),
   };
 }

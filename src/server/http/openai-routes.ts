@@ -131,6 +131,7 @@ export function openaiRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         onDelta: () => {},
         history: run.history,
         log: request.log as Logger,
+        apiTokenId: request.principal?.tokenId,
       });
       if (result.error) throw result.error;
       if (result.status === 'stopped') return hangUp(reply);
@@ -169,6 +170,7 @@ export function openaiRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
         history: run.history,
         log: request.log as Logger,
+        apiTokenId: request.principal?.tokenId,
       });
       if (!stream) {
         if (result.error) throw result.error;

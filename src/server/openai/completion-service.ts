@@ -8,6 +8,7 @@ import { conversationDto } from '../chat/serialize.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Store } from '../store/database.js';
 import type { MessageStatus } from '../store/schema.js';
+import { addApiTokenUsage } from '../store/tokens-repo.js';
 import { addTokenUsage } from '../store/usage-repo.js';
 import { modelFailed, modelNotFound, type OpenAIApiError } from './errors.js';
 import { type HistoryTarget, recordExchange, resolveHistoryTarget } from './history.js';
@@ -99,6 +100,8 @@ export class CompletionService {
       onDelta: (text: string) => Promise<void> | void;
       history?: HistoryTarget;
       log?: Logger;
+      /** The API token the call came with: usage is counted for it as well as for the user. */
+      apiTokenId?: string;
     },
   ): Promise<CompletionResult> {
     const log = options.log ?? this.deps.logger;
@@ -163,6 +166,7 @@ export class CompletionService {
       counted,
       startedAt,
       options.history,
+      options.apiTokenId,
     ).catch((err) => log.error({ err }, 'could not record the completion'));
     log.info(
       {
@@ -197,7 +201,11 @@ export class CompletionService {
     usage: TokenUsage,
     startedAt: string,
     history: HistoryTarget | undefined,
+    apiTokenId: string | undefined,
   ): Promise<void> {
+    if (apiTokenId) {
+      await addApiTokenUsage(this.deps.store.db, apiTokenId, usage.inputTokens + usage.outputTokens);
+    }
     if (!history) {
       await addTokenUsage(this.deps.store.db, userId, usage.inputTokens + usage.outputTokens, new Date());
       return;

@@ -43,6 +43,8 @@ export interface ApiTokensTable {
   prefix: string;
   created_at: string;
   last_used_at: string | null;
+  /** Tokens (input + output) spent through this API token. */
+  tokens_used: Generated<number>;
 }
 
 export interface InvitesTable {

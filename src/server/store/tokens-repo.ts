@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { ApiTokenRow, Database } from './schema.js';
+import { type Insertable, sql } from 'kysely';
+import type { ApiTokenRow, ApiTokensTable, Database } from './schema.js';
 
-export async function insertApiToken(db: Kysely<Database>, row: ApiTokenRow): Promise<void> {
+export async function insertApiToken(db: Kysely<Database>, row: Insertable<ApiTokensTable>): Promise<void> {
   await db.insertInto('api_tokens').values(row).execute();
 }
 
@@ -27,4 +28,13 @@ export async function deleteApiToken(db: Kysely<Database>, userId: string, id: s
 
 export async function touchApiToken(db: Kysely<Database>, id: string, now: string): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
+}
+
+export async function addApiTokenUsage(db: Kysely<Database>, id: string, tokens: number): Promise<void> {
+  if (tokens <= 0) return;
+  await db
+    .updateTable('api_tokens')
+    .set({ tokens_used: sql`tokens_used + ${tokens}` })
+    .where('id', '=', id)
+    .execute();
 }

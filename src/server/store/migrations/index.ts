@@ -3,10 +3,17 @@ import * as initial from './001-initial.js';
 import * as accounts from './002-accounts.js';
 import * as leases from './003-leases.js';
 import * as search from './004-search.js';
+import * as apiTokenUsage from './005-api-token-usage.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '001-initial': initial, '002-accounts': accounts, '003-leases': leases, '004-search': search };
+    return {
+      '001-initial': initial,
+      '002-accounts': accounts,
+      '003-leases': leases,
+      '004-search': search,
+      '005-api-token-usage': apiTokenUsage,
+    };
   },
 };
