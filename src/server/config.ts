@@ -249,9 +249,9 @@ export function parseConfig(env: Env): Config {
     modelMaxRetries: integer(env, 'MODEL_MAX_RETRIES', 2, 0, 10),
 
     signup: oneOf(env, 'SIGNUP', SIGNUP_MODES, 'open'),
-    rateLimitRpm: integer(env, 'RATE_LIMIT_RPM', 600, 1, 1_000_000),
-    messageLimitRpm: integer(env, 'MESSAGE_LIMIT_RPM', 60, 1, 1_000_000),
-    maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', 4, 1, 10_000),
+    rateLimitRpm: integer(env, 'RATE_LIMIT_RPM', 600, 1, 1_000_000_000),
+    messageLimitRpm: integer(env, 'MESSAGE_LIMIT_RPM', 60, 1, 1_000_000_000),
+    maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', 4, 1, 1_000_000),
     tokenQuotaDaily: integer(env, 'TOKEN_QUOTA_DAILY', 0, 0, Number.MAX_SAFE_INTEGER),
     tokenQuotaMonthly: integer(env, 'TOKEN_QUOTA_MONTHLY', 0, 0, Number.MAX_SAFE_INTEGER),
     publicUrl: url(env, 'PUBLIC_URL'),
