@@ -24,7 +24,8 @@ RUN --mount=type=cache,target=/root/.npm \
 
 # ---- build: compile TypeScript, then drop the dev dependencies --------------------------------------
 FROM deps AS build
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json vite.config.ts ./
+COPY scripts/build-web.mjs ./scripts/
 COPY src ./src
 # build:web (the web UI bundle) runs when package.json has that script.
 RUN npm run build \

@@ -41,13 +41,31 @@ const objectRoute = (a: number | number[]): Record<Role, number | number[]> => (
 
 const matrix: Record<string, Entry> = {
   'GET /': { call: (_f, c) => c.request('GET', '/'), expect: { anonymous: 200, b: 200, admin: 200, a: 200 } },
-  'GET /assets/home.js': {
-    call: (_f, c) => c.request('GET', '/assets/home.js'),
+  // The web UI's shell for its client routes (public: the app signs in over the API). Built
+  // assets are public files too; a name that is not one of them is a 404 for everyone.
+  'GET /c/:id': {
+    call: (f, c) => c.request('GET', `/c/${f.conversationId}`),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
   },
-  'GET /assets/home.css': {
-    call: (_f, c) => c.request('GET', '/assets/home.css'),
+  'GET /settings': {
+    call: (_f, c) => c.request('GET', '/settings'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /login': {
+    call: (_f, c) => c.request('GET', '/login'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /signup': {
+    call: (_f, c) => c.request('GET', '/signup'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /assets/*': {
+    call: (_f, c) => c.request('GET', '/assets/not-a-built-file.js'),
+    expect: { anonymous: 404, b: 404, admin: 404, a: 404 },
+  },
+  'GET /favicon.svg': {
+    call: (_f, c) => c.request('GET', '/favicon.svg'),
+    expect: { anonymous: [200, 404], b: [200, 404], admin: [200, 404], a: [200, 404] },
   },
   'GET /healthz': {
     call: (_f, c) => c.request('GET', '/healthz'),
@@ -55,6 +73,24 @@ const matrix: Record<string, Entry> = {
   },
   'GET /readyz': {
     call: (_f, c) => c.request('GET', '/readyz'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  // Operations: public (METRICS_TOKEN, when set, guards /metrics: see metrics.test.ts). Metrics are
+  // labelled by route pattern and model, so they carry no one's ids or words.
+  'GET /metrics': {
+    call: (_f, c) => c.request('GET', '/metrics'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /openapi.json': {
+    call: (_f, c) => c.request('GET', '/openapi.json'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /docs': {
+    call: (_f, c) => c.request('GET', '/docs'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /docs/assets/:file': {
+    call: (_f, c) => c.request('GET', '/docs/assets/docs.js'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
   },
   // The seed routes act on the caller's own default conversation (anonymous: the shared guest's).

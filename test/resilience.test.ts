@@ -56,7 +56,7 @@ function resilient(
   return withResilience(faultModel(server, apiKey), {
     provider: 'fault',
     breaker: new CircuitBreaker({ name: 'fault' }),
-    firstTokenTimeoutMs: 2_000,
+    firstTokenTimeoutMs: 5_000,
     idleTimeoutMs: 2_000,
     maxRetries: 2,
     baseDelayMs: 10,

@@ -19,6 +19,7 @@ import { installErrorHandlers } from './http/error-handler.js';
 import { eventRoutes } from './http/event-routes.js';
 import { exportRoutes } from './http/export-routes.js';
 import { openaiRoutes } from './http/openai-routes.js';
+import { createOperations } from './http/operations.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { runRoutes } from './http/run-routes.js';
 import { searchRoutes } from './http/search-routes.js';
@@ -97,6 +98,15 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     logger,
     loginWindowMs: deps.loginWindowMs,
   });
+  // Metrics, traces and the API contract; the live figures are read at scrape time, once built.
+  const operations = await createOperations({
+    config: deps.config,
+    store: deps.store,
+    models: deps.models,
+    logger,
+    ownsLogger: deps.logger === undefined,
+    live: { activeRuns: () => runs.activeCount, openStreams: () => ctx.sse.size },
+  });
   const runs = new RunManager({
     store: deps.store,
     runLog,
@@ -105,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     logger,
     checkpointMs: deps.checkpointMs,
     leaseMs: deps.leaseMs,
+    observer: operations.observer,
   });
   const chat = new ChatService({
     store: deps.store,
@@ -141,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   const reaper = new RunReaper({ store: deps.store, runs, runLog, bus, logger });
   reaper.start(deps.reaperIntervalMs ?? 1_000);
 
+  operations.installHooks(app);
   app.decorateRequest('userId', '');
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -164,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     }
   });
   installAuth(app, accounts, deps.config);
+  await operations.installContract(app);
 
   await app.register(seedRoutes(ctx));
   await app.register(authRoutes(ctx));
@@ -175,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   await app.register(exportRoutes(ctx));
   await app.register(eventRoutes(ctx));
   await app.register(opsRoutes(ctx));
+  await app.register(operations.routes());
   await app.register(openaiRoutes(ctx));
 
   // Shutdown order: readiness turns false, runs get their grace period, then open streams end.
@@ -187,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     await reaper.stop();
     await instances.stop();
     if (ownsRealtime) await realtime.close();
+    await operations.close();
   });
 
   return Object.assign(app, { parley: ctx }) as unknown as ParleyApp;

@@ -1,7 +1,7 @@
 import { createModelRegistry } from './ai/models.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, logShipperOf } from './observability/logger.js';
 import { openStore } from './store/database.js';
 
 /** Start: settings → store → app → listen; stop gracefully on SIGTERM/SIGINT. */
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
       await app.close();
       await store.close();
       logger.info('shut down cleanly');
+      // Log lines still queued for Splunk get a few seconds; an unreachable Splunk never holds the exit.
+      await logShipperOf(logger)?.close(3_000);
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'shutdown failed');

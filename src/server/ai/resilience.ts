@@ -6,6 +6,7 @@ import {
   type LanguageModelV3StreamResult,
 } from '@ai-sdk/provider';
 import type { Logger } from 'pino';
+import { reportProviderError } from '../observability/provider-events.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 
 /**
@@ -390,6 +391,7 @@ async function withRetries<T>(
         record(ctx, 'release');
         throw error;
       }
+      reportProviderError(ctx.provider, statusOf(error));
       const outcome = outcomeOf(error);
       record(ctx, outcome);
       if (outcome !== 'failure' || index >= ctx.maxRetries) throw error;
@@ -491,11 +493,15 @@ function relay(
         try {
           const next = await guard.race(reader.read());
           if (next.done) return end(controller);
-          if (next.value.type === 'error') streamError = tag(next.value.error, context);
+          if (next.value.type === 'error') {
+            streamError = tag(next.value.error, context);
+            reportProviderError(ctx.provider, statusOf(streamError));
+          }
           controller.enqueue(next.value);
         } catch (error) {
           upstream.abort(error);
           reader.cancel(error).catch(() => {});
+          if (!caller?.aborted) reportProviderError(ctx.provider, statusOf(error));
           settle(caller?.aborted ? 'release' : outcomeOf(error));
           controller.error(tag(error, context));
         } finally {

@@ -1,6 +1,8 @@
-import { type LanguageModelUsage, type ModelMessage, streamText } from 'ai';
+import type { ModelMessage } from 'ai';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import { streamModel } from '../ai/stream-model.js';
+import type { RunObservation, RunObserver } from '../observability/run-observer.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
 import { touchConversation } from '../store/conversations-repo.js';
@@ -53,6 +55,8 @@ export class ActiveRun {
   readonly abort = new AbortController();
   readonly startedAt = performance.now();
   firstTokenAt: number | undefined;
+  /** Metrics and the run's trace span. */
+  observation: RunObservation | undefined;
   done!: Promise<RunOutcome>;
 
   constructor(readonly input: StartRunInput) {
@@ -73,6 +77,8 @@ export interface RunManagerDeps {
   checkpointMs?: number;
   /** How long a run's lease lasts without renewal (renewed at every checkpoint tick). */
   leaseMs?: number;
+  /** Operations' view of runs (metrics, traces). */
+  observer?: RunObserver;
 }
 
 const now = () => new Date().toISOString();
@@ -119,6 +125,7 @@ export class RunManager {
     onFinished?: (outcome: RunOutcome) => Promise<void>,
   ): ActiveRun {
     const run = new ActiveRun(input);
+    run.observation = this.deps.observer?.started(input);
     this.active.set(run.id, run);
     this.deps.runLog.open(run.id);
     this.emit(run, { type: 'start', messageId: input.messageId });
@@ -129,7 +136,8 @@ export class RunManager {
       runId: run.id,
       messageId: input.messageId,
     });
-    run.done = this.execute(run).then(async (outcome) => {
+    const execute = () => this.execute(run);
+    run.done = (run.observation?.within(execute) ?? execute()).then(async (outcome) => {
       this.active.delete(run.id);
       this.deps.bus.publish(input.userId, {
         type: 'run.finished',
@@ -189,58 +197,63 @@ export class RunManager {
     const registered = this.deps.models.get(input.modelId);
     let error: string | null = null;
     let finishReason: string | null = null;
-    let usage: LanguageModelUsage | undefined;
+    let usage: { inputTokens: number | null; outputTokens: number | null } | undefined;
+    const modelCall = run.observation?.modelCall(registered?.info.provider ?? 'unknown');
 
     try {
       if (!registered) throw new Error(`The model "${input.modelId}" is not configured on this server.`);
-      const result = streamText({
+      // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts).
+      const stream = await streamModel({
         model: registered.model,
         system: input.system,
         messages: input.prompt,
         abortSignal: run.abort.signal,
-        // Resilience (retries, timeouts, breakers) belongs to the provider layer, not here.
-        maxRetries: 0,
-        // Errors arrive as stream parts and are handled below; the default prints them to stderr.
-        onError: () => {},
       });
-      for await (const part of result.fullStream) {
-        switch (part.type) {
-          case 'text-start':
-          case 'text-end':
-          case 'reasoning-start':
-          case 'reasoning-end':
-            this.emit(run, { type: part.type, id: part.id });
-            break;
-          case 'text-delta':
-            if (part.text === '') break;
-            run.firstTokenAt ??= performance.now();
-            run.text += part.text;
-            run.dirty = true;
-            this.emit(run, { type: 'text-delta', id: part.id, delta: part.text });
-            break;
-          case 'reasoning-delta':
-            this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.text });
-            break;
-          case 'start-step':
-            this.emit(run, { type: 'start-step' });
-            break;
-          case 'finish-step':
-            this.emit(run, { type: 'finish-step' });
-            break;
-          case 'finish':
-            finishReason = part.finishReason;
-            usage = part.totalUsage;
-            break;
-          case 'error':
-            error = describeModelError(part.error);
-            break;
-          default:
-            break;
+      this.emit(run, { type: 'start-step' });
+      const reader = stream.getReader();
+      try {
+        for (;;) {
+          const { done, value: part } = await reader.read();
+          if (done) break;
+          switch (part.type) {
+            case 'text-start':
+            case 'text-end':
+            case 'reasoning-start':
+            case 'reasoning-end':
+              this.emit(run, { type: part.type, id: part.id });
+              break;
+            case 'text-delta':
+              if (part.delta === '') break;
+              run.firstTokenAt ??= performance.now();
+              run.text += part.delta;
+              run.dirty = true;
+              this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
+              break;
+            case 'reasoning-delta':
+              this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
+              break;
+            case 'finish':
+              finishReason = part.finishReason.unified;
+              usage = {
+                inputTokens: part.usage.inputTokens.total ?? null,
+                outputTokens: part.usage.outputTokens.total ?? null,
+              };
+              this.emit(run, { type: 'finish-step' });
+              break;
+            case 'error':
+              error = describeModelError(part.error);
+              break;
+            default:
+              break;
+          }
         }
+      } finally {
+        reader.releaseLock();
       }
     } catch (caught) {
       if (!run.abort.signal.aborted) error = describeModelError(caught);
     }
+    modelCall?.end(error);
 
     const status: RunStatus =
       run.endReason === 'stop'
@@ -290,6 +303,15 @@ export class RunManager {
       },
       'run finished',
     );
+    run.observation?.finished({
+      status,
+      inputTokens: outcome.usage.inputTokens,
+      outputTokens: usage?.outputTokens ?? null,
+      startedAt: run.startedAt,
+      firstTokenAt: run.firstTokenAt,
+      endedAt: performance.now(),
+      error,
+    });
     return outcome;
   }
 

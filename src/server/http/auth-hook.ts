@@ -7,9 +7,10 @@ import { LOCAL_USER_ID } from '../store/users-repo.js';
 
 /**
  * Who may call a route: `public` anyone; `guest` anyone, anonymous callers acting as the shared
- * guest user (the seed routes); `user` a signed-in user or API token; `admin` an admin.
+ * guest user (the seed routes); `user` a signed-in user or API token; `admin` an admin;
+ * `metrics` the Prometheus scraper: anyone, or only `Bearer <METRICS_TOKEN>` when that is set.
  */
-export type Access = 'public' | 'guest' | 'user' | 'admin';
+export type Access = 'public' | 'guest' | 'user' | 'admin' | 'metrics';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,16 +51,26 @@ async function identify(request: FastifyRequest, reply: FastifyReply, accounts: 
   return null;
 }
 
+/** A scraper's credential is METRICS_TOKEN, not a user's API token: checked apart from accounts. */
+function checkMetricsToken(request: FastifyRequest, token: string | undefined): void {
+  if (token === undefined) return;
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  if (!match?.[1] || !sameSecret(match[1], token)) {
+    throw new AppError('unauthorized', 'Send the metrics token as Authorization: Bearer <METRICS_TOKEN>.');
+  }
+}
+
 export function installAuth(
   app: FastifyInstance,
   accounts: AccountService,
-  config: Pick<Config, 'authMode'>,
+  config: Pick<Config, 'authMode' | 'metricsToken'>,
 ): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     // Unknown routes answer 404 for everyone, signed in or not.
     if (!request.routeOptions.url) return;
     const access = request.routeOptions.config.access ?? 'user';
+    if (access === 'metrics') return checkMetricsToken(request, config.metricsToken);
 
     let principal: Principal | null =
       config.authMode === 'none' ? { userId: LOCAL_USER_ID, role: 'admin', via: 'none' } : null;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { MAX_CONTENT_CHARS } from '../../shared/api-schemas.js';
 import type { AppContext } from './context.js';
 import { sendError } from './error-handler.js';
-import { homePage, homeScript, homeStyle } from './home-page.js';
+import { webUiRoutes } from './web-ui.js';
 
 /**
  * The original Flask app's contract, kept exactly: `GET /`, `POST /chat/message`,
@@ -72,15 +72,8 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
 
 export function seedRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
-    app.get('/', { config: { access: 'public' } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').send(homePage()),
-    );
-    app.get('/assets/home.js', { config: { access: 'public' } }, async (_request, reply) =>
-      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(homeScript()),
-    );
-    app.get('/assets/home.css', { config: { access: 'public' } }, async (_request, reply) =>
-      reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(homeStyle()),
-    );
+    // The web UI: `GET /`, the app's client routes and its built assets.
+    await app.register(webUiRoutes());
 
     app.get('/chat/history', { config: { access: 'guest' } }, async (request) => {
       const rows = await ctx.chat.history(request.userId, ctx.config.maxMessages);

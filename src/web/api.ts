@@ -1,0 +1,184 @@
+import type { ConversationDto, MessageDto } from '../shared/api-schemas.js';
+import type { SearchPageDto } from '../shared/search-schemas.js';
+
+/** The Parley API as the web UI uses it: JSON over fetch, the session cookie, and the CSRF header on writes. */
+
+export type Conversation = ConversationDto;
+export type Message = MessageDto;
+export type SearchPage = SearchPageDto;
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string | null;
+  role: 'admin' | 'user';
+}
+
+export interface Me {
+  user: User;
+  csrfToken: string | null;
+  authMode: 'local' | 'none';
+  via: 'session' | 'token' | 'none';
+}
+
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  name: string;
+  contextWindow: number | null;
+  available: boolean;
+  breaker: 'closed' | 'open' | 'half-open' | null;
+}
+
+export interface ModelList {
+  defaultModel: string;
+  models: ModelInfo[];
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  token?: string;
+}
+
+export interface RunAccepted {
+  runId: string;
+  conversationId: string;
+  userMessage: Message | null;
+  assistantMessage: Message;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** An error answered by the API (`{"error", "code"}`), or a network failure (`status` 0). */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken ? { 'x-csrf-token': csrfToken } : {};
+}
+
+/** Called when the API says we are not signed in (the session ended elsewhere). */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') Object.assign(headers, csrfHeaders());
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError('The server cannot be reached. Check your connection.', 0, 'network_error');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!res.ok) {
+    const err = (data ?? {}) as { error?: string; code?: string };
+    const retry = Number(res.headers.get('retry-after'));
+    if (res.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized();
+    throw new ApiError(
+      err.error ?? `Request failed (HTTP ${res.status}).`,
+      res.status,
+      err.code ?? 'http_error',
+      Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    );
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  me: () => request<Me>('GET', '/api/auth/me'),
+  login: (username: string, password: string) =>
+    request<{ user: User; csrfToken: string }>('POST', '/api/auth/login', { username, password }),
+  signup: (body: { username: string; password: string; displayName?: string; inviteCode?: string }) =>
+    request<{ user: User; csrfToken: string }>('POST', '/api/auth/signup', body),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+
+  conversations: (cursor?: string) =>
+    request<Page<Conversation>>(
+      'GET',
+      `/api/conversations?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+    ),
+  conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
+  createConversation: (body: { model?: string; title?: string }) =>
+    request<Conversation>('POST', '/api/conversations', body),
+  updateConversation: (id: string, body: { title?: string; model?: string }) =>
+    request<Conversation>('PATCH', `/api/conversations/${enc(id)}`, body),
+  deleteConversation: (id: string) => request<void>('DELETE', `/api/conversations/${enc(id)}`),
+  messages: (id: string, before?: string, limit = 50) =>
+    request<Page<Message>>(
+      'GET',
+      `/api/conversations/${enc(id)}/messages?limit=${limit}${before ? `&before=${enc(before)}` : ''}`,
+    ),
+  send: (id: string, body: { content: string; parentId?: string | null; model?: string }) =>
+    request<RunAccepted>('POST', `/api/conversations/${enc(id)}/messages`, body),
+  regenerate: (messageId: string, model?: string) =>
+    request<RunAccepted>('POST', `/api/messages/${enc(messageId)}/regenerate`, model ? { model } : {}),
+  continueMessage: (messageId: string) =>
+    request<RunAccepted>('POST', `/api/messages/${enc(messageId)}/continue`, {}),
+  stop: (id: string) =>
+    request<{ stopped: boolean; runIds: string[] }>('POST', `/api/conversations/${enc(id)}/stop`),
+
+  models: () => request<ModelList>('GET', '/api/models'),
+  search: (q: string) => request<SearchPage>('GET', `/api/search?q=${enc(q)}&limit=30`),
+
+  tokens: () => request<{ items: ApiToken[] }>('GET', '/api/tokens'),
+  createToken: (name: string) => request<ApiToken & { token: string }>('POST', '/api/tokens', { name }),
+  deleteToken: (id: string) => request<void>('DELETE', `/api/tokens/${enc(id)}`),
+};
+
+/**
+ * A page opened on a conversation starts loading it at once, in parallel with `GET /api/auth/me`
+ * and the first render, instead of after them (one round trip less before the messages show).
+ */
+const prefetched = new Map<string, Promise<[Conversation, Page<Message>]>>();
+
+export function prefetchConversation(id: string): void {
+  const promise = Promise.all([api.conversation(id), api.messages(id)]);
+  promise.catch(() => {}); // consumed (and reported) by the view, or dropped when signed out
+  prefetched.set(id, promise);
+}
+
+/** The prefetched conversation and newest page, once; else fresh requests. */
+export function loadConversation(id: string): Promise<[Conversation, Page<Message>]> {
+  const promise = prefetched.get(id);
+  prefetched.delete(id);
+  return promise ?? Promise.all([api.conversation(id), api.messages(id)]);
+}

@@ -1,0 +1,132 @@
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { ApiError, api, type User } from '../api.js';
+import { navigate } from '../router.js';
+
+interface Props {
+  mode: 'login' | 'signup';
+  onSignedIn: (user: User, csrfToken: string) => void;
+}
+
+/** Sign in and create account: one card, the same look as the app. */
+export function AuthScreen({ mode, onSignedIn }: Props) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [inviteCode, setInviteCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const first = useRef<HTMLInputElement>(null);
+  const ids = useId();
+
+  // Mounted afresh for each mode (App keys it by mode).
+  useEffect(() => {
+    first.current?.focus();
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result =
+        mode === 'login'
+          ? await api.login(username, password)
+          : await api.signup({
+              username,
+              password,
+              ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+              ...(inviteCode.trim() ? { inviteCode: inviteCode.trim() } : {}),
+            });
+      onSignedIn(result.user, result.csrfToken);
+    } catch (err) {
+      let message = err instanceof Error ? err.message : String(err);
+      if (err instanceof ApiError && err.status === 429 && err.retryAfter) {
+        message = `${message} (try again in ${Math.ceil(err.retryAfter / 60)} min)`;
+      }
+      setError(message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const title = mode === 'login' ? 'Sign in to Parley' : 'Create your Parley account';
+  return (
+    <main className="auth-page">
+      <form className="auth-card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
+        <div className="auth-brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span>Parley</span>
+        </div>
+        <h1 id={`${ids}-title`}>{title}</h1>
+        {mode === 'signup' && <p className="muted">The first account on a server becomes its admin.</p>}
+        <label className="field">
+          <span>Username</span>
+          <input
+            ref={first}
+            name="username"
+            autoComplete="username"
+            required
+            minLength={3}
+            maxLength={40}
+            pattern="[A-Za-z0-9_.\-]+"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input
+            name="password"
+            type="password"
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+            required
+            minLength={8}
+            maxLength={200}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        {mode === 'signup' && (
+          <>
+            <label className="field">
+              <span>
+                Display name <span className="muted">(optional)</span>
+              </span>
+              <input
+                name="displayName"
+                autoComplete="nickname"
+                maxLength={80}
+                value={displayName}
+                onChange={(e) => setDisplayName(e.target.value)}
+              />
+            </label>
+            <label className="field">
+              <span>
+                Invite code <span className="muted">(if the server asks for one)</span>
+              </span>
+              <input name="inviteCode" value={inviteCode} onChange={(e) => setInviteCode(e.target.value)} />
+            </label>
+          </>
+        )}
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+        <button className="btn btn-primary btn-block" type="submit" disabled={busy}>
+          {mode === 'login' ? (busy ? 'Signing in…' : 'Sign in') : busy ? 'Creating…' : 'Create account'}
+        </button>
+        <p className="auth-switch">
+          {mode === 'login' ? 'No account yet? ' : 'Already have an account? '}
+          <a
+            href={mode === 'login' ? '/signup' : '/login'}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(mode === 'login' ? '/signup' : '/login');
+            }}
+          >
+            {mode === 'login' ? 'Create one' : 'Sign in'}
+          </a>
+        </p>
+      </form>
+    </main>
+  );
+}

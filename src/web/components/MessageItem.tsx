@@ -1,0 +1,242 @@
+import { memo, useEffect, useRef, useState } from 'react';
+import type { Message } from '../api.js';
+import { copyText } from '../dates.js';
+import {
+  CheckIcon,
+  ChevronLeft,
+  ChevronRight,
+  ContinueIcon,
+  CopyIcon,
+  PencilIcon,
+  RefreshIcon,
+} from './icons.js';
+import { Markdown } from './Markdown.js';
+
+interface Props {
+  message: Message;
+  siblingIndex: number;
+  siblingCount: number;
+  streaming: boolean;
+  disabled: boolean;
+  onRegenerate: (message: Message) => void;
+  onContinue: (message: Message) => void;
+  onEdit: (message: Message, content: string) => Promise<boolean>;
+  onSibling: (message: Message, step: -1 | 1) => void;
+}
+
+const continuable = (message: Message) =>
+  message.role === 'assistant' &&
+  (message.status === 'interrupted' ||
+    message.status === 'stopped' ||
+    message.status === 'error' ||
+    (message.status === 'complete' && message.finishReason === 'length'));
+
+function StatusNote({ message }: { message: Message }) {
+  switch (message.status) {
+    case 'stopped':
+      return <p className="msg-note">Stopped.</p>;
+    case 'interrupted':
+      return <p className="msg-note">Interrupted: the server stopped while writing this reply.</p>;
+    default:
+      return message.finishReason === 'length' ? (
+        <p className="msg-note">Cut off at the model’s length limit.</p>
+      ) : null;
+  }
+}
+
+/** One message: its text (user: plain text; assistant: markdown), its state, and its actions. */
+export const MessageItem = memo(function MessageItem(props: Props) {
+  const { message, siblingIndex, siblingCount, streaming, disabled } = props;
+  const [editing, setEditing] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const isUser = message.role === 'user';
+  const who = isUser ? 'You' : 'Assistant';
+
+  return (
+    <article
+      className={`msg msg-${message.role}`}
+      aria-label={`${who}${siblingCount > 1 ? `, version ${siblingIndex + 1} of ${siblingCount}` : ''}`}
+      data-message-id={message.id}
+      data-status={streaming ? 'streaming' : message.status}
+    >
+      <div className="msg-inner">
+        {editing ? (
+          <EditBox
+            initial={message.content}
+            onCancel={() => setEditing(false)}
+            onSubmit={async (content) => {
+              if (await props.onEdit(message, content)) setEditing(false);
+            }}
+          />
+        ) : isUser ? (
+          <div className="msg-bubble user-text">{message.content}</div>
+        ) : (
+          <div className="msg-content">
+            {message.content === '' && streaming ? (
+              <span className="typing" role="img" aria-label="Writing">
+                <span />
+                <span />
+                <span />
+              </span>
+            ) : (
+              <Markdown source={message.content} />
+            )}
+            {streaming && message.content !== '' && <span className="cursor" aria-hidden="true" />}
+            {!streaming && message.status === 'error' && (
+              <div className="msg-error" role="alert">
+                <span>{message.error ?? 'The model failed to answer.'}</span>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={disabled}
+                  onClick={() => props.onRegenerate(message)}
+                >
+                  Retry
+                </button>
+              </div>
+            )}
+            {!streaming && <StatusNote message={message} />}
+          </div>
+        )}
+        {!editing && (
+          <div className="msg-toolbar">
+            {siblingCount > 1 && (
+              <span className="siblings">
+                <button
+                  type="button"
+                  className="icon-btn"
+                  aria-label="Previous version"
+                  disabled={siblingIndex <= 0}
+                  onClick={() => props.onSibling(message, -1)}
+                >
+                  <ChevronLeft />
+                </button>
+                <span className="sibling-count">
+                  {siblingIndex + 1} / {siblingCount}
+                </span>
+                <button
+                  type="button"
+                  className="icon-btn"
+                  aria-label="Next version"
+                  disabled={siblingIndex >= siblingCount - 1}
+                  onClick={() => props.onSibling(message, 1)}
+                >
+                  <ChevronRight />
+                </button>
+              </span>
+            )}
+            {!streaming && (
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label={copied ? 'Copied' : 'Copy message'}
+                title="Copy"
+                onClick={() =>
+                  void copyText(message.content).then((ok) => {
+                    setCopied(ok);
+                    if (ok) setTimeout(() => setCopied(false), 1500);
+                  })
+                }
+              >
+                {copied ? <CheckIcon /> : <CopyIcon />}
+              </button>
+            )}
+            {isUser && (
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label="Edit and resend"
+                title="Edit"
+                disabled={disabled}
+                onClick={() => setEditing(true)}
+              >
+                <PencilIcon />
+              </button>
+            )}
+            {!isUser && !streaming && (
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label="Regenerate reply"
+                title="Regenerate"
+                disabled={disabled}
+                onClick={() => props.onRegenerate(message)}
+              >
+                <RefreshIcon />
+              </button>
+            )}
+            {!streaming && continuable(message) && (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={disabled}
+                onClick={() => props.onContinue(message)}
+              >
+                <ContinueIcon /> Continue
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </article>
+  );
+});
+
+function EditBox({
+  initial,
+  onSubmit,
+  onCancel,
+}: {
+  initial: string;
+  onSubmit: (content: string) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [value, setValue] = useState(initial);
+  const [sending, setSending] = useState(false);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const area = ref.current;
+    if (!area) return;
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  }, []);
+  const submit = async () => {
+    if (!value.trim() || sending) return;
+    setSending(true);
+    await onSubmit(value);
+    setSending(false);
+  };
+  return (
+    <div className="edit-box">
+      <textarea
+        ref={ref}
+        aria-label="Edit message"
+        value={value}
+        rows={Math.min(12, Math.max(2, value.split('\n').length))}
+        onChange={(e) => setValue(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            void submit();
+          } else if (e.key === 'Escape') {
+            e.preventDefault();
+            onCancel();
+          }
+        }}
+      />
+      <div className="edit-actions">
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!value.trim() || sending}
+          onClick={() => void submit()}
+        >
+          Send
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,208 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, type Conversation, type Me, type ModelList } from '../api.js';
+import { onLiveEvent, startLiveEvents } from '../events.js';
+import { navigate, type Route } from '../router.js';
+import { ConversationView } from './ConversationView.js';
+import { MenuIcon } from './icons.js';
+import { Settings } from './Settings.js';
+import { Sidebar } from './Sidebar.js';
+
+interface Props {
+  me: Me;
+  route: Route;
+  onSignedOut: () => void;
+}
+
+const byActivity = (a: Conversation, b: Conversation) =>
+  a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1;
+
+type Change =
+  | { upsert: Conversation }
+  | { remove: string }
+  | { touch: string; activeRun: Conversation['activeRun']; at: string };
+
+function applyChange(items: Conversation[], change: Change): Conversation[] {
+  if ('upsert' in change) {
+    return [...items.filter((item) => item.id !== change.upsert.id), change.upsert].sort(byActivity);
+  }
+  if ('remove' in change) return items.filter((item) => item.id !== change.remove);
+  const found = items.find((item) => item.id === change.touch);
+  if (!found) return items;
+  const touched = { ...found, updatedAt: change.at, activeRun: change.activeRun };
+  return [touched, ...items.filter((item) => item.id !== found.id)];
+}
+
+export interface ConversationList {
+  items: Conversation[];
+  nextCursor: string | null;
+  loaded: boolean;
+}
+
+/** The signed-in app: the sidebar, and the conversation or settings beside it. */
+export function Shell({ me, route, onSignedOut }: Props) {
+  const [list, setList] = useState<ConversationList>({ items: [], nextCursor: null, loaded: false });
+  const [models, setModels] = useState<ModelList | null>(null);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const activeId = route.name === 'conversation' ? route.id : null;
+  const activeRef = useRef(activeId);
+  activeRef.current = activeId;
+
+  /**
+   * Changes from live events while a refresh is in flight: replayed over its (older) answer, so a
+   * conversation created or deleted meanwhile is not lost or brought back.
+   */
+  const refreshing = useRef<{ seq: number; log: Change[] } | null>(null);
+  const refreshSeq = useRef(0);
+
+  const change = useCallback((next: Change) => {
+    refreshing.current?.log.push(next);
+    setList((current) => ({ ...current, items: applyChange(current.items, next) }));
+  }, []);
+
+  const upsert = useCallback((conversation: Conversation) => change({ upsert: conversation }), [change]);
+
+  const remove = useCallback(
+    (id: string) => {
+      change({ remove: id });
+      if (activeRef.current === id) navigate('/', { replace: true });
+    },
+    [change],
+  );
+
+  const refresh = useCallback(async () => {
+    const seq = ++refreshSeq.current;
+    const tracker = { seq, log: [] as Change[] };
+    refreshing.current = tracker;
+    try {
+      const page = await api.conversations();
+      // A newer refresh has started since: its answer wins.
+      if (seq !== refreshSeq.current) return;
+      refreshing.current = null;
+      setList((current) => {
+        // Keep older pages already loaded; the first page replaces what it covers.
+        const fresh = new Set(page.items.map((item) => item.id));
+        const oldest = page.items[page.items.length - 1];
+        const rest = current.items.filter(
+          (item) => !fresh.has(item.id) && page.nextCursor !== null && oldest && byActivity(item, oldest) > 0,
+        );
+        let items = [...page.items, ...rest].sort(byActivity);
+        for (const logged of tracker.log) items = applyChange(items, logged);
+        return {
+          items,
+          nextCursor: current.loaded && rest.length > 0 ? current.nextCursor : page.nextCursor,
+          loaded: true,
+        };
+      });
+    } catch {
+      if (seq === refreshSeq.current) refreshing.current = null;
+      setList((current) => ({ ...current, loaded: true }));
+    }
+  }, []);
+
+  const loadMore = useCallback(async () => {
+    const cursor = list.nextCursor;
+    if (!cursor) return;
+    const page = await api.conversations(cursor);
+    setList((current) => {
+      const seen = new Set(current.items.map((item) => item.id));
+      return {
+        items: [...current.items, ...page.items.filter((item) => !seen.has(item.id))].sort(byActivity),
+        nextCursor: page.nextCursor,
+        loaded: true,
+      };
+    });
+  }, [list.nextCursor]);
+
+  const loadModels = useCallback(async () => {
+    try {
+      setModels(await api.models());
+    } catch {
+      // The picker shows the conversation's model alone; the next event or reload tries again.
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    void loadModels();
+    startLiveEvents();
+    const stop = onLiveEvent((event) => {
+      switch (event.type) {
+        case 'ready':
+          // (Re)connected: catch up on whatever happened while we were away.
+          void refresh();
+          break;
+        case 'conversation.created':
+        case 'conversation.updated':
+          upsert(event.conversation);
+          break;
+        case 'conversation.deleted':
+          remove(event.conversationId);
+          break;
+        case 'run.started':
+        case 'run.finished':
+          change({
+            touch: event.conversationId,
+            activeRun: event.type === 'run.started' ? { id: event.runId, messageId: event.messageId } : null,
+            at: new Date().toISOString(),
+          });
+          if (event.type === 'run.finished') void loadModels();
+          break;
+      }
+    });
+    return stop;
+  }, [refresh, loadModels, upsert, remove, change]);
+
+  // Close the drawer (phones) whenever the page changes.
+  const page = route.name === 'conversation' ? `c:${route.id}` : route.name;
+  const [shownPage, setShownPage] = useState(page);
+  if (shownPage !== page) {
+    setShownPage(page);
+    setSidebarOpen(false);
+  }
+
+  const conversation = activeId ? (list.items.find((item) => item.id === activeId) ?? null) : null;
+
+  return (
+    <div className={`shell${sidebarOpen ? ' sidebar-open' : ''}`}>
+      <Sidebar
+        me={me}
+        list={list}
+        activeId={activeId}
+        onLoadMore={loadMore}
+        onRenamed={upsert}
+        onDeleted={remove}
+        onClose={() => setSidebarOpen(false)}
+        settingsActive={route.name === 'settings'}
+      />
+      <button
+        type="button"
+        className="scrim"
+        aria-label="Close the conversation list"
+        tabIndex={-1}
+        onClick={() => setSidebarOpen(false)}
+      />
+      <div className="main-column">
+        <button
+          type="button"
+          className="icon-btn menu-btn"
+          aria-label="Open the conversation list"
+          aria-expanded={sidebarOpen}
+          onClick={() => setSidebarOpen(true)}
+        >
+          <MenuIcon />
+        </button>
+        {route.name === 'settings' ? (
+          <Settings me={me} onSignedOut={onSignedOut} />
+        ) : (
+          <ConversationView
+            key={activeId ?? 'new'}
+            conversationId={activeId}
+            summary={conversation}
+            models={models}
+            onConversation={upsert}
+          />
+        )}
+      </div>
+    </div>
+  );
+}

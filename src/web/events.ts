@@ -1,0 +1,43 @@
+import type { Conversation } from './api.js';
+
+/** The user's live events (`GET /api/events`), shared by every component of the page. */
+
+export type LiveEvent =
+  | { type: 'ready' }
+  | { type: 'conversation.created' | 'conversation.updated'; conversation: Conversation }
+  | { type: 'conversation.deleted'; conversationId: string }
+  | { type: 'run.started'; conversationId: string; runId: string; messageId: string }
+  | { type: 'run.finished'; conversationId: string; runId: string; messageId: string; status: string };
+
+type Listener = (event: LiveEvent) => void;
+
+const listeners = new Set<Listener>();
+let source: EventSource | null = null;
+
+/**
+ * EventSource fits here (unlike run streams): one URL, cookies sent, reconnects by itself. After a
+ * reconnect the server sends `ready` again, and listeners refresh what they may have missed.
+ */
+export function startLiveEvents(): void {
+  if (source) return;
+  source = new EventSource('/api/events', { withCredentials: true });
+  source.onmessage = (message) => {
+    let event: LiveEvent;
+    try {
+      event = JSON.parse(message.data) as LiveEvent;
+    } catch {
+      return;
+    }
+    for (const listener of listeners) listener(event);
+  };
+}
+
+export function stopLiveEvents(): void {
+  source?.close();
+  source = null;
+}
+
+export function onLiveEvent(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

@@ -1,0 +1,167 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { demoReply } from '../src/server/ai/demo-model.js';
+import { type ServerProcess, startServer, stopAllServers } from './helpers/server-process.js';
+import { parseSse, type SseEvent } from './helpers/sse.js';
+
+/**
+ * SIGTERM while several replies stream, as a rollout or a scale-in does it: readiness turns false
+ * first, a reply that can finish within SHUTDOWN_GRACE_MS finishes, one that cannot is saved as
+ * `interrupted` with exactly the text its client received, every stream ends cleanly, and the
+ * process exits 0. (test/process.test.ts covers the single-stream cases.)
+ */
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'parley-shutdown-'));
+});
+afterEach(async () => stopAllServers());
+afterAll(async () => {
+  await stopAllServers();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** An SSE stream read in the background; remembers when it ended. */
+class Stream {
+  private text = '';
+  endedAt: number | undefined;
+  readonly done: Promise<void>;
+
+  constructor(response: Response) {
+    if (!response.body) throw new Error('no body');
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    this.done = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.text += value;
+      }
+      this.endedAt = Date.now();
+    })();
+  }
+
+  events(): SseEvent[] {
+    return parseSse(this.text);
+  }
+
+  parts(): { type: string; delta?: string; [key: string]: unknown }[] {
+    return this.events()
+      .filter((event) => event.data !== '[DONE]')
+      .map((event) => JSON.parse(event.data));
+  }
+
+  received(): string {
+    return this.parts()
+      .filter((part) => part.type === 'text-delta')
+      .map((part) => part.delta)
+      .join('');
+  }
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function send(server: ServerProcess, conversationId: string, content: string): Promise<Stream> {
+  const response = await fetch(`${server.baseUrl}/api/conversations/${conversationId}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ content }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  expect(response.status).toBe(200);
+  return new Stream(response);
+}
+
+async function newConversation(server: ServerProcess): Promise<string> {
+  const response = await fetch(`${server.baseUrl}/api/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  return ((await response.json()) as { id: string }).id;
+}
+
+describe('SIGTERM during active streams', () => {
+  it('turns readiness false first, lets a short reply finish, checkpoints a long one, exits 0', async () => {
+    const dbFile = path.join(dir, 'parley.db');
+    // About 230 tokens a reply at 15 ms each: ~3.5 s per reply against a 1.5 s grace period.
+    const server = await startServer({ dbFile, env: { DEMO_DELAY_MS: '15', SHUTDOWN_GRACE_MS: '1500' } });
+    const [first, second] = [await newConversation(server), await newConversation(server)];
+    const nearlyDone = 'A reply that is nearly done';
+    const justStarted = 'A reply that has just started';
+
+    // One reply 80% through when the signal comes (it needs well under the grace to finish)...
+    const finishing = await send(server, first, nearlyDone);
+    await until(
+      'the first reply to be 80% done',
+      () => finishing.received().length >= demoReply(nearlyDone).length * 0.8,
+    );
+    // ...and one just begun (it needs more than twice the grace).
+    const cut = await send(server, second, justStarted);
+    await until(
+      'the second reply to stream',
+      () => cut.parts().filter((p) => p.type === 'text-delta').length >= 3,
+    );
+
+    const signalledAt = Date.now();
+    server.kill('SIGTERM');
+    await server.waitForLog(/^shutting down/);
+    // Readiness is false while both streams are still open: load balancers stop routing first.
+    const ready = await fetch(`${server.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+    const readyAt = Date.now();
+    expect(ready.status).toBe(503);
+    expect(cut.endedAt).toBeUndefined();
+    // No new run starts on a server that is draining.
+    const late = await fetch(`${server.baseUrl}/api/conversations/${first}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'too late' }),
+      signal: AbortSignal.timeout(2_000),
+    }).catch(() => undefined);
+    expect(late?.status, 'a request during the drain').toBe(503);
+
+    await Promise.all([finishing.done, cut.done]);
+    const exit = await server.waitForExit(10_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(readyAt).toBeLessThan(finishing.endedAt as number);
+    expect(readyAt).toBeLessThan(cut.endedAt as number);
+    // Within the grace period (plus the stream drain and process exit), never the platform's kill.
+    expect(Date.now() - signalledAt).toBeLessThan(1_500 + 4_000);
+
+    // The short reply finished normally...
+    expect(finishing.parts().at(-1)).toMatchObject({
+      type: 'finish',
+      messageMetadata: { status: 'complete' },
+    });
+    expect(finishing.events().at(-1)?.data).toBe('[DONE]');
+    expect(finishing.received()).toBe(demoReply(nearlyDone));
+    // ...the long one was cut at the end of the grace period, and said so.
+    expect(cut.parts().find((p) => p.type === 'abort')).toMatchObject({ reason: 'server shutdown' });
+    expect(cut.parts().at(-1)).toMatchObject({ type: 'finish', messageMetadata: { status: 'interrupted' } });
+    expect(cut.events().at(-1)?.data).toBe('[DONE]');
+    expect((cut.endedAt as number) - signalledAt).toBeGreaterThanOrEqual(1_400);
+    const runs = server.logs().filter((log) => log.msg === 'run finished');
+    expect(runs.map((log) => log.status).sort()).toEqual(['complete', 'interrupted']);
+
+    // What the store kept: the whole short reply, and exactly the text the long one's client saw.
+    const restarted = await startServer({ dbFile, env: { DEMO_DELAY_MS: '0' } });
+    const replyOf = async (conversationId: string) => {
+      const response = await fetch(`${restarted.baseUrl}/api/conversations/${conversationId}/messages`);
+      const { items } = (await response.json()) as {
+        items: { role: string; status: string; content: string }[];
+      };
+      return items.find((message) => message.role === 'assistant');
+    };
+    expect(await replyOf(first)).toMatchObject({ status: 'complete', content: demoReply(nearlyDone) });
+    expect(await replyOf(second)).toMatchObject({ status: 'interrupted', content: cut.received() });
+    expect(cut.received().length).toBeGreaterThan(0);
+    expect(demoReply(justStarted).startsWith(cut.received())).toBe(true);
+  });
+});
