@@ -73,15 +73,9 @@ export const CreateTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A user as the admin sees them: the account plus this day's and month's token usage. */
 export const AdminUser = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  displayName: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
-  disabled: Type.Boolean(),
-  createdAt: Type.String(),
-  tokenQuotaDaily: Nullable(Type.Integer()),
-  tokenQuotaMonthly: Nullable(Type.Integer()),
+  ...User.properties,
   usage: Type.Object({ day: Type.Integer(), month: Type.Integer() }),
 });
 
