@@ -269,3 +269,20 @@ describe('createDemoModel stream protocol', () => {
     });
   });
 });
+
+describe('countDemoTokens', () => {
+  it('counts exactly what tokenizeDemo makes, without building the tokens', async () => {
+    const { countDemoTokens } = await import('../src/server/ai/demo-model.js');
+    const samples = [
+      '',
+      ' ',
+      '  lead',
+      'a b  c\n\nd\t',
+      demoReply('x'),
+      `${demoReply('code please')}\n  \u00a0 x`,
+      'end   ',
+    ];
+    for (const sample of samples)
+      expect(countDemoTokens(sample), JSON.stringify(sample)).toBe(tokenizeDemo(sample).length);
+  });
+});
