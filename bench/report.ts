@@ -1,0 +1,224 @@
+import type { ColdStartResult } from './sections/cold-start.js';
+import type { HistoryResult } from './sections/history.js';
+import type { ResumeResult } from './sections/resume.js';
+import type { StreamsResult } from './sections/streams.js';
+import type { ThroughputResult } from './sections/throughput.js';
+import type { TtftResult } from './sections/ttft.js';
+
+/** The issue's targets (#9), checked against a run's results, and the Markdown table of them. */
+
+export interface Results {
+  date: string;
+  command: string;
+  quick: boolean;
+  reps: number;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; kernel: string };
+  settings: Record<string, string>;
+  sectionSeconds: Record<string, number>;
+  turnThroughput?: ThroughputResult;
+  timeToFirstToken?: TtftResult;
+  streams?: StreamsResult;
+  history?: HistoryResult;
+  resume?: ResumeResult;
+  coldStart?: ColdStartResult;
+}
+
+export interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  /** undefined: a figure without a target (shown for context). */
+  met?: boolean;
+}
+
+const msText = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined || Number.isNaN(value) ? 'n/a' : `${value.toFixed(digits)} ms`;
+
+export function rows(results: Results): Row[] {
+  const out: Row[] = [];
+  const t = results.turnThroughput;
+  if (t) {
+    const load = (f: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number }) =>
+      `${f.requestsPerSecond.toFixed(0)} req/s (p50 ${f.latencyP50Ms} ms, p99 ${f.latencyP99Ms} ms)`;
+    out.push({
+      figure: `Turn throughput, Parley (${t.connections} connections)`,
+      value: load(t.parley),
+      target: '',
+    });
+    if ('requestsPerSecond' in t.flask) {
+      out.push({ figure: 'Turn throughput, Flask peer', value: load(t.flask), target: '' });
+    }
+    out.push({ figure: 'Turn throughput, bare Node peer', value: load(t.bare), target: '' });
+    out.push({
+      figure: 'Parley / Flask',
+      value: t.parleyToFlask === null ? 'n/a (Flask unavailable)' : `${t.parleyToFlask.toFixed(2)}×`,
+      target: '≥ 10×',
+      met: t.parleyToFlask === null ? undefined : t.parleyToFlask >= 10,
+    });
+    out.push({
+      figure: 'Parley / bare Node',
+      value: `${(100 * t.parleyToBare).toFixed(1)}%`,
+      target: '≥ 50%',
+      met: t.parleyToBare >= 0.5,
+    });
+  }
+  const f = results.timeToFirstToken;
+  if (f) {
+    out.push({
+      figure: 'TTFT direct / through Parley, sequential, p50',
+      value: `${msText(f.sequential.direct.p50)} / ${msText(f.sequential.parley.p50)}`,
+      target: '',
+    });
+    out.push({
+      figure: 'Added TTFT, sequential, p50',
+      value: msText(f.sequential.added.p50),
+      target: '≤ 1 ms',
+      met: f.sequential.added.p50 <= 1,
+    });
+    out.push({
+      figure: 'Added TTFT, sequential, p99',
+      value: msText(f.sequential.added.p99),
+      target: '≤ 3 ms',
+      met: f.sequential.added.p99 <= 3,
+    });
+    out.push({
+      figure: `Added TTFT, ${f.concurrent.concurrency} concurrent, p50`,
+      value: msText(f.concurrent.added.p50),
+      target: '',
+    });
+    out.push({
+      figure: `Added TTFT, ${f.concurrent.concurrency} concurrent, p99`,
+      value: msText(f.concurrent.added.p99),
+      target: '≤ 10 ms',
+      met: f.concurrent.added.p99 <= 10,
+    });
+  }
+  const s = results.streams;
+  if (s) {
+    const largest = Math.max(...s.levels.map((level) => level.streams));
+    for (const level of s.levels) {
+      const n = level.streams.toLocaleString('en-US');
+      const targeted = level.streams === largest;
+      if (level.runs.length === 0) {
+        out.push({
+          figure: `${n} streams`,
+          value: `not run: ${level.note}`,
+          target: targeted ? 'all met' : '',
+          met: targeted ? false : undefined,
+        });
+        continue;
+      }
+      const note = level.note ? ` (${level.note})` : '';
+      out.push({
+        figure: `${n} streams at 2 tokens/s: errors`,
+        value: `${level.errors}${note}`,
+        target: targeted ? '0' : '',
+        met: targeted ? level.errors === 0 : undefined,
+      });
+      out.push({
+        figure: `${n} streams: p99 token lag`,
+        value: msText(level.lagP99Ms, 0),
+        target: targeted ? '≤ 100 ms' : '',
+        met: targeted ? level.lagP99Ms !== null && level.lagP99Ms <= 100 : undefined,
+      });
+      out.push({
+        figure: `${n} streams: server RSS (peak)`,
+        value: `${level.rssMiB.toFixed(0)} MiB (${level.peakRssMiB.toFixed(0)} MiB), ${level.rssPerStreamKiB.toFixed(0)} KiB/stream`,
+        target: targeted ? '≤ 1 GiB' : '',
+        met: targeted ? level.peakRssMiB <= 1024 : undefined,
+      });
+      out.push({
+        figure: `${n} streams: server CPU, time to open all`,
+        value: `${level.serverCpuPercent.toFixed(0)}% of a core, ${level.rampSeconds.toFixed(1)} s`,
+        target: '',
+      });
+    }
+    out.push({
+      figure: `Highest aggregate tokens/s, ${s.rate.streams.toLocaleString('en-US')} streams (p99 lag ≤ 100 ms)`,
+      value:
+        s.rate.sustainedTokensPerSecond === null
+          ? `none sustained (peak delivered ${s.rate.peakTokensPerSecond.toFixed(0)})`
+          : `${s.rate.sustainedTokensPerSecond.toFixed(0)} tokens/s at DEMO_DELAY_MS=${s.rate.sustainedDelayMs} (peak delivered ${s.rate.peakTokensPerSecond.toFixed(0)})`,
+      target: '',
+    });
+  }
+  const h = results.history;
+  if (h) {
+    const n = h.messages.toLocaleString('en-US');
+    out.push({
+      figure: `Newest page (50) of ${n} messages, ${h.connections} connections`,
+      value: `p50 ${h.newestPage.latencyP50Ms} ms, p99 ${h.newestPage.latencyP99Ms} ms (${h.newestPage.requestsPerSecond.toFixed(0)} req/s)`,
+      target: 'p99 ≤ 5 ms',
+      met: h.newestPage.latencyP99Ms <= 5 && h.newestPage.non2xx === 0,
+    });
+    out.push({
+      figure: `/chat/history (100) of ${n} messages, ${h.connections} connections`,
+      value: `p50 ${h.chatHistory.latencyP50Ms} ms, p99 ${h.chatHistory.latencyP99Ms} ms (${h.chatHistory.requestsPerSecond.toFixed(0)} req/s)`,
+      target: '',
+    });
+  }
+  const r = results.resume;
+  if (r) {
+    out.push({
+      figure: 'Resume, single instance',
+      value: `p50 ${msText(r.singleInstance.p50)}, p99 ${msText(r.singleInstance.p99)}`,
+      target: 'p99 ≤ 10 ms',
+      met: r.singleInstance.p99 <= 10,
+    });
+    if ('p99' in r.crossInstance) {
+      out.push({
+        figure: 'Resume, across instances (Redis + PostgreSQL)',
+        value: `p50 ${msText(r.crossInstance.p50)}, p99 ${msText(r.crossInstance.p99)}`,
+        target: 'p99 ≤ 25 ms',
+        met: r.crossInstance.p99 <= 25,
+      });
+    } else {
+      out.push({
+        figure: 'Resume, across instances',
+        value: `skipped: ${r.crossInstance.skipped}`,
+        target: 'p99 ≤ 25 ms',
+      });
+    }
+    if ('p99' in r.sameInstanceRedis) {
+      out.push({
+        figure: 'Resume, same instance with Redis + PostgreSQL',
+        value: `p50 ${msText(r.sameInstanceRedis.p50)}, p99 ${msText(r.sameInstanceRedis.p99)}`,
+        target: '',
+      });
+    }
+  }
+  const c = results.coldStart;
+  if (c) {
+    out.push({
+      figure: 'Cold start to ready',
+      value: `${c.readyMs.toFixed(0)} ms`,
+      target: '≤ 1 s',
+      met: c.readyMs <= 1000,
+    });
+    const mb = (c.idleRssMiB * 2 ** 20) / 1e6;
+    out.push({
+      figure: 'Idle RSS after start',
+      value: `${mb.toFixed(0)} MB (${c.idleRssMiB.toFixed(0)} MiB)`,
+      target: '≤ 120 MB',
+      met: mb <= 120,
+    });
+  }
+  return out;
+}
+
+export function markdown(results: Results): string {
+  const m = results.machine;
+  const lines = [
+    `Run ${results.date.slice(0, 10)} (${results.date}), \`${results.command}\`${results.quick ? ' (quick sizes)' : ''}: ` +
+      `${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, Node ${m.node}, Linux ${m.kernel}. ` +
+      `Each figure is the median of ${results.reps} run${results.reps === 1 ? '' : 's'}; the load generators ran on the same machine.`,
+    '',
+    '| figure | value | target | met |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const row of rows(results)) {
+    const met = row.met === undefined ? '' : row.met ? 'yes' : '**no**';
+    lines.push(`| ${row.figure} | ${row.value.replace(/\|/g, '\\|')} | ${row.target} | ${met} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
