@@ -384,7 +384,7 @@ describe('GET /api/models', () => {
     // No DEFAULT_MODEL: the first configured provider's first model.
     expect(body.defaultModel).toBe('openai/gpt-4o-mini');
     expect(body.models.map((m) => [m.id, m.provider, m.name, m.contextWindow])).toEqual([
-      ['demo', 'parley', 'Demo (built in)', null],
+      ['demo', 'parley', 'Demo (built in)', 8192],
       ['openai/gpt-4o-mini', 'openai', 'GPT-4o mini', 128000],
       ['openai/gpt-4o', 'openai', 'GPT-4o', 128000],
       ['openai/gpt-4.1', 'openai', 'GPT-4.1', 1047576],
@@ -510,7 +510,7 @@ describe('MODELS_FILE', () => {
       OPENAI_MODELS: 'gpt-4o-mini',
     });
     expect(models.list().map((m) => [m.id, m.provider, m.name, m.contextWindow])).toEqual([
-      ['demo', 'parley', 'Demo (built in)', null],
+      ['demo', 'parley', 'Demo (built in)', 8192],
       ['openai/gpt-4o-mini', 'openai', 'GPT-4o mini', 128000],
       ['openrouter/meta-llama/llama-3.3-70b-instruct', 'openrouter', 'Llama 3.3 70B (OpenRouter)', 131072],
       ['openrouter/small', 'openrouter', 'small', null],

@@ -89,6 +89,27 @@ for (const target of storeTargets()) {
       expect((await newestMessage(store.db, c.id))?.id).toBe(a2.id);
     });
 
+    it('reads only the newest part of a long branch: at most maxDepth parents or about maxChars', async () => {
+      await open();
+      const c = await conversation();
+      let parent: string | null = null;
+      for (let i = 0; i < 12; i++)
+        parent = (await message(c.id, parent, `message ${String(i).padStart(2, '0')}`)).id;
+      const leaf = parent as string;
+      const contents = async (depth?: number, chars?: number) =>
+        (await branchTo(store.db, leaf, depth, chars)).map((m) => m.content);
+      // Each message is 10 characters: the walk stops at the first one that reaches 25 in all.
+      expect(await contents(undefined, 25)).toEqual(['message 09', 'message 10', 'message 11']);
+      expect(await contents(4)).toEqual([
+        'message 07',
+        'message 08',
+        'message 09',
+        'message 10',
+        'message 11',
+      ]);
+      expect(await contents()).toHaveLength(12);
+    });
+
     it('pages messages newest first with before=', async () => {
       await open();
       const c = await conversation();

@@ -6,12 +6,6 @@ import { createDemoModel } from './demo-model.js';
 import { withFallbacks } from './fallback.js';
 import { registerLocalModel } from './local-model.js';
 import { ModelRegistry, type RegisteredModel } from './model-registry.js';
-import { loadModelsFile } from './models-file.js';
-import { createAnthropicModels } from './providers/anthropic.js';
-import { createGoogleModels } from './providers/google.js';
-import { createOllamaModels } from './providers/ollama.js';
-import { createOpenAIModels } from './providers/openai.js';
-import { createOpenAICompatibleModels } from './providers/openai-compatible.js';
 import { withResilience } from './resilience.js';
 
 export interface ModelRegistryOptions {
@@ -32,13 +26,17 @@ export interface RemoteModelContext {
   resilient: Map<string, LanguageModelV3>;
 }
 
+export const DEMO_CONTEXT_WINDOW = 8192;
+
 function demoEntry(config: Pick<Config, 'demoDelayMs'>): RegisteredModel {
   return {
     info: {
       id: 'demo',
       provider: 'parley',
       name: 'Demo (built in)',
-      contextWindow: null,
+      // It answers only the newest question; a small model's window keeps its prompts (and the history
+      // read for them) as small as a real small model's would be.
+      contextWindow: DEMO_CONTEXT_WINDOW,
       available: true,
     },
     model: createDemoModel({ delayMs: config.demoDelayMs }),
@@ -91,7 +89,11 @@ function wrapRemote(entry: RegisteredModel, context: RemoteModelContext): Regist
   };
 }
 
-/** All models of the configured remote providers, in a fixed order: the first one is the default default. */
+/**
+ * All models of the configured remote providers, in a fixed order: the first one is the default
+ * default. Each provider's SDK is imported only when it is configured: together they were a
+ * noticeable part of start-up time and idle memory.
+ */
 async function remoteModels(
   config: Config,
   options: ModelRegistryOptions,
@@ -100,6 +102,7 @@ async function remoteModels(
   // Providers whose model list could not be fetched: a reference to them is a warning, not an error.
   const unlisted = new Set<string>();
   if (config.openaiApiKey) {
+    const { createOpenAIModels } = await import('./providers/openai.js');
     models.push(
       ...createOpenAIModels({
         apiKey: config.openaiApiKey,
@@ -109,6 +112,7 @@ async function remoteModels(
     );
   }
   if (config.anthropicApiKey) {
+    const { createAnthropicModels } = await import('./providers/anthropic.js');
     models.push(
       ...createAnthropicModels({
         apiKey: config.anthropicApiKey,
@@ -118,6 +122,7 @@ async function remoteModels(
     );
   }
   if (config.googleApiKey) {
+    const { createGoogleModels } = await import('./providers/google.js');
     models.push(
       ...createGoogleModels({
         apiKey: config.googleApiKey,
@@ -127,11 +132,14 @@ async function remoteModels(
     );
   }
   if (config.ollamaBaseUrl) {
+    const { createOllamaModels } = await import('./providers/ollama.js');
     const ollama = await createOllamaModels({ baseURL: config.ollamaBaseUrl, logger: options.logger });
     if (ollama.length === 0) unlisted.add('ollama');
     models.push(...ollama);
   }
   if (config.modelsFile) {
+    const { loadModelsFile } = await import('./models-file.js');
+    const { createOpenAICompatibleModels } = await import('./providers/openai-compatible.js');
     for (const endpoint of await loadModelsFile(config.modelsFile, options.env ?? {})) {
       models.push(...createOpenAICompatibleModels(endpoint));
     }

@@ -1,6 +1,5 @@
 import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import type { LanguageModel, ModelMessage } from 'ai';
-import { convertToLanguageModelPrompt, standardizePrompt } from 'ai/internal';
 
 export interface ModelCall {
   model: LanguageModel;
@@ -31,6 +30,8 @@ function textOnlyPrompt(
 }
 
 async function sdkPrompt(model: LanguageModelV3, call: ModelCall): Promise<LanguageModelV3Prompt> {
+  // Imported on first use: most prompts are plain text, and the SDK is slow to load.
+  const { convertToLanguageModelPrompt, standardizePrompt } = await import('ai/internal');
   const standardized = await standardizePrompt({ system: call.system, messages: call.messages });
   return convertToLanguageModelPrompt({
     prompt: standardized,

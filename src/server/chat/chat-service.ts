@@ -29,7 +29,7 @@ import {
 } from '../store/messages-repo.js';
 import { findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
-import { fitToContext, toModelMessages } from './prompt.js';
+import { fitToContext, historyCharsFor, toModelMessages } from './prompt.js';
 import type { ActiveRun, RunManager, RunOutcome } from './run-manager.js';
 import { conversationDto, messageDto } from './serialize.js';
 import { titleFrom } from './title.js';
@@ -518,11 +518,13 @@ export class ChatService {
     prefix: string,
     prefixOutputTokens = 0,
   ): Promise<ActiveRun> {
+    const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
     const branch = await this.releaseOnError(release, () =>
       branchTo(
         this.db,
         kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
         PROMPT_HISTORY_MESSAGES,
+        historyCharsFor(contextWindow),
       ),
     );
     const system = conversation.system_prompt ?? undefined;
@@ -530,7 +532,7 @@ export class ChatService {
     const prompt = fitToContext(
       toModelMessages(kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id)),
       system,
-      this.deps.models.get(model)?.info.contextWindow ?? null,
+      contextWindow,
     );
     return this.deps.runs.start(
       {

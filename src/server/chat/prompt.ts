@@ -24,6 +24,15 @@ export function estimateTokens(text: string): number {
 }
 
 /**
+ * At most how many characters of history can matter for a model: estimateTokens counts about 4
+ * characters a token, so a branch longer than this cannot fit the window anyway. Unknown windows
+ * are not limited here (the message count still bounds them).
+ */
+export function historyCharsFor(contextWindow: number | null): number | undefined {
+  return contextWindow ? contextWindow * 4 : undefined;
+}
+
+/**
  * Keep the newest messages that fit the model's context window, leaving room for the reply.
  * The system prompt is always kept, and so is the last message (the question being answered).
  */

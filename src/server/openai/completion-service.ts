@@ -1,4 +1,4 @@
-import { type FinishReason, type LanguageModelUsage, streamText } from 'ai';
+import type { FinishReason, LanguageModelUsage } from 'ai';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
@@ -117,6 +117,8 @@ export class CompletionService {
     let failure: unknown;
     let failed = false;
     try {
+      // The SDK is loaded on the first call of this API, not at start-up.
+      const { streamText } = await import('ai');
       const result = streamText({
         model: registered.model,
         messages: call.messages,

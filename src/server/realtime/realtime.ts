@@ -4,7 +4,7 @@ import { RedisCounterStore } from '../auth/redis-counters.js';
 import type { Config } from '../config.js';
 import { type ControlBus, LocalControlBus, RedisControlBus } from './control-bus.js';
 import { type EventBus, MemoryEventBus } from './event-bus.js';
-import { connectRedis, type RedisConnections, waitForRedis } from './redis-client.js';
+import type { RedisConnections } from './redis-client.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { RedisRunLog } from './redis-run-log.js';
 import { RedisSubscriptions } from './redis-subscriptions.js';
@@ -43,6 +43,8 @@ export async function createRealtime(
   logger: Logger,
 ): Promise<Realtime> {
   if (!config.redisUrl) return memoryRealtime();
+  // ioredis is loaded only when Redis is configured (start-up time and memory of a laptop install).
+  const { connectRedis, waitForRedis } = await import('./redis-client.js');
   const redis = connectRedis(config.redisUrl, logger);
   try {
     await waitForRedis(redis, config.redisUrl);

@@ -66,22 +66,29 @@ export async function messagesBefore(
   return query.orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** PostgreSQL types the running count as a 32-bit integer; no real branch comes near this. */
+const MAX_BRANCH_CHARS = 2_000_000_000;
+
 /**
  * The branch that ends at `leafId`, root first: the messages a model sees as the conversation.
  * Walks parent links in the database (WITH RECURSIVE works in SQLite and PostgreSQL alike).
+ * The walk stops after `maxDepth` parents, or once the messages read hold `maxChars` characters:
+ * a prompt only needs what fits the model's context window, and reading a long branch whole was
+ * most of a turn's database time.
  */
 export async function branchTo(
   db: Kysely<Database>,
   leafId: string,
   maxDepth = 10_000,
+  maxChars = MAX_BRANCH_CHARS,
 ): Promise<MessageRow[]> {
   const result = await sql<MessageRow & { depth: number }>`
-    with recursive branch(id, parent_id, depth) as (
-      select id, parent_id, 0 from messages where id = ${leafId}
+    with recursive branch(id, parent_id, depth, chars) as (
+      select id, parent_id, 0, length(content) from messages where id = ${leafId}
       union all
-      select m.id, m.parent_id, branch.depth + 1
+      select m.id, m.parent_id, branch.depth + 1, branch.chars + length(m.content)
       from messages m join branch on m.id = branch.parent_id
-      where branch.depth < ${maxDepth}
+      where branch.depth < ${maxDepth} and branch.chars < ${Math.min(maxChars, MAX_BRANCH_CHARS)}
     )
     select messages.*, branch.depth from branch join messages on messages.id = branch.id
     order by branch.depth desc`.execute(db);
