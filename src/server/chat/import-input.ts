@@ -1,5 +1,4 @@
 import type { Static, TSchema } from 'typebox';
-import { Value } from 'typebox/value';
 import { AppError } from '../errors.js';
 import type { MessageStatus } from '../store/schema.js';
 
@@ -103,12 +102,21 @@ function problemOf(issue: SchemaIssue, siblings: SchemaIssue[]): { where: string
   return { where, problem: issue.message };
 }
 
+// typebox/value takes about 150 ms to load, and only imports use it: it is loaded on the first one.
+let Value: typeof import('typebox/value').Value | undefined;
+
+/** Load what checkSchema needs; call (and await) before it. */
+export async function loadSchemaChecker(): Promise<void> {
+  Value ??= (await import('typebox/value')).Value;
+}
+
 /** Throw a 400 naming the first thing in `value` that does not fit `schema`. */
 export function checkSchema<T extends TSchema>(
   schema: T,
   value: unknown,
   root: string,
 ): asserts value is Static<T> {
+  if (!Value) throw new Error('checkSchema was called before loadSchemaChecker().');
   if (Value.Check(schema, value)) return;
   const issues = Value.Errors(schema, value) as unknown as SchemaIssue[];
   const first = issues[0];

@@ -17,7 +17,13 @@ import type { Store } from '../store/database.js';
 import type { ConversationRow, NewMessage } from '../store/schema.js';
 import { insertMessages } from '../store/transfer-repo.js';
 import { fromChatGpt } from './chatgpt-format.js';
-import { checkSchema, type ImportedConversation, importError, isoTime } from './import-input.js';
+import {
+  checkSchema,
+  type ImportedConversation,
+  importError,
+  isoTime,
+  loadSchemaChecker,
+} from './import-input.js';
 import { orderParentsFirst } from './message-tree.js';
 import { conversationDto } from './serialize.js';
 
@@ -147,6 +153,7 @@ export async function importConversations(
   body: unknown,
 ): Promise<ImportResultDto> {
   const now = new Date().toISOString();
+  await loadSchemaChecker();
   const conversations = parseImport(body, now);
   const written = await deps.store.db.transaction().execute(async (trx) => {
     const rows: { row: ConversationRow; messages: number }[] = [];
