@@ -136,3 +136,4 @@ export const ModelList = Type.Object({
     }),
   ),
 });
+export type ModelListDto = Static<typeof ModelList>;

@@ -1,4 +1,4 @@
-import type { ConversationDto, MessageDto } from '../shared/api-schemas.js';
+import type { ConversationDto, MessageDto, ModelListDto } from '../shared/api-schemas.js';
 import type { SearchPageDto } from '../shared/search-schemas.js';
 
 /** The Parley API as the web UI uses it: JSON over fetch, the session cookie, and the CSRF header on writes. */
@@ -21,19 +21,8 @@ export interface Me {
   via: 'session' | 'token' | 'none';
 }
 
-export interface ModelInfo {
-  id: string;
-  provider: string;
-  name: string;
-  contextWindow: number | null;
-  available: boolean;
-  breaker: 'closed' | 'open' | 'half-open' | null;
-}
-
-export interface ModelList {
-  defaultModel: string;
-  models: ModelInfo[];
-}
+export type ModelList = ModelListDto;
+export type ModelInfo = ModelListDto['models'][number];
 
 export interface ApiToken {
   id: string;

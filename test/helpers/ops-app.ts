@@ -6,9 +6,8 @@ import { createDemoModel } from '../../src/server/ai/demo-model.js';
 import { ModelRegistry } from '../../src/server/ai/model-registry.js';
 import { withResilience } from '../../src/server/ai/resilience.js';
 import { buildApp } from '../../src/server/app.js';
-import { parseConfig } from '../../src/server/config.js';
 import { openStore } from '../../src/server/store/database.js';
-import type { TestApp } from './test-app.js';
+import { type TestApp, testConfig } from './test-app.js';
 
 /**
  * An app for the operations suites: the demo model (instant, and a slow one) plus `flaky/model`, a
@@ -47,14 +46,7 @@ export interface OpsAppOptions {
 }
 
 export async function createOpsApp(options: OpsAppOptions = {}): Promise<TestApp> {
-  const config = parseConfig({
-    DATABASE_URL: 'sqlite::memory:',
-    LOG_LEVEL: 'silent',
-    DEMO_DELAY_MS: '0',
-    SHUTDOWN_GRACE_MS: '100',
-    AUTH_MODE: 'none',
-    ...options.env,
-  });
+  const config = testConfig(options.env);
   const store = await openStore(config.databaseUrl);
   const breaker = new CircuitBreaker({ name: 'flaky', failureThreshold: 2 });
   const flaky = withResilience(unavailableModel(), {

@@ -24,17 +24,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A Parley app on an in-memory SQLite database, with the real demo model (no delay by default). */
-export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = parseConfig({
+/** Settings of an in-process test app: in-memory SQLite, quiet, instant demo model, no login. */
+export function testConfig(env: Record<string, string> = {}) {
+  return parseConfig({
     DATABASE_URL: 'sqlite::memory:',
     LOG_LEVEL: 'silent',
     DEMO_DELAY_MS: '0',
     SHUTDOWN_GRACE_MS: '100',
     // Suites about chat act as the single local user; the accounts suites switch this to local.
     AUTH_MODE: 'none',
-    ...options.env,
+    ...env,
   });
+}
+
+/** A Parley app on an in-memory SQLite database, with the real demo model (no delay by default). */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = testConfig(options.env);
   const store = await openStore(config.databaseUrl);
   const entries: RegisteredModel[] = [
     {

@@ -1,5 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
-import type { Metrics } from './metrics.js';
+import type { Metrics, RunFigures } from './metrics.js';
 import { endSpan, type Tracing } from './tracing.js';
 
 /**
@@ -14,15 +14,8 @@ export interface RunStart {
   kind: string;
 }
 
-export interface RunEnd {
-  status: string;
-  inputTokens: number | null;
-  /** Tokens this run produced (not counting a continued reply's earlier text). */
-  outputTokens: number | null;
-  /** performance.now() times. */
-  startedAt: number;
-  firstTokenAt: number | undefined;
-  endedAt: number;
+/** How a run ended: the metrics' figures (the model is known from the start) and its error. */
+export interface RunEnd extends Omit<RunFigures, 'model'> {
   error: string | null;
 }
 
