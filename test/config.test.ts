@@ -36,7 +36,10 @@ describe('parseConfig', () => {
       demoDelayMs: 5,
       shutdownGraceMs: 10_000,
       logMessageContent: false,
-      signup: 'open',
+      signup: 'approval',
+      guestAccess: 'off',
+      guestModels: ['demo'],
+      publiclyReachable: false,
       rateLimitRpm: 600,
       messageLimitRpm: 60,
       tokenQuotaDaily: 0,
@@ -54,10 +57,29 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ OLLAMA_BASE_URL: 'localhost:11434' })).toThrow(/OLLAMA_BASE_URL=.*http/);
     expect(parseConfig({ OPENAI_MODELS: 'a, b,,c' }).openaiModels).toEqual(['a', 'b', 'c']);
     expect(parseConfig({ CORS_ORIGINS: 'https://a.example,https://b.example' }).corsOrigins).toHaveLength(2);
-    expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+    // `true` would let any client forge X-Forwarded-For: refused with the fix in the message.
+    expect(() => parseConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY="true".*hop count/);
+    expect(parseConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(parseConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+    ]);
     expect(() => parseConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
-    expect(() => parseConfig({ SIGNUP: 'maybe' })).toThrow(/SIGNUP=.*open, invite, closed/);
+    expect(() => parseConfig({ SIGNUP: 'maybe' })).toThrow(/SIGNUP=.*open, approval, invite, closed/);
+  });
+
+  it('is secure by default on a public address', () => {
+    expect(parseConfig({ HOST: '0.0.0.0' }).publiclyReachable).toBe(true);
+    expect(parseConfig({ PUBLIC_URL: 'https://chat.example.com' }).publiclyReachable).toBe(true);
+    expect(parseConfig({ HOST: 'localhost' }).publiclyReachable).toBe(false);
+    // A paid provider gets a default daily quota; the operator may turn it off.
+    expect(parseConfig({ OPENAI_API_KEY: 'sk-x' }).tokenQuotaDaily).toBe(200_000);
+    expect(parseConfig({ OPENAI_API_KEY: 'sk-x', TOKEN_QUOTA_DAILY: '0' }).tokenQuotaDaily).toBe(0);
+    expect(parseConfig({}).tokenQuotaDaily).toBe(0);
+    expect(() => parseConfig({ ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_PASSWORD/);
+    expect(() => parseConfig({ ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'short' })).toThrow(/12 characters/);
+    expect(() => parseConfig({ GUEST_ACCESS: 'maybe' })).toThrow(/GUEST_ACCESS=.*off, on/);
   });
 
   it('returns a frozen object', () => {

@@ -58,6 +58,13 @@ export interface AppDeps {
   loginWindowMs?: number;
 }
 
+/** A hop count trusts that many proxies nearest to Parley (Fastify's types take it as a function). */
+function trustedProxies(
+  setting: Config['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export type ParleyApp = FastifyInstance & { parley: AppContext };
 
 /**
@@ -74,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     // Closing runs after preClose has drained the runs and ended the streams (see below); what is
     // left are idle or pre-opened sockets that would otherwise hold shutdown for seconds.
     forceCloseConnections: true,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: trustedProxies(deps.config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const at = new Date().toISOString();

@@ -8,7 +8,8 @@ import dotenv from 'dotenv';
  */
 
 export type AuthMode = 'local' | 'none';
-export type SignupMode = 'open' | 'invite' | 'closed';
+export type SignupMode = 'open' | 'approval' | 'invite' | 'closed';
+export type GuestAccess = 'off' | 'on';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -53,7 +54,20 @@ export interface Config {
   readonly modelMaxRetries: number;
 
   // Accounts and limits.
+  /** After the first account (the admin): who may create an account. */
   readonly signup: SignupMode;
+  /** on: anonymous callers of the seed routes each get a private guest identity (a cookie). */
+  readonly guestAccess: GuestAccess;
+  /** Models a guest may use. */
+  readonly guestModels: string[];
+  /** Bootstrap admin, created at start if no admin exists (both or neither). */
+  readonly adminUsername: string | undefined;
+  readonly adminPassword: string | undefined;
+  /**
+   * True when Parley may be reached by strangers (a non-loopback HOST or PUBLIC_URL set): the
+   * first admin then needs the one-time setup code from the log (or ADMIN_USERNAME/PASSWORD).
+   */
+  readonly publiclyReachable: boolean;
   readonly rateLimitRpm: number;
   readonly messageLimitRpm: number;
   /** Runs one user may have streaming at once. */
@@ -61,8 +75,15 @@ export interface Config {
   /** Default per-user token quotas (input + output); 0 means no quota. Admins can set per user. */
   readonly tokenQuotaDaily: number;
   readonly tokenQuotaMonthly: number;
+  /** Bytes of imported conversations and messages one user may keep (STORAGE_QUOTA_MB). */
+  readonly storageQuotaBytes: number;
+  /** Open SSE streams (events and run streams) one user may hold at once. */
+  readonly maxStreamsPerUser: number;
+  /** Open HTTP connections the server accepts at once; more are refused. */
+  readonly maxConnections: number;
   readonly publicUrl: string | undefined;
-  readonly trustProxy: boolean | string;
+  /** Proxies trusted for X-Forwarded-*: false, a hop count, or a list of proxy addresses/CIDRs. */
+  readonly trustProxy: false | number | string[];
   readonly corsOrigins: string[];
 
   // Operations (each one unset: off).
@@ -83,7 +104,8 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const AUTH_MODES: readonly AuthMode[] = ['local', 'none'];
-const SIGNUP_MODES: readonly SignupMode[] = ['open', 'invite', 'closed'];
+const SIGNUP_MODES: readonly SignupMode[] = ['open', 'approval', 'invite', 'closed'];
+const GUEST_ACCESS_MODES: readonly GuestAccess[] = ['off', 'on'];
 
 /** A setting's trimmed value; blank counts as unset, so a blank PORT falls back to APP_PORT. */
 function read(env: Env, name: string, alias?: string): string | undefined {
@@ -186,15 +208,66 @@ function list(env: Env, name: string): string[] | undefined {
   return items;
 }
 
-function trustProxy(env: Env): boolean | string {
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/;
+
+/**
+ * Never `true`: trusting every hop lets any client write its own X-Forwarded-For and walk around
+ * per-address limits. A hop count trusts that many proxies in front of Parley; a list trusts
+ * exactly those proxy addresses or networks.
+ */
+function trustProxy(env: Env): false | number | string[] {
   const raw = read(env, 'TRUST_PROXY');
-  if (raw === undefined) return false;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  // Fastify also takes a hop count or a list of addresses/CIDRs.
-  if (/^[0-9a-fA-F.:/,\s]+$/.test(raw)) return raw;
-  throw new ConfigError(
-    `Invalid setting TRUST_PROXY=${JSON.stringify(raw)}: expected true, false, a hop count or comma-separated addresses.`,
+  if (raw === undefined || /^(0|false|no|off)$/i.test(raw)) return false;
+  const fix =
+    'expected a hop count (1 behind one reverse proxy or ingress) or comma-separated proxy addresses/CIDRs (e.g. 10.0.0.0/8)';
+  if (/^(true|yes|on)$/i.test(raw)) {
+    throw new ConfigError(
+      `Invalid setting TRUST_PROXY=${JSON.stringify(raw)}: trusting every proxy lets clients forge their address; ${fix}.`,
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 10) return hops;
+  } else {
+    const items = raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    if (items.length > 0 && items.every((item) => CIDR.test(item))) return items;
+  }
+  throw new ConfigError(`Invalid setting TRUST_PROXY=${JSON.stringify(raw)}: ${fix}.`);
+}
+
+/** Loopback hosts: a laptop install that only its owner can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** ADMIN_USERNAME and ADMIN_PASSWORD go together. */
+function bootstrapAdmin(env: Env): { username: string | undefined; password: string | undefined } {
+  const username = read(env, 'ADMIN_USERNAME');
+  const password = env.ADMIN_PASSWORD;
+  if (username !== undefined && !password) {
+    throw new ConfigError('Invalid setting ADMIN_PASSWORD: required when ADMIN_USERNAME is set.');
+  }
+  if (password && username === undefined) {
+    throw new ConfigError('Invalid setting ADMIN_USERNAME: required when ADMIN_PASSWORD is set.');
+  }
+  if (password !== undefined && password.length > 0 && password.length < 12) {
+    throw new ConfigError('Invalid setting ADMIN_PASSWORD: expected at least 12 characters.');
+  }
+  return { username: username?.toLowerCase(), password: password || undefined };
+}
+
+/**
+ * A remote provider bills the operator per token: then every user gets a daily quota unless the
+ * operator sets TOKEN_QUOTA_DAILY (0 turns it off). Ollama and the local model cost nothing extra.
+ */
+const REMOTE_DEFAULT_DAILY_QUOTA = 200_000;
+function hasRemoteProvider(env: Env): boolean {
+  return ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'MODELS_FILE'].some(
+    (name) => read(env, name) !== undefined,
   );
 }
 
@@ -215,9 +288,12 @@ function splunk(env: Env): { url: string | undefined; token: string | undefined 
 export function parseConfig(env: Env): Config {
   const dbUrl = databaseUrl(env);
   const hec = splunk(env);
+  const admin = bootstrapAdmin(env);
+  const listenHost = host(env);
+  const publicUrl = url(env, 'PUBLIC_URL');
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535, 'APP_PORT'),
-    host: host(env),
+    host: listenHost,
     databaseUrl: dbUrl,
     dataDir: dataDirFor(dbUrl),
     redisUrl: redisUrl(env),
@@ -248,13 +324,27 @@ export function parseConfig(env: Env): Config {
     modelIdleTimeoutMs: integer(env, 'MODEL_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
     modelMaxRetries: integer(env, 'MODEL_MAX_RETRIES', 2, 0, 10),
 
-    signup: oneOf(env, 'SIGNUP', SIGNUP_MODES, 'open'),
+    signup: oneOf(env, 'SIGNUP', SIGNUP_MODES, 'approval'),
+    guestAccess: oneOf(env, 'GUEST_ACCESS', GUEST_ACCESS_MODES, 'off'),
+    guestModels: list(env, 'GUEST_MODELS') ?? ['demo'],
+    adminUsername: admin.username,
+    adminPassword: admin.password,
+    publiclyReachable: publicUrl !== undefined || !isLoopbackHost(listenHost),
     rateLimitRpm: integer(env, 'RATE_LIMIT_RPM', 600, 1, 1_000_000_000),
     messageLimitRpm: integer(env, 'MESSAGE_LIMIT_RPM', 60, 1, 1_000_000_000),
     maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', 4, 1, 1_000_000),
-    tokenQuotaDaily: integer(env, 'TOKEN_QUOTA_DAILY', 0, 0, Number.MAX_SAFE_INTEGER),
+    tokenQuotaDaily: integer(
+      env,
+      'TOKEN_QUOTA_DAILY',
+      hasRemoteProvider(env) ? REMOTE_DEFAULT_DAILY_QUOTA : 0,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     tokenQuotaMonthly: integer(env, 'TOKEN_QUOTA_MONTHLY', 0, 0, Number.MAX_SAFE_INTEGER),
-    publicUrl: url(env, 'PUBLIC_URL'),
+    storageQuotaBytes: integer(env, 'STORAGE_QUOTA_MB', 1024, 1, 10_000_000) * 1024 * 1024,
+    maxStreamsPerUser: integer(env, 'MAX_STREAMS_PER_USER', 20, 1, 1_000_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 20_000, 1, 10_000_000),
+    publicUrl,
     trustProxy: trustProxy(env),
     corsOrigins: list(env, 'CORS_ORIGINS') ?? [],
 

@@ -33,6 +33,8 @@ export function testConfig(env: Record<string, string> = {}) {
     SHUTDOWN_GRACE_MS: '100',
     // Suites about chat act as the single local user; the accounts suites switch this to local.
     AUTH_MODE: 'none',
+    // Suites that sign up several users want them active at once; the approval flow has its own tests.
+    SIGNUP: 'open',
     ...env,
   });
 }

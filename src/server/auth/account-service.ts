@@ -75,7 +75,22 @@ export function userDto(row: UserRow): UserDto {
 
 const now = () => new Date().toISOString();
 
+/**
+ * An identity that just lost access: its open streams must end at once, on every instance.
+ * `sessionId`/`tokenId` name one credential; `allCredentials` is every session and token of the
+ * user (disabled, or "sign out everywhere"); `stopRuns` also stops the user's running replies.
+ */
+export interface RevokedIdentity {
+  userId: string;
+  sessionId?: string;
+  tokenId?: string;
+  allCredentials?: boolean;
+  stopRuns?: boolean;
+}
+
 export interface AccountServiceDeps {
+  /** Told after a credential is revoked (logout, token revoked, user disabled, password changed). */
+  onRevoked?: (revoked: RevokedIdentity) => Promise<void>;
   store: Store;
   config: Pick<Config, 'signup' | 'authMode' | 'tokenQuotaDaily' | 'tokenQuotaMonthly'>;
   counters: CounterStore;
@@ -94,6 +109,10 @@ export class AccountService {
 
   private audit(event: string, fields: Record<string, unknown>) {
     this.deps.logger.info({ audit: event, ...fields }, `audit: ${event}`);
+  }
+
+  private async revoked(revoked: RevokedIdentity): Promise<void> {
+    await this.deps.onRevoked?.(revoked);
   }
 
   private requireAccounts() {
@@ -211,6 +230,7 @@ export class AccountService {
   async logout(principal: Principal): Promise<void> {
     if (principal.sessionId) await deleteSession(this.db, principal.sessionId);
     this.audit('logout', { userId: principal.userId });
+    if (principal.sessionId) await this.revoked({ userId: principal.userId, sessionId: principal.sessionId });
   }
 
   /** The principal behind a session cookie; undefined if unknown, expired or the user is disabled. */
@@ -275,6 +295,7 @@ export class AccountService {
   async revokeApiToken(userId: string, id: string): Promise<void> {
     if (!(await deleteApiToken(this.db, userId, id))) throw notFound('Token');
     this.audit('token.revoked', { userId, tokenId: id });
+    await this.revoked({ userId, tokenId: id });
   }
 
   async listUsers(limit: number, after?: string) {
@@ -315,6 +336,7 @@ export class AccountService {
       return row as UserRow;
     });
     this.audit('user.updated', { adminId, userId: id, changes: patch });
+    if (patch.disabled === true) await this.revoked({ userId: id, allCredentials: true, stopRuns: true });
     return userDto(updated);
   }
 
