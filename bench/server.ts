@@ -21,6 +21,9 @@ export const BENCH_SETTINGS: Record<string, string> = {
   RATE_LIMIT_RPM: '100000000',
   MESSAGE_LIMIT_RPM: '100000000',
   MAX_CONCURRENT_RUNS: '100000',
+  // The stream benchmarks hold up to 10,000 streams as the one built-in user.
+  MAX_STREAMS_PER_USER: '1000000',
+  MAX_CONNECTIONS: '1000000',
   LOG_LEVEL: 'warn',
   SHUTDOWN_GRACE_MS: '0',
 };

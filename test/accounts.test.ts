@@ -25,12 +25,15 @@ async function start(options: TestAppOptions = {}) {
 
 describe('accounts', () => {
   it('the first account is admin, later ones are users; me, logout and the cookie', async () => {
-    const app = await start({ env: { PUBLIC_URL: 'https://chat.example.com' } });
+    // A public address: the first admin needs the setup code from the log (test/security/accounts).
+    const { logger, lines } = captureLogs();
+    const app = await start({ env: { PUBLIC_URL: 'https://chat.example.com' }, logger });
+    const setupCode = /setup code (setup_\S+)/.exec(lines.join(''))?.[1];
     const anonymous = new Client(app);
     expect((await anonymous.request('GET', '/api/auth/me')).statusCode).toBe(401);
 
     const alice = new Client(app);
-    const signup = await alice.signup('Alice');
+    const signup = await alice.signup('Alice', undefined, { setupCode });
     expect(signup.json().user).toMatchObject({ username: 'alice', role: 'admin', disabled: false });
     const cookie = [signup.headers['set-cookie']].flat().join(';');
     expect(cookie).toMatch(/parley_session=/);
@@ -225,8 +228,8 @@ describe('accounts', () => {
     expect(reused.statusCode).toBe(403);
   });
 
-  it('keeps the seed routes working for anonymous callers as a shared guest, separate from accounts', async () => {
-    const app = await start();
+  it('with GUEST_ACCESS=on keeps the seed routes working for anonymous callers as guests, separate from accounts', async () => {
+    const app = await start({ env: { GUEST_ACCESS: 'on' } });
     const alice = new Client(app);
     await alice.signup('alice');
     await alice.request('POST', '/chat/message', { message: 'alice private' });
@@ -234,6 +237,11 @@ describe('accounts', () => {
     const sent = await anonymous.request('POST', '/chat/message', { message: 'hello from nobody' });
     expect(sent.statusCode).toBe(200);
     expect(sent.json().status).toBe('success');
+    // The browser keeps its guest cookie (test/security/guests.test.ts covers guests in depth).
+    anonymous.cookie = [sent.headers['set-cookie'] ?? []]
+      .flat()
+      .find((c) => c.startsWith('parley_guest='))
+      ?.split(';')[0];
     const history = (await anonymous.request('GET', '/chat/history')).json();
     expect(history.map((h: { message: string }) => h.message)[0]).toBe('hello from nobody');
     expect(JSON.stringify(history)).not.toContain('alice private');

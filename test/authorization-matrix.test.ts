@@ -59,6 +59,10 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('GET', '/signup'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
   },
+  'GET /reset': {
+    call: (_f, c) => c.request('GET', '/reset'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
   'GET /assets/*': {
     call: (_f, c) => c.request('GET', '/assets/not-a-built-file.js'),
     expect: { anonymous: 404, b: 404, admin: 404, a: 404 },
@@ -93,14 +97,15 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('GET', '/docs/assets/docs.js'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
   },
-  // The seed routes act on the caller's own default conversation (anonymous: the shared guest's).
+  // The seed routes act on the caller's own default conversation; anonymous callers need
+  // GUEST_ACCESS=on (off by default; test/security/guests.test.ts covers guests).
   'GET /chat/history': {
     call: (_f, c) => c.request('GET', '/chat/history'),
-    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
   'POST /chat/message': {
     call: (_f, c) => c.request('POST', '/chat/message', { message: 'hello' }),
-    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
   'POST /api/auth/signup': {
     call: (_f, c, role) =>
@@ -119,6 +124,28 @@ const matrix: Record<string, Entry> = {
   'GET /api/auth/me': {
     call: (_f, c) => c.request('GET', '/api/auth/me'),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  // Each caller changes, lists or ends only their own password and sessions.
+  'POST /api/auth/password': {
+    call: (_f, c) =>
+      c.request('POST', '/api/auth/password', {
+        currentPassword: 'correct horse battery',
+        newPassword: 'another long password',
+      }),
+    expect: { anonymous: 401, b: 204, admin: 204, a: 204 },
+  },
+  'GET /api/auth/sessions': {
+    call: (_f, c) => c.request('GET', '/api/auth/sessions'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'DELETE /api/auth/sessions': {
+    call: (_f, c) => c.request('DELETE', '/api/auth/sessions'),
+    expect: { anonymous: 401, b: 204, admin: 204, a: 204 },
+  },
+  'POST /api/auth/reset': {
+    call: (_f, c) =>
+      c.request('POST', '/api/auth/reset', { token: 'rst_not-a-real-token', newPassword: 'long enough pw' }),
+    expect: { anonymous: 400, b: 400, admin: 400, a: 400 },
   },
   'GET /api/models': {
     call: (_f, c) => c.request('GET', '/api/models'),
@@ -146,6 +173,10 @@ const matrix: Record<string, Entry> = {
   },
   'POST /api/admin/invites': {
     call: (_f, c) => c.request('POST', '/api/admin/invites'),
+    expect: { anonymous: 401, b: 403, admin: 201, a: 403 },
+  },
+  'POST /api/admin/users/:id/reset-link': {
+    call: (f, c) => c.request('POST', `/api/admin/users/${f.clients.a.userId}/reset-link`),
     expect: { anonymous: 401, b: 403, admin: 201, a: 403 },
   },
   'POST /api/conversations': {

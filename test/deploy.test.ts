@@ -291,6 +291,9 @@ function checkStack(objects: K8sObject[], want: StackExpectations) {
   expect(config.data?.HOST, 'listens on all interfaces').toBe('0.0.0.0');
   expect(config.data?.PORT).toBe('3000');
   expect(() => parseConfig({ ...config.data }), 'the ConfigMap is a valid Parley config').not.toThrow();
+  // The ingress controller is the one proxy in front: a hop count, so X-Forwarded-For entries the
+  // client wrote before it are not believed.
+  expect(parseConfig({ ...config.data }).trustProxy, 'TRUST_PROXY is a hop count').toBe(1);
   const graceMs = parseConfig({ ...config.data }).shutdownGraceMs;
   const terminationMs = (pod.terminationGracePeriodSeconds ?? 30) * 1000;
   const preStop = preStopMs(c);
@@ -722,6 +725,12 @@ describe('compose.yaml', () => {
     expect(env.HOST).toBe('0.0.0.0');
     // No literal secret anywhere in the file: every password is interpolated from .env.
     expect(read('compose.yaml')).not.toMatch(/^\s*[A-Z_]*(PASSWORD|SECRET)[A-Z_]*:\s*(?!\$\{)\S/m);
+    // Published on loopback with no proxy by default: X-Forwarded-For is the client's to forge, so
+    // no proxy is trusted (TRUST_PROXY from .env, false in .env.example).
+    expect(env.TRUST_PROXY).toBeUndefined();
+    expect(services.parley?.ports?.[0]).toMatch(/^\$\{PARLEY_PUBLISH:-127\.0\.0\.1:3000\}:3000$/);
+    expect(parseConfig(dotenv.parse(read('.env.example'))).trustProxy).toBe(false);
+    expect(read('.env.example')).not.toMatch(/^#?\s*TRUST_PROXY=true/m);
     const graceSeconds = Number.parseInt(services.parley?.stop_grace_period ?? '10', 10);
     expect(graceSeconds * 1000, 'stop_grace_period covers SHUTDOWN_GRACE_MS').toBeGreaterThan(
       parseConfig({}).shutdownGraceMs,

@@ -468,7 +468,8 @@ describe('export and import over HTTP', () => {
       padding: 'x'.repeat(21 * 1024 * 1024),
     });
     expect(huge.statusCode).toBe(413);
-    const bad = await alice.request('POST', '/api/conversations/import', {
+    // Bob's: Alice has used her five imports of this minute (import-gate.ts).
+    const bad = await bob.request('POST', '/api/conversations/import', {
       ...parleyFile(2),
       messages: 'no',
     });
@@ -483,7 +484,7 @@ describe('export and import over HTTP', () => {
   it('takes files larger than the usual body limit', async () => {
     const file = parleyFile(6);
     for (const m of file.messages) m.content = `${m.content} ${'long text '.repeat(40_000)}`;
-    const res = await alice.request('POST', '/api/conversations/import', file);
+    const res = await bob.request('POST', '/api/conversations/import', file);
     expect(res.statusCode).toBe(201);
     expect(res.json().imported[0].messages).toBe(6);
   });

@@ -48,16 +48,22 @@ describe('hardening', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('TRUST_PROXY makes limits see the client address from X-Forwarded-For', async () => {
+  it('TRUST_PROXY (a hop count) makes limits see the client address the proxy reports', async () => {
     t = await createTestApp({
-      env: { AUTH_MODE: 'local', RATE_LIMIT_RPM: '2', TRUST_PROXY: 'true' },
+      env: { AUTH_MODE: 'local', RATE_LIMIT_RPM: '2', TRUST_PROXY: '1' },
       limitWindowMs: 5000,
     });
-    const from = (ip: string) =>
-      t.app.inject({ method: 'GET', url: '/chat/history', headers: { 'x-forwarded-for': ip } });
+    // Through one proxy at 10.0.0.2, which appends the client's address to X-Forwarded-For.
+    const from = (ip: string, forged = '192.0.2.1') =>
+      t.app.inject({
+        method: 'GET',
+        url: '/',
+        remoteAddress: '10.0.0.2',
+        headers: { 'x-forwarded-for': `${forged}, ${ip}` },
+      });
     expect((await from('203.0.113.1')).statusCode).toBe(200);
-    expect((await from('203.0.113.1')).statusCode).toBe(200);
-    expect((await from('203.0.113.1')).statusCode).toBe(429);
+    expect((await from('203.0.113.1', '192.0.2.2')).statusCode).toBe(200);
+    expect((await from('203.0.113.1', '192.0.2.3')).statusCode).toBe(429);
     expect((await from('203.0.113.2')).statusCode).toBe(200);
   });
 
@@ -66,8 +72,7 @@ describe('hardening', () => {
     const statuses = [];
     for (const ip of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) {
       statuses.push(
-        (await t.app.inject({ method: 'GET', url: '/chat/history', headers: { 'x-forwarded-for': ip } }))
-          .statusCode,
+        (await t.app.inject({ method: 'GET', url: '/', headers: { 'x-forwarded-for': ip } })).statusCode,
       );
     }
     expect(statuses).toEqual([200, 200, 429]);

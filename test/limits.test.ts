@@ -28,7 +28,11 @@ describe('limits', () => {
   });
 
   it('anonymous callers are limited per IP; health checks are never limited', async () => {
-    t = await createTestApp({ env: { AUTH_MODE: 'local', RATE_LIMIT_RPM: '3' }, limitWindowMs: 5000 });
+    // GUEST_ACCESS=on: the seed routes serve anonymous callers (off, they answer 401).
+    t = await createTestApp({
+      env: { AUTH_MODE: 'local', GUEST_ACCESS: 'on', RATE_LIMIT_RPM: '3' },
+      limitWindowMs: 5000,
+    });
     const statuses = [];
     for (let i = 0; i < 4; i++)
       statuses.push((await t.app.inject({ method: 'GET', url: '/chat/history' })).statusCode);

@@ -38,6 +38,10 @@ describe('seed contract', () => {
       { payload: [1, 2] },
       { payload: 'not json', headers: { 'content-type': 'application/json' } },
       { payload: 'message=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      // Flask's get_json() reads only bodies sent as JSON: a JSON text sent as text/plain (what a
+      // cross-site form or no-cors fetch can send) is not one.
+      { payload: '{"message":"hi"}', headers: { 'content-type': 'text/plain' } },
+      { payload: '{"message":"hi"}' },
       { payload: '' },
     ];
     for (const { payload, headers } of bodies) {
@@ -49,6 +53,32 @@ describe('seed contract', () => {
       });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json()).toEqual({ error: 'Invalid request format' });
+    }
+    expect(await tableCounts(t.store)).toEqual(before);
+  });
+
+  it('accepts JSON sent as application/json with parameters or as application/*+json', async () => {
+    t = await createTestApp();
+    for (const type of ['application/json; charset=utf-8', 'application/vnd.api+json']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/chat/message',
+        headers: { 'content-type': type },
+        payload: JSON.stringify({ message: 'Hello, AI!' }),
+      });
+      expect(res.statusCode, type).toBe(200);
+    }
+  });
+
+  it('with accounts (AUTH_MODE=local, GUEST_ACCESS=off) answers 401 in the API error shape without a login', async () => {
+    t = await createTestApp({ env: { AUTH_MODE: 'local' } });
+    const before = await tableCounts(t.store);
+    for (const res of [
+      await t.app.inject({ method: 'POST', url: '/chat/message', payload: { message: 'hi' } }),
+      await t.app.inject({ method: 'GET', url: '/chat/history' }),
+    ]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: expect.any(String), code: 'unauthorized' });
     }
     expect(await tableCounts(t.store)).toEqual(before);
   });

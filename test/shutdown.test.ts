@@ -165,3 +165,97 @@ describe('SIGTERM during active streams', () => {
     expect(demoReply(justStarted).startsWith(cut.received())).toBe(true);
   });
 });
+
+describe('SIGTERM when the grace period ends mid-reply', () => {
+  // 1 s: the usual case. 11 s: longer than Fastify's own 10 s plugin/close timeout, which used to
+  // cut the shutdown short (exit 1, the reply's text lost).
+  it.each([1_000, 11_000])(
+    'with SHUTDOWN_GRACE_MS=%i: exits 0 and keeps every character the client received',
+    async (graceMs) => {
+      const dbFile = path.join(dir, `grace-${graceMs}.db`);
+      const content = 'A long answer, please';
+      // About 230 tokens at 100 ms each: ~23 s, longer than either grace period.
+      const server = await startServer({
+        dbFile,
+        env: { DEMO_DELAY_MS: '100', SHUTDOWN_GRACE_MS: String(graceMs) },
+      });
+      const conversationId = await newConversation(server);
+      const stream = await send(server, conversationId, content);
+      await until('the reply to stream', () => stream.received().length > 0);
+
+      const signalledAt = Date.now();
+      server.kill('SIGTERM');
+      await stream.done;
+      const exit = await server.waitForExit(graceMs + 10_000);
+      expect(exit, server.stderr().join('\n')).toEqual({ code: 0, signal: null });
+      expect((stream.endedAt as number) - signalledAt).toBeGreaterThanOrEqual(graceMs - 100);
+      expect(stream.parts().at(-1)).toMatchObject({
+        type: 'finish',
+        messageMetadata: { status: 'interrupted' },
+      });
+      const received = stream.received();
+      expect(received.length).toBeGreaterThan(0);
+      expect(received.length).toBeLessThan(demoReply(content).length);
+
+      // After the restart the reply holds all the text the client saw, and can be finished.
+      const restarted = await startServer({ dbFile, env: { DEMO_DELAY_MS: '0' } });
+      const replyOf = async () => {
+        const response = await fetch(`${restarted.baseUrl}/api/conversations/${conversationId}/messages`);
+        const { items } = (await response.json()) as {
+          items: { id: string; role: string; status: string; content: string }[];
+        };
+        const reply = items.find((message) => message.role === 'assistant');
+        if (!reply) throw new Error('no reply');
+        return reply;
+      };
+      const saved = await replyOf();
+      expect(saved).toMatchObject({ status: 'interrupted', content: received });
+      const continued = await fetch(`${restarted.baseUrl}/api/messages/${saved.id}/continue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(continued.status).toBe(202);
+      let done = await replyOf();
+      const deadline = Date.now() + 10_000;
+      while (done.status === 'streaming' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        done = await replyOf();
+      }
+      expect(done).toMatchObject({ status: 'complete', content: demoReply(content) });
+    },
+    60_000,
+  );
+});
+
+describe('SIGTERM, then a kill before the grace period ends', () => {
+  it('the store already holds every character the client had received when the signal came', async () => {
+    const dbFile = path.join(dir, 'killed-during-grace.db');
+    const content = 'Write me something long';
+    // Checkpoints every second would leave up to a second of text unsaved; SIGTERM saves it at once.
+    const server = await startServer({ dbFile, env: { DEMO_DELAY_MS: '50', SHUTDOWN_GRACE_MS: '30000' } });
+    const conversationId = await newConversation(server);
+    const stream = await send(server, conversationId, content);
+    await until('the reply to stream', () => stream.received().length > 20);
+
+    // The killed server cuts the stream off: that ending is expected here.
+    const cutOff = stream.done.catch(() => undefined);
+    const seenAtSignal = stream.received();
+    server.kill('SIGTERM');
+    await server.waitForLog('running replies checkpointed');
+    // The platform's patience ran out (e.g. a terminationGracePeriod shorter than the setting).
+    server.kill('SIGKILL');
+    await server.waitForExit();
+    await cutOff;
+
+    const restarted = await startServer({ dbFile, env: { DEMO_DELAY_MS: '0' } });
+    const response = await fetch(`${restarted.baseUrl}/api/conversations/${conversationId}/messages`);
+    const { items } = (await response.json()) as {
+      items: { role: string; status: string; content: string }[];
+    };
+    const reply = items.find((message) => message.role === 'assistant');
+    expect(reply?.status).toBe('interrupted');
+    expect(reply?.content.startsWith(seenAtSignal)).toBe(true);
+    expect(demoReply(content).startsWith(reply?.content ?? 'x')).toBe(true);
+  });
+});

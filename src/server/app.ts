@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from './ai/model-registry.js';
-import { AccountService } from './auth/account-service.js';
+import { AccountService, type RevokedIdentity } from './auth/account-service.js';
+import { GuestService } from './auth/guest-service.js';
 import { RunLimiter } from './auth/run-limiter.js';
 import { sessionSecret } from './auth/session-secret.js';
 import { ChatService } from './chat/chat-service.js';
@@ -15,12 +16,15 @@ import { installAuth } from './http/auth-hook.js';
 import { authRoutes } from './http/auth-routes.js';
 import type { AppContext } from './http/context.js';
 import { conversationRoutes } from './http/conversation-routes.js';
-import { installErrorHandlers } from './http/error-handler.js';
+import { frameworkErrors, installErrorHandlers } from './http/error-handler.js';
 import { eventRoutes } from './http/event-routes.js';
 import { exportRoutes } from './http/export-routes.js';
+import { type HttpTimeouts, httpServerOptions } from './http/http-limits.js';
+import { installLocalModeGuard } from './http/local-mode-guard.js';
 import { openaiRoutes } from './http/openai-routes.js';
 import { createOperations } from './http/operations.js';
 import { opsRoutes } from './http/ops-routes.js';
+import { requestId } from './http/request-id.js';
 import { runRoutes } from './http/run-routes.js';
 import { searchRoutes } from './http/search-routes.js';
 import { installSecurity } from './http/security.js';
@@ -56,6 +60,8 @@ export interface AppDeps {
   limitWindowMs?: number;
   /** How long failed sign-ins count toward the throttle (15 minutes; tests shorten it). */
   loginWindowMs?: number;
+  /** Request, header, keep-alive and idle timeouts of the HTTP server (tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 /** A hop count trusts that many proxies nearest to Parley (Fastify's types take it as a function). */
@@ -76,13 +82,18 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => newId(),
+    // The caller's x-request-id only when short and plain (see requestId), never verbatim.
+    requestIdHeader: false,
+    genReqId: requestId,
+    ...httpServerOptions(deps.httpTimeouts),
+    frameworkErrors,
     // Closing runs after preClose has drained the runs and ended the streams (see below); what is
     // left are idle or pre-opened sockets that would otherwise hold shutdown for seconds.
     forceCloseConnections: true,
     trustProxy: trustedProxies(deps.config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Beyond the cap, new connections are closed at once instead of exhausting memory and descriptors.
+  app.server.maxConnections = deps.config.maxConnections;
 
   const at = new Date().toISOString();
   await ensureBuiltinUsers(deps.store.db, at);
@@ -104,7 +115,19 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     counters,
     logger,
     loginWindowMs: deps.loginWindowMs,
+    // Here at once (awaited: a disabled user's replies are stopped before the answer), then on
+    // every other instance through the control bus.
+    onRevoked: async (revoked) => {
+      await endRevoked(revoked);
+      await realtime.control
+        .send({ type: 'revoke', from: instanceId, revoked })
+        .catch((err) => logger.error({ err }, 'could not tell other instances about a revocation'));
+    },
   });
+  // Safe setup (ADMIN_USERNAME, or a setup code on a public address) and the purge of expired
+  // sessions, invites and reset links: now, then hourly.
+  await accounts.bootstrap();
+  accounts.startHousekeeping();
   // Metrics, traces and the API contract; the live figures are read at scrape time, once built.
   const operations = await createOperations({
     config: deps.config,
@@ -146,18 +169,33 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     models: deps.models,
     accounts,
     limiter,
-    sse: new SseConnections(),
+    sse: new SseConnections({ maxPerUser: deps.config.maxStreamsPerUser }),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     state: { shuttingDown: false },
     routes: [],
     realtime,
   };
-  // A stop sent to any instance reaches the run here.
+  /** A revoked identity loses its open streams here; a disabled user also their running replies. */
+  async function endRevoked(revoked: RevokedIdentity): Promise<void> {
+    ctx.sse.revoke(revoked);
+    if (revoked.stopRuns) await runs.stopUser(revoked.userId);
+  }
+  // A stop (or a revocation) sent to any instance reaches the runs and streams here.
   await realtime.control.onCommand((command) => {
     if (command.type === 'stop') void runs.stop(command.userId, command.conversationId);
+    if (command.type === 'revoke' && command.from !== instanceId) void endRevoked(command.revoked);
   });
   const reaper = new RunReaper({ store: deps.store, runs, runLog, bus, logger });
   reaper.start(deps.reaperIntervalMs ?? 1_000);
+  // Anonymous browsers of the seed routes (GUEST_ACCESS=on); idle guests are purged hourly.
+  const guests = new GuestService({
+    store: deps.store,
+    counters,
+    models: deps.models,
+    config: deps.config,
+    logger,
+  });
+  guests.start();
 
   operations.installHooks(app);
   app.decorateRequest('userId', '');
@@ -182,10 +220,11 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
       if (method !== 'HEAD') ctx.routes.push({ method, url: route.url });
     }
   });
-  installAuth(app, accounts, deps.config);
+  installLocalModeGuard(app, deps.config);
+  installAuth(app, accounts, guests, deps.config);
   await operations.installContract(app);
 
-  await app.register(seedRoutes(ctx));
+  await app.register(seedRoutes(ctx, guests));
   await app.register(authRoutes(ctx));
   await app.register(tokenRoutes(ctx));
   await app.register(adminRoutes(ctx));
@@ -199,13 +238,17 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   await app.register(openaiRoutes(ctx));
 
   // Shutdown order: readiness turns false, runs get their grace period, then open streams end.
+  // main.ts drains the runs before close() (Fastify's plugin timeout bounds this hook); then
+  // runs.shutdown() returns at once. Closing an app that was not drained (tests) drains it here.
   app.addHook('preClose', async () => {
     ctx.state.shuttingDown = true;
     await runs.shutdown(deps.config.shutdownGraceMs);
     await ctx.sse.closeAll(2_000);
   });
   app.addHook('onClose', async () => {
+    accounts.stopHousekeeping();
     await reaper.stop();
+    await guests.stop();
     await instances.stop();
     if (ownsRealtime) await realtime.close();
     await operations.close();

@@ -35,6 +35,12 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: letting running replies finish');
     try {
+      // Readiness turns false, running replies are checkpointed, get the grace period, and the
+      // rest are saved as interrupted: all before app.close(), whose hooks Fastify cuts off after
+      // its plugin timeout (10 s), which a longer SHUTDOWN_GRACE_MS would otherwise exceed.
+      app.parley.state.shuttingDown = true;
+      await app.parley.runs.shutdown(config.shutdownGraceMs);
+      // Ends the open streams (the runs are already saved) and releases everything else.
       await app.close();
       await store.close();
       logger.info('shut down cleanly');

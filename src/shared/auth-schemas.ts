@@ -14,6 +14,8 @@ export const User = Type.Object({
   displayName: Type.String(),
   role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
   disabled: Type.Boolean(),
+  /** Waiting for an admin's approval (SIGNUP=approval): cannot sign in yet. */
+  pending: Type.Boolean(),
   createdAt: Type.String(),
   tokenQuotaDaily: Nullable(Type.Integer()),
   tokenQuotaMonthly: Nullable(Type.Integer()),
@@ -25,6 +27,8 @@ export const SignupBody = Type.Object(
     password: Password,
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     inviteCode: Type.Optional(Type.String({ maxLength: 200 })),
+    /** The one-time code from the server log: needed by the first account on a public address. */
+    setupCode: Type.Optional(Type.String({ maxLength: 200 })),
   },
   { additionalProperties: false },
 );
@@ -38,6 +42,44 @@ export const LoginBody = Type.Object(
 );
 
 export const SessionResponse = Type.Object({ user: User, csrfToken: Type.String() });
+
+/** SIGNUP=approval: the account exists but has no session until an admin approves it. */
+export const PendingSignupResponse = Type.Object({
+  user: User,
+  status: Type.Literal('pending'),
+  message: Type.String(),
+});
+
+export const PasswordChangeBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 200 }),
+    newPassword: Password,
+  },
+  { additionalProperties: false },
+);
+
+export const PasswordResetBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 200 }),
+    newPassword: Password,
+  },
+  { additionalProperties: false },
+);
+
+export const SessionInfo = Type.Object({
+  /** Tells sessions apart; not the cookie (and not usable as one). */
+  id: Type.String(),
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+  lastSeenAt: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
+  /** The session this request came with. */
+  current: Type.Boolean(),
+});
+
+export const SessionList = Type.Object({ items: Type.Array(SessionInfo) });
+
+export const ResetLink = Type.Object({ url: Type.String(), expiresAt: Type.String() });
 
 export const MeResponse = Type.Object({
   user: User,
@@ -87,6 +129,8 @@ export const AdminUserPage = Type.Object({
 export const AdminUserPatch = Type.Object(
   {
     disabled: Type.Optional(Type.Boolean()),
+    /** true approves a pending account (SIGNUP=approval); false sends it back to pending. */
+    approved: Type.Optional(Type.Boolean()),
     role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
     tokenQuotaDaily: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
     tokenQuotaMonthly: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),

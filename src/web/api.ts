@@ -33,6 +33,20 @@ export interface ApiToken {
   token?: string;
 }
 
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  lastSeenAt: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+/** A sign-up either signs in (201) or waits for an admin's approval (202, no session). */
+export type SignupResult =
+  | { user: User; csrfToken: string }
+  | { user: User; status: 'pending'; message: string };
+
 export interface RunAccepted {
   runId: string;
   conversationId: string;
@@ -116,9 +130,20 @@ export const api = {
   me: () => request<Me>('GET', '/api/auth/me'),
   login: (username: string, password: string) =>
     request<{ user: User; csrfToken: string }>('POST', '/api/auth/login', { username, password }),
-  signup: (body: { username: string; password: string; displayName?: string; inviteCode?: string }) =>
-    request<{ user: User; csrfToken: string }>('POST', '/api/auth/signup', body),
+  signup: (body: {
+    username: string;
+    password: string;
+    displayName?: string;
+    inviteCode?: string;
+    setupCode?: string;
+  }) => request<SignupResult>('POST', '/api/auth/signup', body),
   logout: () => request<void>('POST', '/api/auth/logout'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/api/auth/password', { currentPassword, newPassword }),
+  sessions: () => request<{ items: SessionInfo[] }>('GET', '/api/auth/sessions'),
+  endAllSessions: () => request<void>('DELETE', '/api/auth/sessions'),
+  resetPassword: (token: string, newPassword: string) =>
+    request<void>('POST', '/api/auth/reset', { token, newPassword }),
 
   conversations: (cursor?: string) =>
     request<Page<Conversation>>(

@@ -13,6 +13,8 @@ type Listener = (event: LiveEvent) => void;
 
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryDelayMs = 5_000;
 
 /**
  * EventSource fits here (unlike run streams): one URL, cookies sent, reconnects by itself. After a
@@ -21,6 +23,17 @@ let source: EventSource | null = null;
 export function startLiveEvents(): void {
   if (source) return;
   source = new EventSource('/api/events', { withCredentials: true });
+  // EventSource retries a dropped connection itself, but gives up for good on an error status
+  // (429 when the user has too many streams open, 503 while the server restarts): try again later.
+  source.onerror = () => {
+    if (source?.readyState !== EventSource.CLOSED) return;
+    source = null;
+    retryTimer = setTimeout(startLiveEvents, retryDelayMs);
+    retryDelayMs = Math.min(retryDelayMs * 2, 60_000);
+  };
+  source.onopen = () => {
+    retryDelayMs = 5_000;
+  };
   source.onmessage = (message) => {
     let event: LiveEvent;
     try {
@@ -33,6 +46,7 @@ export function startLiveEvents(): void {
 }
 
 export function stopLiveEvents(): void {
+  clearTimeout(retryTimer);
   source?.close();
   source = null;
 }

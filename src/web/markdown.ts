@@ -20,7 +20,8 @@ import { Marked, type Tokens } from 'marked';
 
 /**
  * Markdown → safe HTML. marked renders GitHub-flavoured markdown (tables, task lists,
- * strikethrough, fenced code) with highlight.js for code; DOMPurify then keeps only a fixed list of
+ * strikethrough, fenced code) with highlight.js for code, and raw HTML as text (see `marked`
+ * below); DOMPurify then keeps only a fixed list of
  * harmless tags and attributes. Nothing a model or user writes can run script (no <script>, no
  * event handlers, no javascript: URLs) or load anything (images become links; no iframes, media,
  * forms, styles or SVG). The page's Content-Security-Policy (script-src 'self', img-src 'self'
@@ -67,10 +68,28 @@ for (const [alias, name] of [
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
+/**
+ * Raw HTML in a reply is shown as text, never parsed. As HTML it could only lose text: an HTML
+ * block runs to its closing tag (an unclosed `<style>`, `<textarea>` or `<script>` to the end of
+ * the reply), and the sanitizer drops such elements with everything inside, or (`<math>`, `<svg>`)
+ * everything nested in them. So an HTML block is taken one line at a time, shown as that line's
+ * text, and the lines after it are markdown again; inline tags are shown as text where they stand.
+ */
 const marked = new Marked({
   gfm: true,
   breaks: false,
+  tokenizer: {
+    html(src: string) {
+      // false: not an HTML block here, marked's own rules go on (autolinks such as <https://…>).
+      if (!this.rules.block.html.test(src)) return false;
+      const line = /^[^\n]*(?:\n|$)/.exec(src)?.[0] ?? src;
+      return { type: 'html', block: true, pre: false, raw: line, text: line };
+    },
+  },
   renderer: {
+    html({ text, block }: Tokens.HTML | Tokens.Tag): string {
+      return block ? `<p>${escapeHtml(text.trim())}</p>\n` : escapeHtml(text);
+    },
     code({ text, lang }: Tokens.Code): string {
       const language = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
       let body: string;
@@ -183,8 +202,12 @@ export function sanitize(html: string): string {
   });
 }
 
+/** Markdown → HTML before sanitizing (raw HTML in `source` comes out as text). */
+export function markdownToHtml(source: string): string {
+  return marked.parse(source, { async: false });
+}
+
 /** Safe HTML for a message's markdown. */
 export function renderMarkdown(source: string): string {
-  const html = marked.parse(source, { async: false });
-  return sanitize(html);
+  return sanitize(markdownToHtml(source));
 }

@@ -481,6 +481,12 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
       '```html',
       '<script>alert("in a code block is fine: shown, not run")</script>',
       '```',
+      // Unclosed raw blocks used to swallow the rest of the reply (issue 13): shown as text now.
+      '<textarea>',
+      '<title>',
+      '<math><mi>x',
+      'After the raw tags, **still rendered**',
+      '<style>',
       'THE END',
     ].join('\n');
     const { base } = await open({
@@ -553,6 +559,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
       expect(report.hrefs.every((href) => href === null || /^https:\/\//.test(href))).toBe(true);
       expect(report.table).toBe(2);
       expect(report.codeShown).toContain('<script>alert("in a code block is fine');
+      // Raw HTML is shown as text, and the markdown after it still renders.
+      expect(await reply.textContent()).toContain('<style>body { background');
+      await reply.locator('strong', { hasText: 'still rendered' }).waitFor();
       // The remote image is offered as a link to click, not loaded.
       await reply.getByText('remote image').waitFor();
 

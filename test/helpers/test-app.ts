@@ -2,7 +2,7 @@ import type { LanguageModel } from 'ai';
 import pino, { type Logger } from 'pino';
 import { createDemoModel, type DemoModelOptions } from '../../src/server/ai/demo-model.js';
 import { ModelRegistry, type RegisteredModel } from '../../src/server/ai/model-registry.js';
-import { buildApp, type ParleyApp } from '../../src/server/app.js';
+import { type AppDeps, buildApp, type ParleyApp } from '../../src/server/app.js';
 import { parseConfig } from '../../src/server/config.js';
 import { openStore, type Store } from '../../src/server/store/database.js';
 
@@ -16,6 +16,7 @@ export interface TestAppOptions {
   logger?: Logger;
   limitWindowMs?: number;
   loginWindowMs?: number;
+  httpTimeouts?: AppDeps['httpTimeouts'];
 }
 
 export interface TestApp {
@@ -62,6 +63,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     checkpointMs: options.checkpointMs,
     limitWindowMs: options.limitWindowMs,
     loginWindowMs: options.loginWindowMs,
+    httpTimeouts: options.httpTimeouts,
   });
   return {
     app,

@@ -3,9 +3,30 @@ import type { Config } from '../config.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../store/database.js';
-import { insertInvite, redeemInvite } from '../store/invites-repo.js';
+import { deleteExpiredInvites, findUsableInvite, insertInvite, redeemInvite } from '../store/invites-repo.js';
+import {
+  claimPasswordReset,
+  deleteExpiredPasswordResets,
+  findPasswordReset,
+  replacePasswordReset,
+} from '../store/password-resets-repo.js';
 import type { Role, UserRow } from '../store/schema.js';
-import { deleteSession, deleteUserSessions, findSession, insertSession } from '../store/sessions-repo.js';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  deleteUserSessions,
+  findSession,
+  insertSession,
+  listUserSessions,
+  touchSession,
+  trimUserSessions,
+} from '../store/sessions-repo.js';
+import {
+  claimSetupCode,
+  deleteSetupCodes,
+  findSetupCode,
+  insertSetupCode,
+} from '../store/setup-codes-repo.js';
 import {
   deleteApiToken,
   findApiTokenByHash,
@@ -15,6 +36,7 @@ import {
 } from '../store/tokens-repo.js';
 import { tokenUsage } from '../store/usage-repo.js';
 import {
+  claimLocalUser,
   countAccounts,
   countActiveAdmins,
   findUser,
@@ -23,11 +45,14 @@ import {
   insertUser,
   LOCAL_USER_ID,
   listAccounts,
+  replacePasswordHash,
   type UserPatch,
   updateUser,
 } from '../store/users-repo.js';
 import type { CounterStore } from './counters.js';
-import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { HashQueue } from './hash-queue.js';
+import { LoginThrottle } from './login-throttle.js';
+import { decoyHash, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { randomSecret, sha256 } from './secrets.js';
 
 /** Who a request acts as. */
@@ -48,6 +73,8 @@ export interface UserDto {
   displayName: string;
   role: Role;
   disabled: boolean;
+  /** Waiting for an admin's approval (SIGNUP=approval): cannot sign in yet. */
+  pending: boolean;
   createdAt: string;
   tokenQuotaDaily: number | null;
   tokenQuotaMonthly: number | null;
@@ -55,9 +82,12 @@ export interface UserDto {
 
 export const SESSION_DAYS = 30;
 const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
-const FAILED_LOGINS_PER_ACCOUNT = 5;
-const FAILED_LOGINS_PER_IP = 20;
 const INVITE_DAYS = 7;
+const RESET_LINK_MS = 60 * 60_000;
+const SETUP_CODE_MS = 24 * 60 * 60_000;
+/** Oldest sessions beyond this are dropped, so a user's session list stays bounded. */
+export const MAX_SESSIONS_PER_USER = 100;
+const USER_AGENT_CHARS = 200;
 const RESERVED_USERNAMES = new Set(['local', 'guest', 'admin', 'root', 'system']);
 
 export function userDto(row: UserRow): UserDto {
@@ -67,6 +97,7 @@ export function userDto(row: UserRow): UserDto {
     displayName: row.display_name,
     role: row.role,
     disabled: row.disabled === 1,
+    pending: row.pending === 1,
     createdAt: row.created_at,
     tokenQuotaDaily: row.token_quota_daily,
     tokenQuotaMonthly: row.token_quota_monthly,
@@ -92,16 +123,61 @@ export interface AccountServiceDeps {
   /** Told after a credential is revoked (logout, token revoked, user disabled, password changed). */
   onRevoked?: (revoked: RevokedIdentity) => Promise<void>;
   store: Store;
-  config: Pick<Config, 'signup' | 'authMode' | 'tokenQuotaDaily' | 'tokenQuotaMonthly'>;
+  config: Pick<
+    Config,
+    | 'signup'
+    | 'authMode'
+    | 'tokenQuotaDaily'
+    | 'tokenQuotaMonthly'
+    | 'publiclyReachable'
+    | 'adminUsername'
+    | 'adminPassword'
+  >;
   counters: CounterStore;
   logger: Logger;
   /** How long failed sign-ins are remembered; 15 minutes, shorter in tests. */
   loginWindowMs?: number;
+  /** Bounds concurrent password hashing (2 at once, 16 waiting by default). */
+  hashQueue?: HashQueue;
 }
+
+export interface SessionInfo {
+  /** Not the cookie: a prefix of its hash, enough to tell sessions apart. */
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  lastSeenAt: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+type NewSession = { sessionToken: string; csrfToken: string };
 
 /** Accounts, sessions, API tokens, invites and the admin's view of users. */
 export class AccountService {
-  constructor(private readonly deps: AccountServiceDeps) {}
+  private readonly throttle: LoginThrottle;
+  /** Every password hash and verification goes through it (public for its counters). */
+  readonly hashes: HashQueue;
+  private housekeeping: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: AccountServiceDeps) {
+    const windowMs = deps.loginWindowMs ?? FAILED_LOGIN_WINDOW_MS;
+    this.throttle = new LoginThrottle(deps.counters, {
+      addressWindowMs: windowMs,
+      firstLockMs: Math.min(windowMs, 60_000),
+    });
+    this.hashes = deps.hashQueue ?? new HashQueue();
+  }
+
+  /** Hash and verify through the bounded queue (503 + Retry-After when it is full). */
+  private hash(password: string): Promise<string> {
+    return this.hashes.run(() => hashPassword(password));
+  }
+
+  private verify(password: string, stored: string | null | undefined): Promise<boolean> {
+    // Verify against a decoy when there is no hash, so timing does not reveal usernames.
+    return this.hashes.run(async () => verifyPassword(password, stored ?? (await decoyHash())));
+  }
 
   private get db() {
     return this.deps.store.db;
@@ -121,16 +197,54 @@ export class AccountService {
     }
   }
 
+  /**
+   * Everything that can refuse a sign-up is checked here, before the (deliberately slow) hash: a
+   * taken name, a closed server or a missing code costs a query, not a hash. The transaction in
+   * `signup` claims the same things again atomically.
+   */
+  private async signupPlan(
+    username: string,
+    input: { inviteCode?: string; setupCode?: string },
+  ): Promise<'first' | 'later'> {
+    if (await findUserByUsername(this.db, username))
+      throw new AppError('conflict', 'That username is taken.');
+    if ((await countAccounts(this.db)) === 0) {
+      if (!this.deps.config.publiclyReachable) return 'first';
+      if (input.setupCode && (await findSetupCode(this.db, sha256(input.setupCode), now()))) return 'first';
+      throw setupRequired();
+    }
+    if (this.deps.config.signup === 'closed') throw signupClosed();
+    if (this.deps.config.signup === 'invite') {
+      if (!input.inviteCode || !(await findUsableInvite(this.db, sha256(input.inviteCode), now()))) {
+        throw inviteRequired();
+      }
+    }
+    return 'later';
+  }
+
+  /**
+   * A new account. The first one becomes the admin: on a loopback address anyone may claim it, on
+   * a public one only with the setup code from the log. Later ones follow SIGNUP; with `approval`
+   * they wait for an admin and get no session.
+   */
   async signup(
-    input: { username: string; password: string; displayName?: string; inviteCode?: string },
+    input: {
+      username: string;
+      password: string;
+      displayName?: string;
+      inviteCode?: string;
+      setupCode?: string;
+    },
     ip: string,
-  ): Promise<{ user: UserDto; sessionToken: string; csrfToken: string }> {
+    userAgent?: string,
+  ): Promise<{ user: UserDto; session?: NewSession }> {
     this.requireAccounts();
     const username = input.username.trim().toLowerCase();
     if (RESERVED_USERNAMES.has(username)) {
       throw new AppError('validation_error', `The username "${username}" is reserved; pick another.`);
     }
-    const passwordHash = await hashPassword(input.password);
+    const plan = await this.signupPlan(username, input);
+    const passwordHash = await this.hash(input.password);
     const at = now();
     const displayName = input.displayName?.trim() || username;
 
@@ -138,26 +252,31 @@ export class AccountService {
       if (await findUserByUsername(trx, username)) {
         throw new AppError('conflict', 'That username is taken.');
       }
-      const first = (await countAccounts(trx)) === 0;
-      if (first) {
-        // The first account becomes the admin and takes over the built-in local user, so what was
-        // written in AUTH_MODE=none (or before sign-up) stays with its owner.
-        await updateUser(trx, LOCAL_USER_ID, {
+      if (plan === 'first') {
+        const { publiclyReachable } = this.deps.config;
+        // Single use: the code is deleted as it is claimed; of two parallel sign-ups one wins.
+        if (publiclyReachable && !(await claimSetupCode(trx, sha256(input.setupCode ?? ''), at))) {
+          throw setupRequired();
+        }
+        const claimed = await claimLocalUser(trx, {
           username,
           display_name: displayName,
           password_hash: passwordHash,
-          role: 'admin',
-          disabled: 0,
         });
-        return LOCAL_USER_ID;
+        if (claimed) {
+          if (publiclyReachable) await deleteSetupCodes(trx);
+          return LOCAL_USER_ID;
+        }
+        // Another sign-up became the admin a moment ago: on a public address the code was theirs
+        // (roll back); on a loopback one this becomes an ordinary sign-up.
+        if (publiclyReachable) throw setupRequired();
       }
       const id = newId();
-      if (this.deps.config.signup === 'closed') {
-        throw new AppError('signup_closed', 'Sign-up is closed on this server; ask an admin for an account.');
-      }
-      if (this.deps.config.signup === 'invite') {
+      const { signup } = this.deps.config;
+      if (signup === 'closed') throw signupClosed();
+      if (signup === 'invite') {
         if (!input.inviteCode || !(await redeemInvite(trx, sha256(input.inviteCode), id, at))) {
-          throw new AppError('signup_closed', 'Sign-up needs a valid invite code from an admin.');
+          throw inviteRequired();
         }
       }
       await insertUser(trx, {
@@ -167,53 +286,67 @@ export class AccountService {
         role: 'user',
         password_hash: passwordHash,
         created_at: at,
+        pending: signup === 'approval' ? 1 : 0,
       });
       return id;
     });
     const user = (await findUser(this.db, userId)) as UserRow;
-    this.audit('signup', { userId, username, role: user.role, ip });
-    return { user: userDto(user), ...(await this.startSession(userId)) };
+    this.audit('signup', { userId, username, role: user.role, pending: user.pending === 1, ip });
+    if (user.pending === 1) return { user: userDto(user) };
+    return { user: userDto(user), session: await this.startSession(userId, userAgent) };
   }
 
   async login(
     input: { username: string; password: string },
     ip: string,
-  ): Promise<{ user: UserDto; sessionToken: string; csrfToken: string }> {
+    userAgent?: string,
+  ): Promise<{ user: UserDto } & NewSession> {
     this.requireAccounts();
     const username = input.username.trim().toLowerCase();
-    const accountKey = `login:account:${username}`;
-    const ipKey = `login:ip:${ip}`;
-    for (const [key, max] of [
-      [accountKey, FAILED_LOGINS_PER_ACCOUNT],
-      [ipKey, FAILED_LOGINS_PER_IP],
-    ] as const) {
-      const { count, resetInMs } = await this.deps.counters.peek(key);
-      if (count >= max) {
-        this.audit('login.throttled', { username, ip });
-        throw new AppError('rate_limited', 'Too many failed sign-in attempts. Wait a while and try again.', {
-          retryAfterSeconds: resetInMs / 1000,
-        });
-      }
+    // The attempt is counted before the password is checked (see LoginThrottle).
+    try {
+      await this.throttle.reserve('login', username, ip);
+    } catch (error) {
+      this.audit('login.throttled', { username, ip });
+      throw error;
     }
     const user = await findUserByUsername(this.db, username);
-    // Verify against a decoy when the user does not exist, so timing does not reveal usernames.
-    const ok = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash()));
+    const ok = await this.verify(input.password, user?.password_hash);
     if (!user?.password_hash || !ok || user.disabled === 1) {
-      await this.deps.counters.hit(accountKey, this.deps.loginWindowMs ?? FAILED_LOGIN_WINDOW_MS);
-      await this.deps.counters.hit(ipKey, this.deps.loginWindowMs ?? FAILED_LOGIN_WINDOW_MS);
+      await this.throttle.failed('login', username, ip);
       this.audit('login.failed', {
         username,
         ip,
-        reason: !user ? 'unknown user' : ok ? 'disabled' : 'bad password',
+        reason: !user?.password_hash ? 'unknown user' : ok ? 'disabled' : 'bad password',
       });
       throw new AppError('invalid_credentials', 'Wrong username or password.');
     }
-    await this.deps.counters.reset(accountKey);
+    await this.throttle.succeeded('login', username, ip);
+    // Said only after the right password, so it reveals nothing to a guesser.
+    if (user.pending === 1) {
+      this.audit('login.pending', { userId: user.id, ip });
+      throw new AppError('account_pending', 'This account is waiting for an admin to approve it.');
+    }
+    await this.upgradeHash(user, input.password);
     this.audit('login', { userId: user.id, ip });
-    return { user: userDto(user), ...(await this.startSession(user.id)) };
+    return { user: userDto(user), ...(await this.startSession(user.id, userAgent)) };
   }
 
-  private async startSession(userId: string): Promise<{ sessionToken: string; csrfToken: string }> {
+  /** A hash made with weaker parameters than today's is replaced while the password is at hand. */
+  private async upgradeHash(user: UserRow, password: string): Promise<void> {
+    if (!user.password_hash || !needsRehash(user.password_hash)) return;
+    try {
+      // Only if the hash is still the one verified: a password changed meanwhile wins.
+      if (await replacePasswordHash(this.db, user.id, user.password_hash, await this.hash(password))) {
+        this.audit('password.rehashed', { userId: user.id });
+      }
+    } catch (error) {
+      // Busy (hash queue full): the next sign-in upgrades it.
+      if (!(error instanceof AppError)) throw error;
+    }
+  }
+
+  private async startSession(userId: string, userAgent?: string): Promise<NewSession> {
     const sessionToken = randomSecret();
     const csrfToken = randomSecret();
     const created = new Date();
@@ -223,7 +356,12 @@ export class AccountService {
       csrf_token: csrfToken,
       created_at: created.toISOString(),
       expires_at: new Date(created.getTime() + SESSION_DAYS * 86_400_000).toISOString(),
+      user_agent: userAgent ? userAgent.slice(0, USER_AGENT_CHARS) : null,
+      last_seen_at: created.toISOString(),
     });
+    for (const id of await trimUserSessions(this.db, userId, MAX_SESSIONS_PER_USER)) {
+      await this.revoked({ userId, sessionId: id });
+    }
     return { sessionToken, csrfToken };
   }
 
@@ -235,10 +373,15 @@ export class AccountService {
 
   /** The principal behind a session cookie; undefined if unknown, expired or the user is disabled. */
   async fromSession(sessionToken: string): Promise<Principal | undefined> {
-    const found = await findSession(this.db, sha256(sessionToken), now());
+    const at = now();
+    const found = await findSession(this.db, sha256(sessionToken), at);
     if (!found) return undefined;
     const user = await findUser(this.db, found.userId);
-    if (!user || user.disabled === 1) return undefined;
+    if (!user || user.disabled === 1 || user.pending === 1) return undefined;
+    // For the session list; once a minute is enough and keeps reads from becoming writes.
+    const seen = found.session.last_seen_at;
+    if (!seen || Date.parse(at) - Date.parse(seen) > 60_000)
+      await touchSession(this.db, found.session.id, at);
     return {
       userId: user.id,
       role: user.role,
@@ -253,7 +396,7 @@ export class AccountService {
     const row = await findApiTokenByHash(this.db, sha256(token));
     if (!row) return undefined;
     const user = await findUser(this.db, row.user_id);
-    if (!user || user.disabled === 1) return undefined;
+    if (!user || user.disabled === 1 || user.pending === 1) return undefined;
     // Recording every use would be a write per request; once a minute is enough to show activity.
     if (!row.last_used_at || Date.now() - Date.parse(row.last_used_at) > 60_000) {
       await touchApiToken(this.db, row.id, now());
@@ -313,6 +456,7 @@ export class AccountService {
     id: string,
     patch: {
       disabled?: boolean;
+      approved?: boolean;
       role?: Role;
       tokenQuotaDaily?: number | null;
       tokenQuotaMonthly?: number | null;
@@ -320,23 +464,29 @@ export class AccountService {
   ): Promise<UserDto> {
     const user = await findUser(this.db, id);
     if (!user?.password_hash) throw notFound('User');
-    const losesAdmin = user.role === 'admin' && (patch.role === 'user' || patch.disabled === true);
+    const losesAdmin =
+      user.role === 'admin' && (patch.role === 'user' || patch.disabled === true || patch.approved === false);
     if (losesAdmin && (await countActiveAdmins(this.db)) <= 1) {
       throw new AppError('conflict', 'This is the last admin: make someone else admin first.');
     }
     const changes: UserPatch = {};
     if (patch.disabled !== undefined) changes.disabled = patch.disabled ? 1 : 0;
+    if (patch.approved !== undefined) changes.pending = patch.approved ? 0 : 1;
     if (patch.role !== undefined) changes.role = patch.role;
     if (patch.tokenQuotaDaily !== undefined) changes.token_quota_daily = patch.tokenQuotaDaily;
     if (patch.tokenQuotaMonthly !== undefined) changes.token_quota_monthly = patch.tokenQuotaMonthly;
     const updated = await this.db.transaction().execute(async (trx) => {
       const row = await updateUser(trx, id, changes);
-      // Disabling takes effect at once: the user's sessions end (tokens are refused at lookup).
-      if (patch.disabled === true) await deleteUserSessions(trx, id);
+      // Disabling (or un-approving) takes effect at once: the user's sessions end (tokens are
+      // refused at lookup).
+      if (patch.disabled === true || patch.approved === false) await deleteUserSessions(trx, id);
       return row as UserRow;
     });
     this.audit('user.updated', { adminId, userId: id, changes: patch });
-    if (patch.disabled === true) await this.revoked({ userId: id, allCredentials: true, stopRuns: true });
+    if (patch.approved === true && user.pending === 1) this.audit('user.approved', { adminId, userId: id });
+    if (patch.disabled === true || patch.approved === false) {
+      await this.revoked({ userId: id, allCredentials: true, stopRuns: true });
+    }
     return userDto(updated);
   }
 
@@ -353,6 +503,188 @@ export class AccountService {
     });
     this.audit('invite.created', { adminId });
     return { code, expiresAt };
+  }
+
+  /** Change one's own password: needs the current one (throttled like sign-in); ends the other sessions. */
+  async changePassword(
+    principal: Principal,
+    input: { currentPassword: string; newPassword: string },
+    ip: string,
+  ): Promise<{ endedSessions: number }> {
+    this.requireAccounts();
+    const user = await findUser(this.db, principal.userId);
+    if (!user?.password_hash) throw new AppError('bad_request', 'This account has no password to change.');
+    await this.throttle.reserve('password', user.id, ip);
+    if (!(await this.verify(input.currentPassword, user.password_hash))) {
+      await this.throttle.failed('password', user.id, ip);
+      this.audit('password.change_failed', { userId: user.id, ip });
+      throw new AppError('forbidden', 'The current password is wrong.');
+    }
+    await this.throttle.succeeded('password', user.id, ip);
+    const passwordHash = await this.hash(input.newPassword);
+    const ended = await this.db.transaction().execute(async (trx) => {
+      await updateUser(trx, user.id, { password_hash: passwordHash });
+      // Keeps the session that made the change (a token-made change keeps no session).
+      return deleteUserSessions(trx, user.id, principal.sessionId);
+    });
+    this.audit('password.changed', { userId: user.id, ip, endedSessions: ended.length });
+    await this.revokeSessions(user.id, ended);
+    return { endedSessions: ended.length };
+  }
+
+  /** This user's live sessions, newest first (bounded by MAX_SESSIONS_PER_USER). */
+  async listSessions(principal: Principal): Promise<SessionInfo[]> {
+    const rows = await listUserSessions(this.db, principal.userId, now(), MAX_SESSIONS_PER_USER);
+    return rows.map((row) => ({
+      id: row.id.slice(0, 16),
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      lastSeenAt: row.last_seen_at,
+      userAgent: row.user_agent,
+      current: row.id === principal.sessionId,
+    }));
+  }
+
+  /** "Sign out everywhere": every session of the user ends, this one included; API tokens stay. */
+  async endAllSessions(principal: Principal): Promise<{ endedSessions: number }> {
+    const ended = await deleteUserSessions(this.db, principal.userId);
+    this.audit('sessions.ended', { userId: principal.userId, endedSessions: ended.length });
+    await this.revokeSessions(principal.userId, ended);
+    return { endedSessions: ended.length };
+  }
+
+  private async revokeSessions(userId: string, sessionIds: string[]): Promise<void> {
+    for (const sessionId of sessionIds) await this.revoked({ userId, sessionId });
+  }
+
+  /**
+   * An admin-issued one-time link to set a new password (1 h; a newer link replaces it). Only the
+   * token's hash is stored; the token is in the URL's fragment, which browsers do not send to
+   * servers or in Referer headers.
+   */
+  async createResetLink(
+    adminId: string,
+    userId: string,
+    origin: string,
+  ): Promise<{ url: string; expiresAt: string }> {
+    this.requireAccounts();
+    const user = await findUser(this.db, userId);
+    if (!user?.password_hash) throw notFound('User');
+    const token = randomSecret('rst_');
+    const created = new Date();
+    const expiresAt = new Date(created.getTime() + RESET_LINK_MS).toISOString();
+    await this.db.transaction().execute((trx) =>
+      replacePasswordReset(trx, {
+        id: newId(),
+        user_id: userId,
+        token_hash: sha256(token),
+        created_by: adminId,
+        created_at: created.toISOString(),
+        expires_at: expiresAt,
+      }),
+    );
+    this.audit('reset_link.created', { adminId, userId });
+    return { url: `${origin.replace(/\/+$/, '')}/reset#token=${token}`, expiresAt };
+  }
+
+  /** Use a reset link: sets the password and ends every session of the user. */
+  async resetPassword(input: { token: string; newPassword: string }, ip: string): Promise<void> {
+    this.requireAccounts();
+    const tokenHash = sha256(input.token);
+    // A wrong or used token costs a query, never a hash.
+    if (!(await findPasswordReset(this.db, tokenHash, now()))) throw invalidResetLink();
+    const passwordHash = await this.hash(input.newPassword);
+    const { userId, ended } = await this.db.transaction().execute(async (trx) => {
+      const owner = await claimPasswordReset(trx, tokenHash, now());
+      if (!owner) throw invalidResetLink();
+      await updateUser(trx, owner, { password_hash: passwordHash });
+      return { userId: owner, ended: await deleteUserSessions(trx, owner) };
+    });
+    this.audit('password.reset', { userId, ip, endedSessions: ended.length });
+    await this.revokeSessions(userId, ended);
+  }
+
+  /**
+   * At start: drop what has expired, then make sure a public install cannot be taken over. With
+   * ADMIN_USERNAME/ADMIN_PASSWORD and no admin yet, that admin is created (or given the
+   * password); otherwise a public install without accounts prints a one-time setup code.
+   */
+  async bootstrap(): Promise<void> {
+    await this.purgeExpired();
+    if (this.deps.config.authMode === 'none') return;
+    if ((await countActiveAdmins(this.db)) > 0) {
+      await deleteSetupCodes(this.db);
+      return;
+    }
+    const { adminUsername, adminPassword, publiclyReachable } = this.deps.config;
+    if (adminUsername && adminPassword) {
+      await this.bootstrapAdmin(adminUsername, adminPassword);
+      return;
+    }
+    if (!publiclyReachable || (await countAccounts(this.db)) > 0) return;
+    const code = randomSecret('setup_');
+    const created = new Date();
+    await insertSetupCode(this.db, {
+      code_hash: sha256(code),
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + SETUP_CODE_MS).toISOString(),
+    });
+    // The one secret Parley ever logs, once, on purpose: the operator reads it from the log.
+    this.deps.logger.warn(
+      `No admin yet and this server is reachable from other machines: the first account becomes admin only with the one-time setup code ${code} (sign-up field "setupCode"). It works once, for 24 h; a restart prints a new one. Or set ADMIN_USERNAME and ADMIN_PASSWORD.`,
+    );
+  }
+
+  private async bootstrapAdmin(rawUsername: string, password: string): Promise<void> {
+    const username = rawUsername.trim().toLowerCase();
+    const passwordHash = await this.hash(password);
+    const existing = await findUserByUsername(this.db, username);
+    if (existing?.password_hash) {
+      await updateUser(this.db, existing.id, {
+        password_hash: passwordHash,
+        role: 'admin',
+        disabled: 0,
+        pending: 0,
+      });
+      this.audit('admin.bootstrap', { userId: existing.id, username, created: false });
+      return;
+    }
+    if (existing && existing.id !== LOCAL_USER_ID) {
+      this.deps.logger.error(
+        `ADMIN_USERNAME "${username}" names a built-in or guest user; choose another name.`,
+      );
+      return;
+    }
+    if (await claimLocalUser(this.db, { username, display_name: username, password_hash: passwordHash })) {
+      await deleteSetupCodes(this.db);
+      this.audit('admin.bootstrap', { userId: LOCAL_USER_ID, username, created: true });
+    }
+  }
+
+  /** Expired sessions, invites, reset links and setup codes (at start and hourly). */
+  async purgeExpired(): Promise<void> {
+    const at = now();
+    const purged = {
+      sessions: await deleteExpiredSessions(this.db, at),
+      invites: await deleteExpiredInvites(this.db, at),
+      resetLinks: await deleteExpiredPasswordResets(this.db, at),
+      setupCodes: await deleteSetupCodes(this.db, at),
+    };
+    if (Object.values(purged).some((n) => n > 0))
+      this.deps.logger.info({ purged }, 'purged expired credentials');
+  }
+
+  startHousekeeping(intervalMs = 60 * 60_000): void {
+    this.housekeeping ??= setInterval(() => {
+      this.purgeExpired().catch((error) =>
+        this.deps.logger.warn({ err: error }, 'purging expired credentials failed'),
+      );
+    }, intervalMs).unref();
+  }
+
+  stopHousekeeping(): void {
+    clearInterval(this.housekeeping);
+    this.housekeeping = undefined;
   }
 }
 
@@ -374,3 +706,18 @@ function tokenDto(row: {
     tokensUsed: Number(row.tokens_used ?? 0),
   };
 }
+
+const setupRequired = () =>
+  new AppError(
+    'setup_required',
+    'This server has no admin yet: the first account needs the one-time setup code from the server log (send it as setupCode).',
+  );
+const signupClosed = () =>
+  new AppError('signup_closed', 'Sign-up is closed on this server; ask an admin for an account.');
+const inviteRequired = () =>
+  new AppError('signup_closed', 'Sign-up needs a valid invite code from an admin.');
+const invalidResetLink = () =>
+  new AppError(
+    'bad_request',
+    'This reset link is not valid: it was used, replaced or has expired. Ask an admin for a new one.',
+  );

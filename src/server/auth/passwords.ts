@@ -8,35 +8,65 @@ const scrypt = promisify(scryptCallback) as (
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
 
-// scrypt is memory-hard: N=2^15, r=8 uses 32 MiB per hash, which makes GPU guessing expensive
-// while a login still costs only tens of milliseconds here.
-const N = 2 ** 15;
-const R = 8;
-const P = 1;
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/**
+ * OWASP's scrypt minimum (Password Storage Cheat Sheet): N=2^17, r=8, p=1, i.e. 128 MiB per hash.
+ * A hash costs a few hundred milliseconds here; HashQueue bounds how many run at once.
+ */
+export const CURRENT_PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 64;
-const MAXMEM = 64 * 1024 * 1024;
+/** scrypt needs 128·N·r bytes; room for the current parameters and a little more. */
+const MAXMEM = 256 * 1024 * 1024;
+/** Stored parameters above this are refused rather than computed (a tampered row must not OOM us). */
+const MAX_COST = 128 * 2 ** 17 * 8;
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 200;
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url: parameters travel with the hash. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, params: ScryptParams = CURRENT_PARAMS): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N, r: R, p: P, maxmem: MAXMEM });
-  return ['scrypt', N, R, P, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  const hash = await scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { ...params, maxmem: MAXMEM });
+  return [
+    'scrypt',
+    params.N,
+    params.r,
+    params.p,
+    salt.toString('base64url'),
+    hash.toString('base64url'),
+  ].join('$');
+}
+
+function parse(stored: string) {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return undefined;
+  const params = { N: Number(n), r: Number(r), p: Number(p) };
+  if (!Object.values(params).every((v) => Number.isSafeInteger(v) && v > 0)) return undefined;
+  if (128 * params.N * params.r * params.p > MAX_COST) return undefined;
+  return { params, salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password.normalize('NFC'), Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  const actual = await scrypt(password.normalize('NFC'), parsed.salt, parsed.hash.length, {
+    ...parsed.params,
     maxmem: MAXMEM,
   });
-  return timingSafeEqual(actual, expected);
+  return timingSafeEqual(actual, parsed.hash);
+}
+
+/** Whether a stored hash was made with weaker parameters than today's (re-hash it on next login). */
+export function needsRehash(stored: string): boolean {
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  const { N, r, p } = parsed.params;
+  return N < CURRENT_PARAMS.N || r < CURRENT_PARAMS.r || p < CURRENT_PARAMS.p;
 }
 
 /** A hash of a random password: verifying against it takes as long as a real one. */

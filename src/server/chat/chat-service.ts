@@ -19,13 +19,14 @@ import {
 import type { Store } from '../store/database.js';
 import {
   branchTo,
+  claimForContinue,
   findMessage,
   findMessageInConversation,
   firstUserMessage,
   insertMessage,
+  isSecondStreamingReply,
   messagesBefore,
   newestMessage,
-  updateMessage,
 } from '../store/messages-repo.js';
 import { findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
@@ -79,7 +80,10 @@ function decodeCursor(raw: string): ConversationCursor {
   throw new AppError('validation_error', 'The cursor is not valid: pass nextCursor from a previous page.');
 }
 
-/** Which replies `continue` can pick up: cut off by a crash, a stop, an error or the length limit. */
+/**
+ * Which replies `continue` can pick up: cut off by a crash, a stop, an error or the length limit.
+ * A quick check before admission; the claim itself is claimForContinue (the same rule, atomic).
+ */
 function isContinuable(message: MessageRow): boolean {
   return (
     message.role === 'assistant' &&
@@ -88,6 +92,26 @@ function isContinuable(message: MessageRow): boolean {
       message.status === 'error' ||
       (message.status === 'complete' && message.finish_reason === 'length'))
   );
+}
+
+function notContinuable(message: MessageRow | undefined): AppError {
+  return new AppError(
+    'not_continuable',
+    message?.status === 'streaming'
+      ? 'This reply is still being written.'
+      : 'Only an interrupted, stopped, failed or cut-off reply can be continued.',
+  );
+}
+
+/** The database refused a second streaming reply to one user message: say so as a 409. */
+function oneReplyAtATime(error: unknown): never {
+  if (isSecondStreamingReply(error)) {
+    throw new AppError(
+      'conflict',
+      'Another reply to this message is still being written; wait for it or stop it first.',
+    );
+  }
+  throw error;
 }
 
 /** Conversations, messages and runs for one user at a time: every query is scoped by user id. */
@@ -302,13 +326,18 @@ export class ChatService {
     const release = await this.admit(userId);
     const at = now();
     const ids = { assistant: newId(), run: newId() };
+    // The unique index on streaming replies claims the parent: of parallel regenerates (or a
+    // regenerate while a reply to it streams) one inserts, the others get a 409 and free their slot.
     const assistantMessage = await this.releaseOnError(release, () =>
-      this.db.transaction().execute(async (trx) => {
-        const reply = await this.insertPendingReply(trx, conversation, ids.assistant, parentId, model, at);
-        await this.insertRunRow(trx, ids.run, conversation, userId, ids.assistant, 'regenerate', model, at);
-        await touchConversation(trx, conversation.id, at);
-        return reply;
-      }),
+      this.db
+        .transaction()
+        .execute(async (trx) => {
+          const reply = await this.insertPendingReply(trx, conversation, ids.assistant, parentId, model, at);
+          await this.insertRunRow(trx, ids.run, conversation, userId, ids.assistant, 'regenerate', model, at);
+          await touchConversation(trx, conversation.id, at);
+          return reply;
+        })
+        .catch(oneReplyAtATime),
     );
     const run = await this.startRun(
       conversation,
@@ -333,38 +362,26 @@ export class ChatService {
   async continueMessage(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
     const message = await findMessage(this.db, userId, messageId);
     if (!message) throw notFound('Message');
-    if (!isContinuable(message)) {
-      throw new AppError(
-        'not_continuable',
-        message.status === 'streaming'
-          ? 'This reply is still being written.'
-          : 'Only an interrupted, stopped, failed or cut-off reply can be continued.',
-      );
-    }
+    if (!isContinuable(message)) throw notContinuable(message);
     const conversation = await this.requireConversation(userId, message.conversation_id);
     const model = this.checkModel(input.model) ?? message.model ?? conversation.model;
     const release = await this.admit(userId);
     const at = now();
     const runId = newId();
-    await this.releaseOnError(release, () =>
-      this.db.transaction().execute(async (trx) => {
-        await updateMessage(trx, message.id, {
-          status: 'streaming',
-          error: null,
-          finish_reason: null,
-          updated_at: at,
-        });
-        await this.insertRunRow(trx, runId, conversation, userId, message.id, 'continue', model, at);
-        await touchConversation(trx, conversation.id, at);
-      }),
+    // Claim the reply (continuable → streaming) and record the run in one transaction: of parallel
+    // requests one wins; the others get a 409, free their slot and never call the model.
+    const pending = await this.releaseOnError(release, () =>
+      this.db
+        .transaction()
+        .execute(async (trx) => {
+          const claimed = await claimForContinue(trx, userId, message.id, at);
+          if (!claimed) throw notContinuable(await findMessage(trx, userId, message.id));
+          await this.insertRunRow(trx, runId, conversation, userId, message.id, 'continue', model, at);
+          await touchConversation(trx, conversation.id, at);
+          return claimed;
+        })
+        .catch(oneReplyAtATime),
     );
-    const pending: MessageRow = {
-      ...message,
-      status: 'streaming',
-      error: null,
-      finish_reason: null,
-      updated_at: at,
-    };
     const run = await this.startRun(
       conversation,
       userId,
@@ -374,8 +391,8 @@ export class ChatService {
       message.parent_id,
       'continue',
       model,
-      message.content,
-      message.output_tokens ?? 0,
+      pending.content,
+      pending.output_tokens ?? 0,
     );
     return { run, conversationId: conversation.id, userMessage: null, assistantMessage: messageDto(pending) };
   }
@@ -484,6 +501,11 @@ export class ChatService {
 
   /** Admit a new run (limits, quota), unless shared realtime state is down: then a clear 503. */
   private async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
+    if (this.deps.runs.draining) {
+      throw new AppError('unavailable', 'The server is restarting; try again in a moment.', {
+        retryAfterSeconds: 5,
+      });
+    }
     if (!this.deps.realtimeHealthy()) {
       throw new AppError(
         'unavailable',

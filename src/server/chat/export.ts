@@ -77,26 +77,53 @@ const STATUS_NOTES: Partial<Record<MessageRow['status'], string>> = {
 
 const readableTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+/** Text outside a fence (title, model): HTML in it is shown, never interpreted. */
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : '&gt;'));
 
-/** A transcript of one branch (root first): a title, then a heading per message. */
+/**
+ * `text` verbatim in a fenced block. The fence is longer than any run of backticks inside, so
+ * nothing in the text can close it: a line `## User` stays text, not a forged heading, and raw
+ * HTML is shown as code in every renderer, never run.
+ */
+export function fenced(text: string): string {
+  let longest = 0;
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text}\n${fence}`;
+}
+
+/**
+ * A transcript of one branch (root first): a title, then a heading per message and its text in a
+ * fence (see `fenced`): the headings are the only markdown structure, and only ours.
+ */
 export function toMarkdown(conversation: ConversationRow, branch: MessageRow[], exportedAt: string): string {
   const lines = [
-    `# ${oneLine(conversation.title ?? '') || 'Untitled conversation'}`,
+    `# ${escapeHtml(oneLine(conversation.title ?? '')) || 'Untitled conversation'}`,
     '',
-    `Exported from Parley on ${readableTime(exportedAt)} · model \`${oneLine(conversation.model)}\``,
+    `Exported from Parley on ${readableTime(exportedAt)} · model ${escapeHtml(oneLine(conversation.model))}`,
     '',
   ];
   if (conversation.system_prompt) {
-    lines.push('**System prompt:**', '', ...conversation.system_prompt.split('\n').map((l) => `> ${l}`), '');
+    lines.push('**System prompt:**', '', fenced(conversation.system_prompt), '');
   }
   for (const message of branch) {
     const who =
       message.role === 'user'
         ? 'User'
         : message.role === 'assistant'
-          ? `Assistant${message.model ? ` (${oneLine(message.model)})` : ''}`
+          ? `Assistant${message.model ? ` (${escapeHtml(oneLine(message.model))})` : ''}`
           : 'System';
-    lines.push('---', '', `## ${who}`, '', `_${readableTime(message.created_at)}_`, '', message.content, '');
+    lines.push(
+      '---',
+      '',
+      `## ${who}`,
+      '',
+      `_${readableTime(message.created_at)}_`,
+      '',
+      fenced(message.content),
+      '',
+    );
     const note = STATUS_NOTES[message.status];
     if (note) lines.push(note, '');
   }

@@ -1,6 +1,6 @@
 import {
   ChatGptConversation,
-  ChatGptExport,
+  type ChatGptConversationDto,
   type ImportResultDto,
   MAX_IMPORT_CONVERSATIONS,
   MAX_IMPORT_MESSAGES,
@@ -10,15 +10,18 @@ import {
   type ParleyExportDto,
 } from '../../shared/export-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import { insertConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
-import type { ConversationRow, NewMessage } from '../store/schema.js';
-import { insertMessages } from '../store/transfer-repo.js';
+import type { ConversationRow, NewConversation, NewMessage } from '../store/schema.js';
+import { storedBytes } from '../store/storage-repo.js';
+import { deleteConversations, insertMessages } from '../store/transfer-repo.js';
 import { fromChatGpt } from './chatgpt-format.js';
 import {
   checkSchema,
+  describePath,
   type ImportedConversation,
   importError,
   isoTime,
@@ -26,19 +29,37 @@ import {
 } from './import-input.js';
 import { orderParentsFirst } from './message-tree.js';
 import { conversationDto } from './serialize.js';
+import { timeSlicer } from './time-slice.js';
 
 /**
  * Import conversations from a file: Parley's own export, or ChatGPT's `conversations.json` (all
- * conversations, or one of them). The whole file is checked before anything is written, then
- * written in one transaction: a bad file leaves no trace. Ids in the file only link messages to
- * their parents; stored rows get new ids.
+ * conversations, or one of them). Ids in the file only link messages to their parents; stored
+ * rows get new ids.
+ *
+ * The whole file is checked before anything is written, so a bad file leaves no trace. Every
+ * loop over the file runs in time slices (time-slice.ts) and the rows are written in short
+ * transactions of at most WRITE_BATCH_ROWS rows, so a 20 MB import never holds the event loop
+ * (or, on SQLite, the one connection) for long; should a write fail part way, the conversations
+ * written so far are deleted again. Until the import ends its conversations are visible only to
+ * their owner (no event announces them before). The file's bytes count against the user's
+ * storage quota: an import that would pass it is refused before anything is written.
  */
 
 export interface ImportDeps {
   store: Store;
   models: ModelRegistry;
   bus: EventBus;
+  /** Bytes the user may keep (STORAGE_QUOTA_MB); unset: no quota (store-level tests). */
+  storageQuotaBytes?: number;
 }
+
+/**
+ * One write transaction takes at most this many rows or this much text, whichever comes first:
+ * indexing text for search costs about 0.1 ms per KB, so a batch holds the loop (and on SQLite
+ * the connection) for some 20 ms.
+ */
+const WRITE_BATCH_ROWS = 500;
+const WRITE_BATCH_CHARS = 200_000;
 
 /** PostgreSQL text cannot hold NUL, and no chat text means one: drop it rather than fail late. */
 const withoutNul = (text: string) => text.replaceAll('\u0000', '');
@@ -96,7 +117,11 @@ function countNodes(conversations: unknown[]): number {
 }
 
 /** Check a file and turn it into conversations to write; throws a 400 naming the first problem. */
-export function parseImport(body: unknown, now: string): ImportedConversation[] {
+export async function parseImport(
+  body: unknown,
+  now: string,
+  slice: () => Promise<void> = timeSlicer(),
+): Promise<ImportedConversation[]> {
   let conversations: ImportedConversation[];
   // Sizes first: a huge file is refused before the schema walks all of it.
   if (Array.isArray(body)) {
@@ -110,14 +135,21 @@ export function parseImport(body: unknown, now: string): ImportedConversation[] 
     if (countNodes(body) > MAX_IMPORT_NODES) {
       throw importError('the file', `has more than ${MAX_IMPORT_NODES} message nodes: split it`);
     }
-    checkSchema(ChatGptExport, body, 'conversations');
-    conversations = body.map((c, i) => fromChatGpt(c, `conversations[${i}]`, now));
+    // Conversation by conversation (the same checks as ChatGptExport as a whole), in slices.
+    for (const [i, conversation] of body.entries()) {
+      await checkChatGptConversation(conversation, `conversations[${i}]`, slice);
+    }
+    conversations = [];
+    for (const [i, conversation] of (body as ChatGptConversationDto[]).entries()) {
+      conversations.push(fromChatGpt(conversation, `conversations[${i}]`, now));
+      await slice();
+    }
   } else if (isObject(body) && 'mapping' in body) {
     if (countNodes([body]) > MAX_IMPORT_NODES) {
       throw importError('the file', `has more than ${MAX_IMPORT_NODES} message nodes: split it`);
     }
-    checkSchema(ChatGptConversation, body, '');
-    conversations = [fromChatGpt(body, '', now)];
+    await checkChatGptConversation(body, '', slice);
+    conversations = [fromChatGpt(body as ChatGptConversationDto, '', now)];
   } else if (isObject(body) && 'format' in body) {
     if (body.format !== PARLEY_EXPORT_FORMAT) {
       throw importError('format', `must be "${PARLEY_EXPORT_FORMAT}"`);
@@ -128,8 +160,15 @@ export function parseImport(body: unknown, now: string): ImportedConversation[] 
         `has ${body.messages.length} items; at most ${MAX_IMPORT_MESSAGES} can be imported`,
       );
     }
-    checkSchema(ParleyExport, body, '');
-    conversations = [fromParley(body, now)];
+    // The envelope first, then the messages one by one, in slices.
+    const messages = body.messages;
+    checkSchema(ParleyExport, Array.isArray(messages) ? { ...body, messages: [] } : body, '');
+    const messageSchema = ParleyExport.properties.messages.items;
+    for (const [i, message] of (messages as unknown[]).entries()) {
+      checkSchema(messageSchema, message, `messages[${i}]`);
+      await slice();
+    }
+    conversations = [fromParley(body as ParleyExportDto, now)];
   } else {
     throw importError(
       'the file',
@@ -146,19 +185,89 @@ export function parseImport(body: unknown, now: string): ImportedConversation[] 
   return conversations;
 }
 
-/** Import a file for `userId`: all of it in one transaction, or (on any problem) nothing. */
+/**
+ * ChatGptConversation's checks, node by node (a conversation may hold most of a 20 MB file): the
+ * conversation without its mapping, then the mapping's shape, then each node.
+ */
+async function checkChatGptConversation(
+  value: unknown,
+  root: string,
+  slice: () => Promise<void>,
+): Promise<void> {
+  if (!isObject(value) || !isObject(value.mapping)) {
+    checkSchema(ChatGptConversation, value, root);
+    return;
+  }
+  checkSchema(ChatGptConversation, { ...value, mapping: {} }, root);
+  const nodeSchema = ChatGptConversation.properties.mapping;
+  for (const [key, node] of Object.entries(value.mapping)) {
+    // Through the record schema, so the error path names the node as the whole check would.
+    checkSchema(nodeSchema, { [key]: node }, describePath(root, '/mapping'));
+    await slice();
+  }
+}
+
+/** UTF-8 bytes the conversations will take, counted as migration 008's triggers count them. */
+function importBytes(conversations: ImportedConversation[]): number {
+  let bytes = 0;
+  for (const c of conversations) {
+    bytes +=
+      Buffer.byteLength(withoutNul(c.title ?? '')) + Buffer.byteLength(withoutNul(c.systemPrompt ?? ''));
+    for (const m of c.messages) bytes += Buffer.byteLength(withoutNul(m.content));
+  }
+  return bytes;
+}
+
+const megabytes = (bytes: number) => `${Math.ceil(bytes / (1024 * 1024))} MB`;
+
+/**
+ * Import a file for `userId`: all of it or (on any problem) nothing. The caller admits one
+ * import per user at a time (import-gate.ts), which is what makes the quota check hold.
+ */
 export async function importConversations(
   deps: ImportDeps,
   userId: string,
   body: unknown,
 ): Promise<ImportResultDto> {
   const now = new Date().toISOString();
+  const slice = timeSlicer();
   await loadSchemaChecker();
-  const conversations = parseImport(body, now);
-  const written = await deps.store.db.transaction().execute(async (trx) => {
-    const rows: { row: ConversationRow; messages: number }[] = [];
+  const conversations = await parseImport(body, now, slice);
+  if (deps.storageQuotaBytes !== undefined) {
+    const needed = importBytes(conversations);
+    const stored = await storedBytes(deps.store.db, userId);
+    if (stored + needed > deps.storageQuotaBytes) {
+      throw new AppError(
+        'storage_quota_exceeded',
+        `Import refused: it needs ${megabytes(needed)} and ${megabytes(Math.max(deps.storageQuotaBytes - stored, 0))} of your ${megabytes(deps.storageQuotaBytes)} storage is free. Delete conversations or import fewer.`,
+      );
+    }
+  }
+
+  const written: { row: ConversationRow; messages: number }[] = [];
+  let batch: { conversations: NewConversation[]; messages: NewMessage[] } = {
+    conversations: [],
+    messages: [],
+  };
+  const flush = async () => {
+    const { conversations: rows, messages } = batch;
+    batch = { conversations: [], messages: [] };
+    batchChars = 0;
+    if (rows.length === 0 && messages.length === 0) return;
+    await deps.store.db.transaction().execute(async (trx) => {
+      // Conversations first: a batch's messages belong to them or to ones written before.
+      for (const row of rows) await insertConversation(trx, row);
+      await insertMessages(trx, messages);
+    });
+    await slice();
+  };
+  let batchChars = 0;
+  const full = () =>
+    batch.conversations.length + batch.messages.length >= WRITE_BATCH_ROWS || batchChars >= WRITE_BATCH_CHARS;
+
+  try {
     for (const conversation of conversations) {
-      const row = await insertConversation(trx, {
+      const newConversation: NewConversation = {
         id: newId(),
         user_id: userId,
         title: maybeWithoutNul(conversation.title),
@@ -170,15 +279,25 @@ export async function importConversations(
         is_default: 0,
         created_at: conversation.createdAt,
         updated_at: conversation.updatedAt,
+      };
+      batch.conversations.push(newConversation);
+      written.push({
+        row: {
+          ...newConversation,
+          title: newConversation.title ?? null,
+          system_prompt: newConversation.system_prompt ?? null,
+          is_default: 0,
+        },
+        messages: conversation.messages.length,
       });
       // Parents come first, so a parent's new id is known when its children are mapped.
       const ids = new Map<string, string>();
-      const messages = conversation.messages.map((m): NewMessage => {
+      for (const m of conversation.messages) {
         const id = newId();
         ids.set(m.key, id);
-        return {
+        batch.messages.push({
           id,
-          conversation_id: row.id,
+          conversation_id: newConversation.id,
           user_id: userId,
           parent_id: m.parentKey === null ? null : (ids.get(m.parentKey) ?? null),
           role: m.role,
@@ -191,13 +310,22 @@ export async function importConversations(
           error: null,
           created_at: m.createdAt,
           updated_at: m.createdAt,
-        };
-      });
-      await insertMessages(trx, messages);
-      rows.push({ row, messages: messages.length });
+        });
+        batchChars += m.content.length;
+        if (full()) await flush();
+      }
     }
-    return rows;
-  });
+    await flush();
+  } catch (error) {
+    // Take back what was written; the messages go with their conversations.
+    // Should that fail too, the write's own error is the one to report.
+    await deleteConversations(
+      deps.store.db,
+      userId,
+      written.map(({ row }) => row.id),
+    ).catch(() => {});
+    throw error;
+  }
   for (const { row } of written) {
     deps.bus.publish(userId, { type: 'conversation.created', conversation: conversationDto(row, null) });
   }

@@ -8,7 +8,7 @@ import type { RunLog } from '../realtime/run-log.js';
 import { touchConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
 import { renewLeases } from '../store/leases-repo.js';
-import { updateMessage } from '../store/messages-repo.js';
+import { saveRunResult } from '../store/messages-repo.js';
 import { finishRun } from '../store/runs-repo.js';
 import type { MessageStatus, RunKind, RunStatus } from '../store/schema.js';
 import { addTokenUsage } from '../store/usage-repo.js';
@@ -86,13 +86,22 @@ const now = () => new Date().toISOString();
 export class RunManager {
   private readonly active = new Map<string, ActiveRun>();
   private readonly checkpointTimer: NodeJS.Timeout;
-  private checkpointing: Promise<void> = Promise.resolve();
+  private checkpointing: Promise<number> = Promise.resolve(0);
+  private checkpointBusy = false;
+  /** Set once shutdown begins; every later call of shutdown() waits for the same drain. */
+  private drain: Promise<void> | undefined;
 
   constructor(private readonly deps: RunManagerDeps) {
     this.checkpointTimer = setInterval(() => {
-      this.checkpointing = this.checkpoint();
+      // A slow database must not pile up ticks behind the checkpoint still under way.
+      if (!this.checkpointBusy) void this.checkpointNow();
     }, deps.checkpointMs ?? 1000);
     this.checkpointTimer.unref();
+  }
+
+  /** True once shutdown has begun: no new run may start. */
+  get draining(): boolean {
+    return this.drain !== undefined;
   }
 
   /** The lease a run gets now: renewed while it streams, so other instances know it is alive. */
@@ -125,6 +134,12 @@ export class RunManager {
     onFinished?: (outcome: RunOutcome) => Promise<void>,
   ): ActiveRun {
     const run = new ActiveRun(input);
+    if (this.drain) {
+      // Admission refuses runs while draining; one that slipped in between is saved interrupted
+      // at once (its rows are committed) rather than outliving the process.
+      run.endReason = 'shutdown';
+      run.abort.abort(new DOMException('Server shutting down', 'AbortError'));
+    }
     run.observation = this.deps.observer?.started(input);
     this.active.set(run.id, run);
     this.deps.runLog.open(run.id);
@@ -167,22 +182,55 @@ export class RunManager {
     return runs;
   }
 
-  /** Let runs finish for up to `graceMs`, then checkpoint the rest as `interrupted`. */
-  async shutdown(graceMs: number): Promise<void> {
-    clearInterval(this.checkpointTimer);
-    const pending = [...this.active.values()].map((run) => run.done);
-    if (pending.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.all(pending), graceOver]);
-    clearTimeout(timer);
-    for (const run of this.active.values()) {
-      run.endReason ??= 'shutdown';
-      run.abort.abort(new DOMException('Server shutting down', 'AbortError'));
+  /**
+   * Stop every active run of a user on this instance (the account was disabled): aborts the
+   * model calls, keeps each reply's partial text as `stopped`.
+   */
+  async stopUser(userId: string): Promise<ActiveRun[]> {
+    const runs = [...this.active.values()].filter((run) => run.input.userId === userId);
+    for (const run of runs) {
+      run.endReason ??= 'stop';
+      run.abort.abort(new DOMException('The account was disabled', 'AbortError'));
     }
-    await Promise.all([...this.active.values()].map((run) => run.done));
+    await Promise.all(runs.map((run) => run.done));
+    return runs;
+  }
+
+  /**
+   * Shutdown: checkpoint every running reply's text at once (so a kill before the grace ends loses
+   * nothing the store could have had), let runs finish for up to `graceMs` (still checkpointing),
+   * then stop the rest and save each as `interrupted` with all the text its clients received.
+   * Idempotent: main.ts drains before closing the app, and closing the app (tests) drains too.
+   */
+  shutdown(graceMs: number): Promise<void> {
+    this.drain ??= this.drainRuns(graceMs);
+    return this.drain;
+  }
+
+  private async drainRuns(graceMs: number): Promise<void> {
+    const saved = await this.checkpointNow();
+    if (this.active.size > 0) {
+      this.deps.logger.info({ runs: this.active.size, saved }, 'running replies checkpointed');
+    }
+    const pending = [...this.active.values()].map((run) => run.done);
+    if (pending.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([Promise.all(pending), graceOver]);
+      clearTimeout(timer);
+    }
+    clearInterval(this.checkpointTimer);
+    // Until none is left: a run admitted just before the drain began may start meanwhile.
+    while (this.active.size > 0) {
+      const left = [...this.active.values()];
+      for (const run of left) {
+        run.endReason ??= 'shutdown';
+        run.abort.abort(new DOMException('Server shutting down', 'AbortError'));
+      }
+      await Promise.all(left.map((run) => run.done));
+    }
     await this.checkpointing;
   }
 
@@ -321,7 +369,7 @@ export class RunManager {
     const at = now();
     try {
       await this.deps.store.db.transaction().execute(async (trx) => {
-        await updateMessage(trx, input.messageId, {
+        const owned = await saveRunResult(trx, input.messageId, run.id, {
           content: outcome.text,
           status: outcome.status as MessageStatus,
           model: input.modelId,
@@ -331,6 +379,12 @@ export class RunManager {
           error: outcome.error,
           updated_at: at,
         });
+        if (!owned) {
+          this.deps.logger.warn(
+            { runId: run.id, messageId: input.messageId },
+            'a newer run took over this reply; its final text was not saved over that run',
+          );
+        }
         await finishRun(trx, run.id, outcome.status, run.seq, at);
         await touchConversation(trx, input.conversationId, at);
         // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
@@ -344,12 +398,23 @@ export class RunManager {
     }
   }
 
+  /** Checkpoint now, after any checkpoint already under way; resolves with the replies written. */
+  private checkpointNow(): Promise<number> {
+    this.checkpointBusy = true;
+    const next = this.checkpointing.then(() => this.checkpoint());
+    this.checkpointing = next;
+    void next.then(() => {
+      if (this.checkpointing === next) this.checkpointBusy = false;
+    });
+    return next;
+  }
+
   /**
    * Write the text of every run that changed since the last checkpoint and renew the leases of
-   * all active runs, in one transaction.
+   * all active runs, in one transaction. Never throws (a failed checkpoint is retried).
    */
-  private async checkpoint(): Promise<void> {
-    if (this.active.size === 0) return;
+  private async checkpoint(): Promise<number> {
+    if (this.active.size === 0) return 0;
     const dirty = [...this.active.values()].filter((run) => run.dirty);
     const at = now();
     try {
@@ -366,9 +431,11 @@ export class RunManager {
             .execute();
         }
       });
+      return dirty.length;
     } catch (err) {
       for (const run of dirty) run.dirty = true;
       this.deps.logger.error({ err }, 'checkpoint failed; will retry');
+      return 0;
     }
   }
 }

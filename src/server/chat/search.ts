@@ -5,7 +5,17 @@ import { type SearchTerms, SNIPPET_CLOSE, SNIPPET_OPEN, searchDocuments } from '
 
 /** Deeper pages than this are refused: ranking every match again for page 50 helps nobody. */
 export const MAX_SEARCH_OFFSET = 1_000;
-const MAX_TERMS = 32;
+/**
+ * Words a query keeps: all must match, and bm25 reads each word's whole entry in the index once
+ * per query (for its weight), so this caps that cost as well.
+ */
+const MAX_TERMS = 8;
+/**
+ * A one-letter prefix stands for a large part of the vocabulary, and expanding it would walk
+ * every user's entries: the last word is a prefix only from two letters on (the index keeps
+ * ready-made entries for 2- and 3-letter prefixes).
+ */
+const MIN_PREFIX_CHARS = 2;
 const WORDLIKE = /[\p{L}\p{N}]/u;
 const PLAIN_WORD = /^[\p{L}\p{M}\p{N}]+$/u;
 
@@ -25,7 +35,14 @@ export function parseSearchText(text: string): SearchTerms {
     .filter((chunk) => WORDLIKE.test(chunk))
     .slice(0, MAX_TERMS);
   const last = terms[terms.length - 1];
-  return { terms, prefix: last !== undefined && !/\s$/u.test(text) && PLAIN_WORD.test(last) };
+  return {
+    terms,
+    prefix:
+      last !== undefined &&
+      !/\s$/u.test(text) &&
+      PLAIN_WORD.test(last) &&
+      [...last].length >= MIN_PREFIX_CHARS,
+  };
 }
 
 /** Take the repository's marked snippet apart: plain text plus the ranges to highlight. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorSchema, IdParams, PageQuery } from '../../shared/api-schemas.js';
-import { AdminUserPage, AdminUserPatch, Invite, User } from '../../shared/auth-schemas.js';
+import { AdminUserPage, AdminUserPatch, Invite, ResetLink, User } from '../../shared/auth-schemas.js';
 import type { AppContext } from './context.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
@@ -30,6 +30,21 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/admin/invites',
       { config: { access: 'admin' }, schema: { response: { 201: Invite, ...errors } } },
       async (request, reply) => reply.code(201).send(await ctx.accounts.createInvite(request.userId)),
+    );
+
+    // The link points at PUBLIC_URL when set, else at the address the admin is using.
+    app.post(
+      '/api/admin/users/:id/reset-link',
+      {
+        config: { access: 'admin' },
+        schema: { params: IdParams, response: { 201: ResetLink, ...errors } },
+      },
+      async (request, reply) => {
+        const origin = ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
+        return reply
+          .code(201)
+          .send(await ctx.accounts.createResetLink(request.userId, request.params.id, origin));
+      },
     );
   };
 }

@@ -1,13 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService, Principal } from '../auth/account-service.js';
+import { GUEST_COOKIE, GUEST_IDLE_DAYS, type GuestService } from '../auth/guest-service.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { LOCAL_USER_ID } from '../store/users-repo.js';
 
 /**
- * Who may call a route: `public` anyone; `guest` anyone, anonymous callers acting as the shared
- * guest user (the seed routes); `user` a signed-in user or API token; `admin` an admin;
+ * Who may call a route: `public` anyone; `guest` the seed routes: under AUTH_MODE=local a
+ * signed-in user or API token, or with GUEST_ACCESS=on also an anonymous browser acting as its
+ * own guest (request.principal null until its first message creates the guest);
+ * `user` a signed-in user or API token; `admin` an admin;
  * `metrics` the Prometheus scraper: anyone, or only `Bearer <METRICS_TOKEN>` when that is set.
  */
 export type Access = 'public' | 'guest' | 'user' | 'admin' | 'metrics';
@@ -30,24 +33,53 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-async function identify(request: FastifyRequest, reply: FastifyReply, accounts: AccountService) {
+/**
+ * The caller's credential: an API token or a session cookie. `stale` means one was sent but is
+ * not valid (expired, logged out, user disabled, bad signature): on the seed routes that is a 401,
+ * never a silent fallback to a guest.
+ */
+async function identify(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  accounts: AccountService,
+): Promise<{ principal: Principal | null; stale: boolean }> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = match?.[1] ? await accounts.fromApiToken(match[1]) : undefined;
     if (!principal)
       throw new AppError('unauthorized', 'The API token is not valid (revoked, or its user is disabled).');
-    return principal;
+    return { principal, stale: false };
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (cookie) {
     const unsigned = request.unsignCookie(cookie);
     const principal =
       unsigned.valid && unsigned.value ? await accounts.fromSession(unsigned.value) : undefined;
-    if (principal) return principal;
+    if (principal) return { principal, stale: false };
     // A stale cookie (logged out elsewhere, expired, user disabled): drop it.
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { principal: null, stale: true };
   }
+  return { principal: null, stale: false };
+}
+
+/**
+ * The guest named by the browser's `parley_guest` cookie (GUEST_ACCESS=on), or null for a
+ * browser that has none yet (it becomes a guest on its first message). A cookie naming a purged
+ * or disabled guest is dropped: that browser starts afresh.
+ */
+async function identifyGuest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  guests: GuestService,
+): Promise<Principal | null> {
+  const cookie = request.cookies[GUEST_COOKIE];
+  if (!cookie) return null;
+  const unsigned = request.unsignCookie(cookie);
+  const principal = unsigned.valid && unsigned.value ? await guests.principal(unsigned.value) : undefined;
+  if (principal) return principal;
+  reply.clearCookie(GUEST_COOKIE, { path: '/' });
   return null;
 }
 
@@ -63,6 +95,7 @@ function checkMetricsToken(request: FastifyRequest, token: string | undefined): 
 export function installAuth(
   app: FastifyInstance,
   accounts: AccountService,
+  guests: GuestService,
   config: Pick<Config, 'authMode' | 'metricsToken'>,
 ): void {
   app.decorateRequest('principal', null);
@@ -72,10 +105,25 @@ export function installAuth(
     const access = request.routeOptions.config.access ?? 'user';
     if (access === 'metrics') return checkMetricsToken(request, config.metricsToken);
 
-    let principal: Principal | null =
-      config.authMode === 'none' ? { userId: LOCAL_USER_ID, role: 'admin', via: 'none' } : null;
-    if (!principal) principal = await identify(request, reply, accounts);
-    if (!principal && access === 'guest') principal = (await accounts.guest()) ?? null;
+    let principal: Principal | null = null;
+    if (config.authMode === 'none') {
+      principal = { userId: LOCAL_USER_ID, role: 'admin', via: 'none' };
+    } else {
+      const identified = await identify(request, reply, accounts);
+      principal = identified.principal;
+      if (identified.stale && access === 'guest') {
+        throw new AppError('unauthorized', 'Your session has ended; sign in again.');
+      }
+      // Guests exist only on the seed routes; a guest cookie means nothing anywhere else.
+      if (!principal && access === 'guest' && guests.enabled) {
+        principal = await identifyGuest(request, reply, guests);
+        // No guest yet: the seed routes serve this browser anonymously (see seed-routes.ts).
+        if (!principal) {
+          request.userId = '';
+          return;
+        }
+      }
+    }
 
     if (!principal && access !== 'public') {
       throw new AppError(
@@ -99,5 +147,20 @@ export function installAuth(
     }
     request.principal = principal;
     request.userId = principal?.userId ?? '';
+  });
+}
+
+/**
+ * Name the browser's new guest in a signed cookie. httpOnly keeps it from page scripts; SameSite=Lax
+ * keeps other sites' forms from posting as this guest; it lives as long as an idle guest does.
+ */
+export function issueGuestCookie(reply: FastifyReply, userId: string, secure: boolean): void {
+  reply.setCookie(GUEST_COOKIE, userId, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    signed: true,
+    maxAge: GUEST_IDLE_DAYS * 86_400,
   });
 }

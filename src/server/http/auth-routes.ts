@@ -2,12 +2,28 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema } from '../../shared/api-schemas.js';
-import { LoginBody, MeResponse, SessionResponse, SignupBody } from '../../shared/auth-schemas.js';
+import {
+  LoginBody,
+  MeResponse,
+  PasswordChangeBody,
+  PasswordResetBody,
+  PendingSignupResponse,
+  SessionList,
+  SessionResponse,
+  SignupBody,
+} from '../../shared/auth-schemas.js';
 import { SESSION_DAYS } from '../auth/account-service.js';
 import { SESSION_COOKIE } from './auth-hook.js';
 import type { AppContext } from './context.js';
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+const errors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  409: ErrorSchema,
+  429: ErrorSchema,
+  503: ErrorSchema,
+};
 
 export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   // Secure cookies when Parley is served over https (PUBLIC_URL); SameSite=Lax keeps other sites'
@@ -28,12 +44,27 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/auth/signup',
       {
         config: { access: 'public' },
-        schema: { body: SignupBody, response: { 201: SessionResponse, ...errors } },
+        schema: {
+          body: SignupBody,
+          response: { 201: SessionResponse, 202: PendingSignupResponse, ...errors },
+        },
       },
       async (request, reply) => {
-        const { user, sessionToken, csrfToken } = await ctx.accounts.signup(request.body, request.ip);
-        setSession(reply, sessionToken);
-        return reply.code(201).send({ user, csrfToken });
+        const { user, session } = await ctx.accounts.signup(
+          request.body,
+          request.ip,
+          request.headers['user-agent'],
+        );
+        if (!session) {
+          return reply.code(202).send({
+            user,
+            status: 'pending' as const,
+            message:
+              'Your account was created and is waiting for an admin to approve it; sign in after that.',
+          });
+        }
+        setSession(reply, session.sessionToken);
+        return reply.code(201).send({ user, csrfToken: session.csrfToken });
       },
     );
 
@@ -44,7 +75,11 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { body: LoginBody, response: { 200: SessionResponse, ...errors } },
       },
       async (request, reply) => {
-        const { user, sessionToken, csrfToken } = await ctx.accounts.login(request.body, request.ip);
+        const { user, sessionToken, csrfToken } = await ctx.accounts.login(
+          request.body,
+          request.ip,
+          request.headers['user-agent'],
+        );
         setSession(reply, sessionToken);
         return { user, csrfToken };
       },
@@ -66,5 +101,50 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       authMode: ctx.config.authMode,
       via: request.principal?.via ?? 'none',
     }));
+
+    // Needs the current password; the session making the change stays, every other one ends.
+    app.post(
+      '/api/auth/password',
+      {
+        config: { access: 'user' },
+        schema: { body: PasswordChangeBody, response: { 204: Type.Null(), ...errors } },
+      },
+      async (request, reply) => {
+        if (request.principal) await ctx.accounts.changePassword(request.principal, request.body, request.ip);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/auth/sessions',
+      { config: { access: 'user' }, schema: { response: { 200: SessionList, ...errors } } },
+      async (request) => ({
+        items: request.principal ? await ctx.accounts.listSessions(request.principal) : [],
+      }),
+    );
+
+    // "Sign out everywhere": this session ends too (the cookie is cleared); API tokens stay.
+    app.delete(
+      '/api/auth/sessions',
+      { config: { access: 'user' }, schema: { response: { 204: Type.Null(), ...errors } } },
+      async (request, reply) => {
+        if (request.principal) await ctx.accounts.endAllSessions(request.principal);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.code(204).send(null);
+      },
+    );
+
+    // Public: the one-time token from an admin's reset link is the credential.
+    app.post(
+      '/api/auth/reset',
+      {
+        config: { access: 'public' },
+        schema: { body: PasswordResetBody, response: { 204: Type.Null(), ...errors } },
+      },
+      async (request, reply) => {
+        await ctx.accounts.resetPassword(request.body, request.ip);
+        return reply.code(204).send(null);
+      },
+    );
   };
 }

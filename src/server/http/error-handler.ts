@@ -7,12 +7,19 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_BAD_URL: 'bad_request',
 };
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: 'Unsupported Content-Type: send the body as application/json.',
   payload_too_large: 'The request body is too large.',
   invalid_json: 'The request body is not valid JSON.',
+};
+
+/** Fastify's own messages name its internals or repeat the input; these say what to fix. */
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
+  FST_ERR_BAD_URL: 'The URL is not valid: check its percent-encoding.',
 };
 
 const UNREACHABLE_CODES = new Set([
@@ -55,7 +62,10 @@ export function toAppError(error: FastifyError | Error): AppError {
     return new AppError('validation_error', `Invalid request: ${fastifyError.message}.`, { cause: error });
   }
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (mapped) return new AppError(mapped, MESSAGES[mapped] ?? fastifyError.message, { cause: error });
+  if (mapped) {
+    const message = FASTIFY_MESSAGES[fastifyError.code] ?? MESSAGES[mapped] ?? fastifyError.message;
+    return new AppError(mapped, message, { cause: error });
+  }
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new AppError('invalid_json', MESSAGES.invalid_json as string, { cause: error });
   }
@@ -80,6 +90,14 @@ export function sendError(error: FastifyError | Error, request: FastifyRequest, 
     reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
   }
   return reply.status(appError.status).send(errorBody(appError));
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a URL that is not valid percent-encoding):
+ * Fastify answers them in its own shape unless given this (the `frameworkErrors` server option).
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendError(error, request, reply);
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {

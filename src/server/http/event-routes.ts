@@ -2,15 +2,33 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import { openEventStream } from './sse.js';
 
+/**
+ * An event's `data:` line, encoded once however many of the user's streams it goes to (the
+ * in-memory bus hands every subscriber the same object).
+ */
+const encoded = new WeakMap<object, Buffer>();
+function dataLine(payload: object): Buffer {
+  let line = encoded.get(payload);
+  if (!line) {
+    line = Buffer.from(`data: ${JSON.stringify(payload)}\n\n`);
+    encoded.set(payload, line);
+  }
+  return line;
+}
+
 /** `GET /api/events`: the user's own live events, so other tabs and devices stay in sync. */
 export function eventRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api/events', async (request, reply) => {
-      const stream = openEventStream(request, reply, ctx.sse, ctx.heartbeatMs, 'events');
+      // Claimed before the response starts, so a user at the cap gets a plain 429.
+      const slot = ctx.sse.claim(request, 'events');
+      const stream = openEventStream(request, reply, ctx.sse, ctx.heartbeatMs, 'events', {}, slot);
       let id = 0;
+      // Events are pushed, nobody waits for the socket: a client that stops reading has its
+      // stream closed once the unsent buffer passes its bound (it reconnects and refetches).
       const send = (payload: object) => {
         id += 1;
-        void stream.write(`id: ${id}\ndata: ${JSON.stringify(payload)}\n\n`);
+        stream.send(`id: ${id}\n`, dataLine(payload));
       };
       const unsubscribe = ctx.bus.subscribe(request.userId, send);
       // Tells the client its subscription is live: events published from now on will arrive.

@@ -1,15 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
 import { ExportQuery, ImportResult } from '../../shared/export-schemas.js';
 import { exportConversation } from '../chat/export.js';
 import { importConversations } from '../chat/import.js';
+import { ImportGate, type ImportTicket } from '../chat/import-gate.js';
+import { timeSlicer } from '../chat/time-slice.js';
+import { AppError } from '../errors.js';
 import type { AppContext } from './context.js';
+import { parseJsonSliced } from './sliced-json.js';
 
 /** A ChatGPT `conversations.json` is large: this route alone takes bodies up to 20 MiB. */
 export const IMPORT_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema };
+
+/** An admitted import: released by the handler once it ran, else when the request ends. */
+interface Admission {
+  ticket: ImportTicket;
+  state: 'admitted' | 'handling' | 'done';
+}
 
 /** `attachment` with an ASCII fallback name and the exact UTF-8 one (RFC 6266 / RFC 8187). */
 export function contentDisposition(baseName: string, extension: string): string {
@@ -52,6 +63,26 @@ export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
+    // Imports parse their JSON in time slices (sliced-json.ts); this plugin's routes only.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      async (_request: FastifyRequest, body: string | Buffer) =>
+        parseJsonSliced(body.toString(), timeSlicer()),
+    );
+
+    const gate = new ImportGate(ctx.store);
+    const admissions = new WeakMap<FastifyRequest, Admission>();
+    const releaseUnlessHandled = (request: FastifyRequest) => {
+      const admission = admissions.get(request);
+      if (admission?.state !== 'admitted') return;
+      admission.state = 'done';
+      admission.ticket
+        .release()
+        .catch((error: unknown) => request.log.warn({ err: error }, 'releasing an import claim failed'));
+    };
+
     app.post(
       '/api/conversations/import',
       {
@@ -60,19 +91,42 @@ export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         // the exact place a file goes wrong (a union schema here would only say "no match").
         schema: {
           body: Type.Unknown({ description: 'A Parley export or ChatGPT conversations.json' }),
-          response: { 201: ImportResult, ...errors },
+          response: { 201: ImportResult, ...errors, 413: ErrorSchema, 429: ErrorSchema },
         },
+        // Admitted before the body is read: a refused import never costs its parse (import-gate.ts).
+        preParsing: async (request, reply, payload) => {
+          admissions.set(request, { ticket: await gate.admit(request.userId), state: 'admitted' });
+          // A request that ends before its handler runs (bad JSON, client gone) gives it back here.
+          reply.raw.once('close', () => releaseUnlessHandled(request));
+          return payload;
+        },
+        onResponse: async (request) => releaseUnlessHandled(request),
       },
-      async (request, reply) =>
-        reply
-          .code(201)
-          .send(
-            await importConversations(
-              { store: ctx.store, models: ctx.models, bus: ctx.bus },
-              request.userId,
-              request.body,
-            ),
-          ),
+      async (request, reply) => {
+        const admission = admissions.get(request);
+        if (admission?.state !== 'admitted') {
+          throw new AppError('bad_request', 'The import request ended before it could run.');
+        }
+        admission.state = 'handling';
+        try {
+          const result = await importConversations(
+            {
+              store: ctx.store,
+              models: ctx.models,
+              bus: ctx.bus,
+              storageQuotaBytes: ctx.config.storageQuotaBytes,
+            },
+            request.userId,
+            request.body,
+          );
+          return reply.code(201).send(result);
+        } finally {
+          admission.state = 'done';
+          await admission.ticket
+            .release()
+            .catch((error: unknown) => request.log.warn({ err: error }, 'releasing an import claim failed'));
+        }
+      },
     );
   };
 }

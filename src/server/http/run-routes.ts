@@ -19,13 +19,39 @@ import { resumePoint, streamRun, wantsEventStream } from './sse.js';
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
 export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
-  /** A started run is watched over SSE when the client asks for it, else acknowledged with 202. */
-  async function respond(request: FastifyRequest, reply: FastifyReply, started: StartedRun) {
-    if (wantsEventStream(request)) {
-      await streamRun(request, reply, ctx.runLog, ctx.sse, ctx.heartbeatMs, started.run.id, 0, {
-        'x-parley-conversation-id': started.conversationId,
-        'x-parley-message-id': started.assistantMessage.id,
-      });
+  /**
+   * A started run is watched over SSE when the client asks for it, else acknowledged with 202.
+   * The stream's place is claimed before the run starts: a user at the stream cap gets a 429
+   * and no run (nothing spent on a reply nobody may watch).
+   */
+  async function startAndRespond(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    start: () => Promise<StartedRun>,
+  ) {
+    const slot = wantsEventStream(request) ? ctx.sse.claim(request, 'run') : undefined;
+    let started: StartedRun;
+    try {
+      started = await start();
+    } catch (error) {
+      slot?.release();
+      throw error;
+    }
+    if (slot) {
+      await streamRun(
+        request,
+        reply,
+        ctx.runLog,
+        ctx.sse,
+        ctx.heartbeatMs,
+        started.run.id,
+        0,
+        {
+          'x-parley-conversation-id': started.conversationId,
+          'x-parley-message-id': started.assistantMessage.id,
+        },
+        slot,
+      );
       return reply;
     }
     return reply.code(202).send({
@@ -41,10 +67,8 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/conversations/:id/messages',
       { schema: { params: IdParams, body: SendMessageBody, response: { 202: RunAccepted, ...errors } } },
       async (request, reply) =>
-        respond(
-          request,
-          reply,
-          await ctx.chat.sendMessage(request.userId, request.params.id, request.body, {
+        startAndRespond(request, reply, () =>
+          ctx.chat.sendMessage(request.userId, request.params.id, request.body, {
             log: request.log as Logger,
           }),
         ),
@@ -57,7 +81,9 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { params: IdParams, body: RunOptionsBody, response: { 202: RunAccepted, ...errors } },
       },
       async (request, reply) =>
-        respond(request, reply, await ctx.chat.regenerate(request.userId, request.params.id, request.body)),
+        startAndRespond(request, reply, () =>
+          ctx.chat.regenerate(request.userId, request.params.id, request.body),
+        ),
     );
 
     app.post(
@@ -67,10 +93,8 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { params: IdParams, body: RunOptionsBody, response: { 202: RunAccepted, ...errors } },
       },
       async (request, reply) =>
-        respond(
-          request,
-          reply,
-          await ctx.chat.continueMessage(request.userId, request.params.id, request.body),
+        startAndRespond(request, reply, () =>
+          ctx.chat.continueMessage(request.userId, request.params.id, request.body),
         ),
     );
 
@@ -87,9 +111,18 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           after,
         );
         if (!runId || !(await ctx.runLog.has(runId))) return reply.code(204).send(null);
-        await streamRun(request, reply, ctx.runLog, ctx.sse, ctx.heartbeatMs, runId, after ?? 0, {
-          'x-parley-conversation-id': conversationId,
-        });
+        const slot = ctx.sse.claim(request, 'run');
+        await streamRun(
+          request,
+          reply,
+          ctx.runLog,
+          ctx.sse,
+          ctx.heartbeatMs,
+          runId,
+          after ?? 0,
+          { 'x-parley-conversation-id': conversationId },
+          slot,
+        );
         return reply;
       },
     );

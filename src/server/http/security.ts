@@ -4,15 +4,16 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { addressBucket } from '../auth/address-bucket.js';
 import type { Config } from '../config.js';
 
 /**
  * Cookies (signed), security headers, CORS (off unless CORS_ORIGINS is set) and the request rate
- * limit (RATE_LIMIT_RPM per user, per IP when anonymous). Registered before the routes.
+ * limit (RATE_LIMIT_RPM per user or guest, per IP when anonymous). Registered before the routes.
  */
 export async function installSecurity(
   app: FastifyInstance,
-  config: Pick<Config, 'publicUrl' | 'corsOrigins' | 'rateLimitRpm'>,
+  config: Pick<Config, 'publicUrl' | 'corsOrigins' | 'rateLimitRpm' | 'redisKeyPrefix'>,
   secret: string,
   windowMs = 60_000,
   /** Shared counters for several instances; in memory without it. */
@@ -57,15 +58,18 @@ export async function installSecurity(
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimitRpm,
-    ...(redis ? { redis, nameSpace: 'parley-rl:' } : {}),
+    // Under REDIS_KEY_PREFIX like every other key, so installs sharing a Redis stay apart.
+    ...(redis ? { redis, nameSpace: `${config.redisKeyPrefix}:rl:` } : {}),
     // With Redis down, serve rather than refuse everything (runs are refused on their own).
     skipOnError: true,
     timeWindow: windowMs,
-    // Signed-in callers by user; anonymous ones (including seed-route guests) by address.
-    keyGenerator: (request) =>
-      request.principal && request.principal.via !== 'guest'
-        ? `user:${request.principal.userId}`
-        : `ip:${request.ip}`,
+    // Signed-in callers by user, guests by guest (each browser its own), anonymous ones by
+    // address (request.ip: the socket's, or the one TRUST_PROXY's proxies report; IPv6 by /64).
+    keyGenerator: (request) => {
+      const principal = request.principal;
+      if (!principal) return `ip:${addressBucket(request.ip)}`;
+      return principal.via === 'guest' ? `guest:${principal.userId}` : `user:${principal.userId}`;
+    },
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'rate_limited',

@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { MAX_CONTENT_CHARS } from '../../shared/api-schemas.js';
+import type { GuestService } from '../auth/guest-service.js';
+import { AppError } from '../errors.js';
+import { issueGuestCookie } from './auth-hook.js';
 import type { AppContext } from './context.js';
 import { sendError } from './error-handler.js';
 import { webUiRoutes } from './web-ui.js';
@@ -8,17 +11,30 @@ import { webUiRoutes } from './web-ui.js';
 /**
  * The original Flask app's contract, kept exactly: `GET /`, `POST /chat/message`,
  * `GET /chat/history`, with their status codes and error strings ({"error": "..."} only).
+ * Who may call them (see auth-hook.ts): AUTH_MODE=none anyone, as the local user; AUTH_MODE=local
+ * a session or API token (else 401 in the API's {"error","code"} shape), or with GUEST_ACCESS=on
+ * an anonymous browser as its own guest.
  */
 
 const INVALID = { error: 'Invalid request format' };
 const EMPTY = { error: 'Message cannot be empty' };
 
-/** `POST /chat/message` lives in its own scope: it accepts any body and answers in the seed's words. */
-function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
+/** Flask's `request.is_json`: application/json or application/*+json, any parameters. */
+export function isJsonContentType(header: string | undefined): boolean {
+  const type = header?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || /^application\/[^/]+\+json$/.test(type);
+}
+
+/** `POST /chat/message` lives in its own scope: it parses every body itself and answers in the seed's words. */
+function seedMessageRoute(ctx: AppContext, guests: GuestService): FastifyPluginAsync {
+  const secureCookies = ctx.config.publicUrl?.startsWith('https://') ?? false;
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
-    // Like Flask's get_json(silent=True): anything that is not a JSON object is "invalid format".
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    // Like Flask's get_json(silent=True): a body that is not JSON, or not sent as JSON
+    // (application/json or application/*+json), is "invalid format". Refusing other content types
+    // also keeps other sites' plain HTML forms (text/plain, form-encoded) from posting here.
+    app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+      if (!isJsonContentType(request.headers['content-type'])) return done(null, undefined);
       try {
         done(null, body === '' ? undefined : JSON.parse(body as string));
       } catch {
@@ -30,6 +46,11 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
       // store) answer as everywhere else.
       if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply.code(413).send({ error: 'Message is too long', code: 'payload_too_large' });
+      }
+      // A write that is not JSON (refused before parsing under AUTH_MODE=none, local-mode-guard.ts)
+      // answers in the seed's words, as a non-JSON body does.
+      if (error instanceof AppError && error.code === 'unsupported_media_type') {
+        return reply.code(400).send(INVALID);
       }
       return sendError(error, request, reply);
     });
@@ -46,11 +67,21 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
           code: 'payload_too_large',
         });
       }
-      const conversation = await ctx.chat.defaultConversation(request.userId);
+      let principal = request.principal;
+      if (!principal) {
+        // An anonymous browser under GUEST_ACCESS=on (auth-hook.ts lets nobody else through):
+        // its first valid message makes it a guest of its own.
+        principal = await guests.create(request.ip);
+        issueGuestCookie(reply, principal.userId, secureCookies);
+      }
+      const userId = principal.userId;
+      // A guest's messages go to the guest model only, whatever the conversation or body says.
+      const model = principal.via === 'guest' ? guests.model() : undefined;
+      const conversation = await ctx.chat.defaultConversation(userId);
       const started = await ctx.chat.sendMessage(
-        request.userId,
+        userId,
         conversation.id,
-        { content: body.message },
+        { content: body.message, ...(model ? { model } : {}) },
         // A synchronous API: queue for a free run slot rather than refuse.
         { log: request.log as Logger, waitForSlot: true },
       );
@@ -70,12 +101,14 @@ function seedMessageRoute(ctx: AppContext): FastifyPluginAsync {
   };
 }
 
-export function seedRoutes(ctx: AppContext): FastifyPluginAsync {
+export function seedRoutes(ctx: AppContext, guests: GuestService): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     // The web UI: `GET /`, the app's client routes and its built assets.
     await app.register(webUiRoutes());
 
     app.get('/chat/history', { config: { access: 'guest' } }, async (request) => {
+      // A browser that is not a guest yet has no history (and reading creates nothing).
+      if (!request.principal) return [];
       const rows = await ctx.chat.history(request.userId, ctx.config.maxMessages);
       return rows.map((row) => ({
         user: row.role === 'user' ? 'User' : 'AI',
@@ -84,6 +117,6 @@ export function seedRoutes(ctx: AppContext): FastifyPluginAsync {
       }));
     });
 
-    await app.register(seedMessageRoute(ctx));
+    await app.register(seedMessageRoute(ctx, guests));
   };
 }

@@ -1,9 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RevokedIdentity } from '../auth/account-service.js';
 import type { RedisSubscriptions } from './redis-subscriptions.js';
 
-/** Commands that must reach a run wherever it runs. */
-export type ControlCommand = { type: 'stop'; userId: string; conversationId: string };
+/**
+ * Commands that must reach every instance: `stop` a conversation's runs wherever they run;
+ * `revoke` ends a revoked identity's open streams (and maybe runs) there. `from` is the sending
+ * instance, which has already acted on its own revocation.
+ */
+export type ControlCommand =
+  | { type: 'stop'; userId: string; conversationId: string }
+  | { type: 'revoke'; from: string; revoked: RevokedIdentity };
 
 export interface ControlBus {
   /** Send to every instance (including this one). */

@@ -27,3 +27,29 @@ export async function redeemInvite(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** Whether an unused, unexpired invite with this code exists (checked before any hashing). */
+export async function findUsableInvite(
+  db: Kysely<Database>,
+  codeHash: string,
+  now: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('invites')
+    .select('id')
+    .where('code_hash', '=', codeHash)
+    .where('used_by', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Expired invites that nobody used are of no further use. */
+export async function deleteExpiredInvites(db: Kysely<Database>, now: string): Promise<number> {
+  const result = await db
+    .deleteFrom('invites')
+    .where('used_by', 'is', null)
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

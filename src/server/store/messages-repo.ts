@@ -99,7 +99,79 @@ export async function updateMessage(db: Kysely<Database>, id: string, patch: Mes
   await db.updateTable('messages').set(patch).where('id', '=', id).execute();
 }
 
-/** Startup recovery: replies that were streaming when the process died become `interrupted`. */
+/**
+ * Claim a reply for `continue`: the transition (interrupted | stopped | error | cut off) →
+ * streaming, done in one guarded UPDATE so that of parallel requests exactly one wins. Returns the
+ * claimed row as it now is (its current text is the prefix to continue), or undefined when the
+ * reply was not continuable (already claimed, still streaming, complete). Throws a unique
+ * violation (see isSecondStreamingReply) when another reply to the same user message streams.
+ */
+export async function claimForContinue(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+  at: string,
+): Promise<MessageRow | undefined> {
+  return db
+    .updateTable('messages')
+    .set({ status: 'streaming', error: null, finish_reason: null, updated_at: at })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('role', '=', 'assistant')
+    .where((eb) =>
+      eb.or([
+        eb('status', 'in', ['interrupted', 'stopped', 'error']),
+        eb.and([eb('status', '=', 'complete'), eb('finish_reason', '=', 'length')]),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * True when the database refused a second streaming reply to one user message (the unique index
+ * messages_one_streaming_reply, migration 009): a parallel `regenerate`/`continue` got there first.
+ */
+export function isSecondStreamingReply(error: unknown): boolean {
+  const { code, constraint, message } = (error ?? {}) as {
+    code?: unknown;
+    constraint?: unknown;
+    message?: unknown;
+  };
+  if (code === '23505') return constraint === 'messages_one_streaming_reply';
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    typeof message === 'string' &&
+    message.includes('messages.parent_id')
+  );
+}
+
+/**
+ * A run's final write of its reply: text, status and usage. Only while this run still owns the
+ * message: if the run was declared lost (its lease lapsed) and a newer run has since claimed the
+ * message, that run's text must not be overwritten with this one's.
+ */
+export async function saveRunResult(
+  db: Kysely<Database>,
+  id: string,
+  runId: string,
+  patch: MessageUpdate,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set(patch)
+    .where('id', '=', id)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('runs').select('id').where('message_id', '=', id).where('id', '>', runId))),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Startup recovery: replies that were streaming when the process died become `interrupted`. Only
+ * the status changes: the text checkpointed so far stays, as what the user saw (up to a second old).
+ */
 export async function interruptStreamingMessages(db: Kysely<Database>, now: string): Promise<number> {
   const result = await db
     .updateTable('messages')

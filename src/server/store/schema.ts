@@ -23,6 +23,8 @@ export interface UsersTable {
   /** Per-user token quotas; null means the server default (TOKEN_QUOTA_DAILY / _MONTHLY). */
   token_quota_daily: Generated<number | null>;
   token_quota_monthly: Generated<number | null>;
+  /** 1 while a new account waits for an admin's approval (SIGNUP=approval). */
+  pending: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -30,6 +32,27 @@ export interface SessionsTable {
   id: string;
   user_id: string;
   csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  /** The browser that signed in (truncated), shown in the user's session list. */
+  user_agent: Generated<string | null>;
+  /** Updated at most once a minute. */
+  last_seen_at: Generated<string | null>;
+}
+
+/** An admin-issued one-time password reset link; only the sha256 of its token is kept. */
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** The one-time setup code of a public install without an admin (sha256 only). */
+export interface SetupCodesTable {
+  code_hash: string;
   created_at: string;
   expires_at: string;
 }
@@ -55,6 +78,26 @@ export interface InvitesTable {
   expires_at: string;
   used_by: string | null;
   used_at: string | null;
+}
+
+/** A user row that is an anonymous guest of the seed routes (GUEST_ACCESS=on). */
+export interface GuestsTable {
+  user_id: string;
+  created_at: string;
+  /** Updated on use (at most hourly); guests idle past GUEST_IDLE_DAYS are purged with their data. */
+  last_seen_at: string;
+}
+
+/** Stored bytes per user (kept by triggers, migration 008) and the user's import claim. */
+export interface UserStorageTable {
+  user_id: string;
+  /** UTF-8 bytes of message content, titles and system prompts; a string from PostgreSQL's bigint. */
+  bytes: Generated<number | string>;
+  /** Set while an import of this user runs (ISO time the claim lapses): one at a time. */
+  import_claimed_until: string | null;
+  /** The user's current import rate window (ISO start) and the imports started in it. */
+  import_window_start: string | null;
+  import_count: Generated<number>;
 }
 
 export interface TokenUsageTable {
@@ -125,7 +168,11 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   invites: InvitesTable;
+  password_resets: PasswordResetsTable;
+  setup_codes: SetupCodesTable;
   token_usage: TokenUsageTable;
+  user_storage: UserStorageTable;
+  guests: GuestsTable;
   instances: InstancesTable;
 }
 

@@ -1,13 +1,22 @@
+import { createHash } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
 import type { Store } from './database.js';
 import type { MessageRole } from './schema.js';
 
 /**
  * Full-text search, the one place that knows how each dialect does it (the indexes are made in
- * migrations/004-search.ts): SQLite FTS5 with bm25, PostgreSQL tsvector/tsquery with ts_rank and
+ * migrations 004 and 008): SQLite FTS5 (scored as in sqliteScore), PostgreSQL tsvector/tsquery with ts_rank and
  * ts_headline. Both take the same parsed terms, match all of them (the last one as a prefix when
  * asked) and mark the matched words in snippets with SNIPPET_OPEN / SNIPPET_CLOSE.
+ *
+ * Scoped before matching: the owner is a term of the index (migration 008) and every query
+ * requires it, so the engine walks the caller's entries only, and other users' rows cost nothing
+ * however many there are. Bounded: only the caller's MAX_CANDIDATES newest matches are ranked,
+ * so a query of common words over a user's own huge history costs a fixed amount too.
  */
+
+/** Matches ranked per query: the newest ones; enough for every page (MAX_SEARCH_OFFSET + a page). */
+export const MAX_CANDIDATES = 1_100;
 
 /** Control characters: they do not occur in text people write, so they cannot be confused with it. */
 export const SNIPPET_OPEN = '\u0002';
@@ -81,6 +90,30 @@ export function fts5Query({ terms, prefix }: SearchTerms): string {
     .join(' ');
 }
 
+/** The owner's term in the SQLite index: `'u' || hex(user_id)` of migration 008, one token. */
+export function sqliteOwnerTerm(userId: string): string {
+  return `u${Buffer.from(userId, 'utf8').toString('hex')}`;
+}
+
+/**
+ * SQLite's score, computed over the candidates only: BM25's term-frequency part (k1 = 1.2,
+ * b = 0.75, a fixed typical length), words counted as case-folded substrings of the first
+ * SCORE_CHARS characters. FTS5's bm25() is not used because its word weights (IDF) count the
+ * word's rows across the whole index, every user's: that made each query's cost grow with other
+ * users' data and let scores tell one user something about another's.
+ */
+const SCORE_CHARS = 4_000;
+const TYPICAL_CHARS = 1_000;
+
+function sqliteScore(terms: string[]): RawBuilder<number> {
+  const parts = terms.map((term) => {
+    const needle = term.toLowerCase();
+    const tf = sql`((length(text) - length(replace(text, ${needle}, ''))) * 1.0 / ${needle.length})`;
+    return sql`(${tf} / (${tf} + 1.2 * (0.25 + 0.75 * length(text) * 1.0 / ${TYPICAL_CHARS})))`;
+  });
+  return sql<number>`(${sql.join(parts, sql` + `)})`;
+}
+
 async function searchSqlite(
   store: Store,
   userId: string,
@@ -88,23 +121,35 @@ async function searchSqlite(
   limit: number,
   offset: number,
 ): Promise<HitRow[]> {
-  const match = fts5Query(query);
-  // Rank first, snippets second: snippet() is costly and only the page's rows need one.
+  // The owner term first: the AND then steps through the caller's entries only.
+  const match = `owner : ${sqliteOwnerTerm(userId)} AND body : (${fts5Query(query)})`;
+  // Rank first, snippets second: snippet() is costly and only the page's rows need one. The
+  // user_id condition is a second wall; the match already holds only the caller's rows.
   const ranked = await sql<Omit<HitRow, 'snippet'> & { doc_id: number }>`
-    select d.doc_id, d.kind, d.ref_id, d.conversation_id, c.title as conversation_title, d.role,
-      d.created_at,
-      -bm25(search_fts) * (case when d.kind = 'title' then ${TITLE_BOOST} else 1 end) as score
-    from search_fts
-    join search_docs d on d.doc_id = search_fts.rowid
-    join conversations c on c.id = d.conversation_id
-    where search_fts match ${match} and d.user_id = ${userId}
-    order by score desc, d.created_at desc, d.ref_id desc
+    with candidates as (
+      select rowid as doc_id from search_fts where search_fts match ${match}
+      order by rowid desc limit ${MAX_CANDIDATES}
+    ),
+    texts as (
+      select d.doc_id, d.kind, d.ref_id, d.conversation_id, d.role, d.created_at,
+        lower(substr(d.body, 1, ${SCORE_CHARS})) as text
+      -- CROSS JOIN fixes the order: candidates outside, search_docs looked up by key. Left to
+      -- itself the planner may scan search_docs (every user's rows) for the user_id filter.
+      from candidates cross join search_docs d on d.doc_id = candidates.doc_id
+      where d.user_id = ${userId}
+    )
+    select t.doc_id, t.kind, t.ref_id, t.conversation_id, c.title as conversation_title, t.role,
+      t.created_at,
+      ${sqliteScore(query.terms)} * (case when t.kind = 'title' then ${TITLE_BOOST} else 1 end) as score
+    from texts t
+    cross join conversations c on c.id = t.conversation_id
+    order by score desc, t.created_at desc, t.ref_id desc
     limit ${limit} offset ${offset}`.execute(store.db);
   if (ranked.rows.length === 0) return [];
   const ids = ranked.rows.map((row) => row.doc_id);
   const snippets = await sql<{ doc_id: number; snippet: string }>`
     select rowid as doc_id,
-      snippet(search_fts, 0, ${SNIPPET_OPEN}, ${SNIPPET_CLOSE}, '…', ${SNIPPET_TOKENS}) as snippet
+      snippet(search_fts, 1, ${SNIPPET_OPEN}, ${SNIPPET_CLOSE}, '…', ${SNIPPET_TOKENS}) as snippet
     from search_fts
     where search_fts match ${match} and rowid in (${sql.join(ids)})`.execute(store.db);
   const byId = new Map(snippets.rows.map((row) => [row.doc_id, row.snippet]));
@@ -124,6 +169,12 @@ function tsquery({ terms, prefix }: SearchTerms): RawBuilder<unknown> {
     : sql`plainto_tsquery('simple', ${text})`;
 }
 
+/** The owner's lexeme in the PostgreSQL indexes: `'u' || md5(user_id)` of migration 008. */
+function postgresOwnerQuery(userId: string): RawBuilder<unknown> {
+  const lexeme = `u${createHash('md5').update(userId, 'utf8').digest('hex')}`;
+  return sql`${lexeme}::tsquery`;
+}
+
 async function searchPostgres(
   store: Store,
   userId: string,
@@ -132,21 +183,35 @@ async function searchPostgres(
   offset: number,
 ): Promise<HitRow[]> {
   const q = tsquery(query);
+  const scoped = sql`(${q} && ${postgresOwnerQuery(userId)})`;
   const options = `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=${SNIPPET_TOKENS}, MinWords=6, MaxFragments=2, FragmentDelimiter=" … "`;
-  // The where clauses repeat the index expressions and predicates of migration 004 verbatim
-  // (literals, not parameters), so the GIN indexes apply. ts_headline re-parses the text, so it
-  // runs on the page's rows only.
+  // The where clauses repeat the index expressions and predicates of migration 008 verbatim
+  // (literals, not parameters), so the GIN indexes apply; the owner's lexeme in the query makes
+  // GIN skip other users' entries. Each kind keeps at most MAX_CANDIDATES matches (newest
+  // first) before ts_rank reads their text. ts_headline re-parses the text, so it runs on the
+  // page's rows only.
   const result = await sql<HitRow>`
-    with hits as (
-      select 'message' as kind, m.id as ref_id, m.conversation_id, m.role, m.created_at,
-        ts_rank(to_tsvector('simple', m.content), ${q}) as score
+    with message_hits as (
+      select m.id, m.conversation_id, m.role, m.created_at, m.content
       from messages m
-      where to_tsvector('simple', m.content) @@ ${q} and m.status <> 'streaming' and m.user_id = ${userId}
-      union all
-      select 'title', c.id, c.id, null, c.created_at,
-        ts_rank(to_tsvector('simple', c.title), ${q}) * ${TITLE_BOOST}
+      where (to_tsvector('simple', content) || to_tsvector('simple', 'u' || md5(user_id))) @@ ${scoped}
+        and m.status <> 'streaming' and m.user_id = ${userId}
+      order by m.id desc limit ${MAX_CANDIDATES}
+    ),
+    title_hits as (
+      select c.id, c.created_at, c.title
       from conversations c
-      where to_tsvector('simple', c.title) @@ ${q} and c.title is not null and c.user_id = ${userId}
+      where (to_tsvector('simple', title) || to_tsvector('simple', 'u' || md5(user_id))) @@ ${scoped}
+        and c.title is not null and c.user_id = ${userId}
+      order by c.id desc limit ${MAX_CANDIDATES}
+    ),
+    hits as (
+      select 'message' as kind, id as ref_id, conversation_id, role, created_at,
+        ts_rank(to_tsvector('simple', content), ${q}) as score
+      from message_hits
+      union all
+      select 'title', id, id, null, created_at, ts_rank(to_tsvector('simple', title), ${q}) * ${TITLE_BOOST}
+      from title_hits
     ),
     page as (
       select * from hits order by score desc, created_at desc, ref_id desc

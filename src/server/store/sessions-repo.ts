@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database, SessionRow, UserRow } from './schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, SessionRow, SessionsTable, UserRow } from './schema.js';
 
-export async function insertSession(db: Kysely<Database>, row: SessionRow): Promise<void> {
+export async function insertSession(db: Kysely<Database>, row: Insertable<SessionsTable>): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
@@ -20,15 +20,68 @@ export async function findSession(
   return row ? { session: row, userId: row.user_id } : undefined;
 }
 
+export async function touchSession(db: Kysely<Database>, id: string, now: string): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+}
+
+/** A user's live sessions, newest first, at most `limit`. */
+export async function listUserSessions(
+  db: Kysely<Database>,
+  userId: string,
+  now: string,
+  limit: number,
+): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
 export async function deleteSession(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute();
 }
 
-/** Disabling a user or changing their password ends every session at once. */
-export async function deleteUserSessions(db: Kysely<Database>, userId: UserRow['id']): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/**
+ * End a user's sessions (all, or all but `keepId`); returns the ids that ended so each one's
+ * open streams can be closed too.
+ */
+export async function deleteUserSessions(
+  db: Kysely<Database>,
+  userId: UserRow['id'],
+  keepId?: string,
+): Promise<string[]> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keepId !== undefined) query = query.where('id', '!=', keepId);
+  return (await query.returning('id').execute()).map((row) => row.id);
 }
 
-export async function deleteExpiredSessions(db: Kysely<Database>, now: string): Promise<void> {
-  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+/** Drop a user's oldest sessions beyond `keep`, so the list stays bounded; returns the dropped ids. */
+export async function trimUserSessions(
+  db: Kysely<Database>,
+  userId: string,
+  keep: number,
+): Promise<string[]> {
+  const old = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .offset(keep)
+    .limit(1000)
+    .execute();
+  if (old.length === 0) return [];
+  const ids = old.map((row) => row.id);
+  await db.deleteFrom('sessions').where('id', 'in', ids).execute();
+  return ids;
+}
+
+export async function deleteExpiredSessions(db: Kysely<Database>, now: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

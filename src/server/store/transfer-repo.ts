@@ -28,3 +28,18 @@ export async function insertMessages(db: Kysely<Database>, rows: NewMessage[]): 
       .execute();
   }
 }
+
+/** Delete the user's conversations `ids` (their messages cascade): an import taking itself back. */
+export async function deleteConversations(
+  db: Kysely<Database>,
+  userId: string,
+  ids: string[],
+): Promise<void> {
+  for (let start = 0; start < ids.length; start += INSERT_CHUNK) {
+    await db
+      .deleteFrom('conversations')
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids.slice(start, start + INSERT_CHUNK))
+      .execute();
+  }
+}

@@ -25,6 +25,7 @@ function normalize(row: UserRow): UserRow {
   return {
     ...row,
     disabled: Number(row.disabled),
+    pending: Number(row.pending),
     token_quota_daily: row.token_quota_daily === null ? null : Number(row.token_quota_daily),
     token_quota_monthly: row.token_quota_monthly === null ? null : Number(row.token_quota_monthly),
   };
@@ -74,6 +75,7 @@ export interface UserPatch {
   role?: Role;
   password_hash?: string;
   disabled?: number;
+  pending?: number;
   token_quota_daily?: number | null;
   token_quota_monthly?: number | null;
 }
@@ -85,6 +87,40 @@ export async function updateUser(
 ): Promise<UserRow | undefined> {
   await db.updateTable('users').set(patch).where('id', '=', id).execute();
   return findUser(db, id);
+}
+
+/**
+ * The first admin takes over the built-in local user, so what was written in AUTH_MODE=none (or
+ * before sign-up) stays with its owner. Guarded on the local user still having no password: of two
+ * parallel claims exactly one wins (false for the other).
+ */
+export async function claimLocalUser(
+  db: Kysely<Database>,
+  patch: { username: string; display_name: string; password_hash: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ ...patch, role: 'admin', disabled: 0, pending: 0 })
+    .where('id', '=', LOCAL_USER_ID)
+    .where('password_hash', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Swap a password hash only if it is still `old` (a re-hash must not undo a password change). */
+export async function replacePasswordHash(
+  db: Kysely<Database>,
+  id: string,
+  old: string,
+  hash: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ password_hash: hash })
+    .where('id', '=', id)
+    .where('password_hash', '=', old)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** People's accounts, oldest first, `limit` after the `after` id. */

@@ -7,12 +7,25 @@ interface Props {
   onSignedIn: (user: User, csrfToken: string) => void;
 }
 
+/** The token of an admin's reset link (`/reset#token=...`: the fragment never reaches a server log). */
+function resetToken(): string | null {
+  if (window.location.pathname !== '/reset') return null;
+  return new URLSearchParams(window.location.hash.slice(1)).get('token');
+}
+
 /** Sign in and create account: one card, the same look as the app. */
-export function AuthScreen({ mode, onSignedIn }: Props) {
+export function AuthScreen(props: Props) {
+  const token = resetToken();
+  return token ? <ResetForm token={token} /> : <SignInForm {...props} />;
+}
+
+function SignInForm({ mode, onSignedIn }: Props) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [inviteCode, setInviteCode] = useState('');
+  const [setupCode, setSetupCode] = useState('');
+  const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const first = useRef<HTMLInputElement>(null);
@@ -36,8 +49,11 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
               password,
               ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
               ...(inviteCode.trim() ? { inviteCode: inviteCode.trim() } : {}),
+              ...(setupCode.trim() ? { setupCode: setupCode.trim() } : {}),
             });
-      onSignedIn(result.user, result.csrfToken);
+      // SIGNUP=approval: the account waits for an admin; there is no session yet.
+      if ('status' in result) setPending(result.message);
+      else onSignedIn(result.user, result.csrfToken);
     } catch (err) {
       let message = err instanceof Error ? err.message : String(err);
       if (err instanceof ApiError && err.status === 429 && err.retryAfter) {
@@ -50,6 +66,19 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
   }
 
   const title = mode === 'login' ? 'Sign in to Parley' : 'Create your Parley account';
+  if (pending) {
+    return (
+      <main className="auth-page">
+        <section className="auth-card" aria-labelledby={`${ids}-title`}>
+          <h1 id={`${ids}-title`}>Account created</h1>
+          <p role="status">{pending}</p>
+          <button type="button" className="btn btn-primary btn-block" onClick={() => navigate('/login')}>
+            Go to sign in
+          </button>
+        </section>
+      </main>
+    );
+  }
   return (
     <main className="auth-page">
       <form className="auth-card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
@@ -58,7 +87,11 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
           <span>Parley</span>
         </div>
         <h1 id={`${ids}-title`}>{title}</h1>
-        {mode === 'signup' && <p className="muted">The first account on a server becomes its admin.</p>}
+        {mode === 'signup' && (
+          <p className="muted">
+            The first account on a server becomes its admin; later ones may need an admin’s approval.
+          </p>
+        )}
         <label className="field">
           <span>Username</span>
           <input
@@ -104,7 +137,24 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
               <span>
                 Invite code <span className="muted">(if the server asks for one)</span>
               </span>
-              <input name="inviteCode" value={inviteCode} onChange={(e) => setInviteCode(e.target.value)} />
+              <input
+                name="inviteCode"
+                maxLength={200}
+                value={inviteCode}
+                onChange={(e) => setInviteCode(e.target.value)}
+              />
+            </label>
+            <label className="field">
+              <span>
+                Setup code <span className="muted">(first account on a new public server: from its log)</span>
+              </span>
+              <input
+                name="setupCode"
+                autoComplete="off"
+                maxLength={200}
+                value={setupCode}
+                onChange={(e) => setSetupCode(e.target.value)}
+              />
             </label>
           </>
         )}
@@ -126,6 +176,73 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
             {mode === 'login' ? 'Create one' : 'Sign in'}
           </a>
         </p>
+      </form>
+    </main>
+  );
+}
+
+/** Set a new password from an admin's one-time reset link; every session of the account ends. */
+function ResetForm({ token }: { token: string }) {
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = useId();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.resetPassword(token, password);
+      setDone(true);
+      // The token is used up: keep it out of the address bar and history.
+      window.history.replaceState(null, '', '/reset');
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth-page">
+      <form className="auth-card" onSubmit={submit} aria-labelledby={`${ids}-title`}>
+        <div className="auth-brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span>Parley</span>
+        </div>
+        <h1 id={`${ids}-title`}>Choose a new password</h1>
+        {done ? (
+          <>
+            <p role="status">Your password is set. Every earlier sign-in of this account has ended.</p>
+            <button type="button" className="btn btn-primary btn-block" onClick={() => navigate('/login')}>
+              Sign in
+            </button>
+          </>
+        ) : (
+          <>
+            <label className="field">
+              <span>New password</span>
+              <input
+                name="password"
+                type="password"
+                autoComplete="new-password"
+                required
+                minLength={8}
+                maxLength={200}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            </label>
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+            <button className="btn btn-primary btn-block" type="submit" disabled={busy}>
+              {busy ? 'Saving…' : 'Set password'}
+            </button>
+          </>
+        )}
       </form>
     </main>
   );

@@ -77,6 +77,7 @@ export const user = {
   displayName: 'Alice',
   role: 'admin',
   disabled: false,
+  pending: false,
   createdAt: '2026-05-01T08:00:00.000Z',
   tokenQuotaDaily: null,
   tokenQuotaMonthly: null,

@@ -86,6 +86,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /settings': webShell('webAppSettings', 'The web UI, settings page'),
   'GET /login': webShell('webAppLogin', 'The web UI, sign-in page'),
   'GET /signup': webShell('webAppSignup', 'The web UI, sign-up page'),
+  'GET /reset': webShell('webAppReset', 'The web UI, password reset page (from an admin’s reset link)'),
   'GET /assets/*': {
     operationId: 'webAsset',
     summary: 'A built file of the web UI (hashed names, cached for a year)',
@@ -111,8 +112,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'seedSendMessage',
     summary: 'Send a message to your default conversation; answers when the reply is complete',
     description:
-      'Anonymous callers act as the shared guest user. Any body is accepted and judged in the seed’s ' +
-      'words: not a JSON object with a string `message` → `Invalid request format`.',
+      'Needs a session or API token (401 otherwise), except with `AUTH_MODE=none`, or with ' +
+      '`GUEST_ACCESS=on`, where each anonymous browser gets its own guest (a `parley_guest` cookie) ' +
+      'limited to `GUEST_MODELS`, its own rate limit and daily token quota. The body must be JSON ' +
+      '(`application/json`): anything that is not a JSON object with a string `message` → ' +
+      '`Invalid request format`.',
     tag: 'Seed',
     bodySchema: Type.Object({ message: Type.String({ maxLength: 100_000 }) }),
     body: { message: 'Hello, AI!' },
@@ -124,10 +128,17 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
         messageId: Type.String(),
       }),
       400: SeedError,
+      401: ErrorSchema,
       413: SeedErrorWithCode,
+      429: ErrorSchema,
       502: SeedErrorWithCode,
     },
     responses: {
+      401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+      429: ex.error(
+        'quota_exceeded',
+        'You have used your 20000 tokens for today; the quota resets at 00:00 UTC.',
+      ),
       200: {
         status: 'success',
         response: 'Hi there! …',
@@ -169,11 +180,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'signup',
     summary: 'Create an account and sign in (the first account is the admin)',
     description:
-      'Sets the `parley_session` cookie. After the first account, SIGNUP decides: open, invite or closed.',
+      'Sets the `parley_session` cookie. On a public address the first account needs the one-time ' +
+      '`setupCode` from the server log. After the first account, SIGNUP decides: approval (202, no ' +
+      'session until an admin approves), open, invite or closed.',
     tag: 'Auth',
     body: { username: 'alice', password: 'correct horse battery', displayName: 'Alice' },
     responses: {
       201: { user: ex.user, csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA' },
+      202: {
+        user: { ...ex.user, role: 'user', pending: true },
+        status: 'pending',
+        message: 'Your account was created and is waiting for an admin to approve it; sign in after that.',
+      },
+      403: ex.error(
+        'setup_required',
+        'This server has no admin yet: the first account needs the one-time setup code from the server log (send it as setupCode).',
+      ),
       409: ex.error('conflict', 'That username is taken.'),
     },
   },
@@ -194,6 +216,53 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Auth',
     responses: {
       401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+    },
+  },
+  'POST /api/auth/password': {
+    operationId: 'changePassword',
+    summary: 'Change your password (your other sessions end)',
+    description: 'Needs the current password; throttled like sign-in. API tokens keep working.',
+    tag: 'Auth',
+    body: { currentPassword: 'correct horse battery', newPassword: 'a new long passphrase' },
+    responses: { 403: ex.error('forbidden', 'The current password is wrong.') },
+  },
+  'GET /api/auth/sessions': {
+    operationId: 'listSessions',
+    summary: 'Your signed-in sessions, newest first',
+    tag: 'Auth',
+    responses: {
+      200: {
+        items: [
+          {
+            id: '9f2c41d07be3a6c8',
+            createdAt: '2026-05-01T08:00:00.000Z',
+            expiresAt: '2026-05-31T08:00:00.000Z',
+            lastSeenAt: '2026-05-04T09:30:12.345Z',
+            userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/135.0',
+            current: true,
+          },
+        ],
+      },
+    },
+  },
+  'DELETE /api/auth/sessions': {
+    operationId: 'endAllSessions',
+    summary: 'Sign out everywhere (this session too; API tokens stay)',
+    tag: 'Auth',
+    responses: {
+      401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+    },
+  },
+  'POST /api/auth/reset': {
+    operationId: 'resetPassword',
+    summary: 'Set a new password with an admin’s one-time reset link (every session of the user ends)',
+    tag: 'Auth',
+    body: { token: 'rst_Yp3Kq8vX2mR7sT4wZ6bN1cD5eF0gH9jL', newPassword: 'a new long passphrase' },
+    responses: {
+      400: ex.error(
+        'bad_request',
+        'This reset link is not valid: it was used, replaced or has expired. Ask an admin for a new one.',
+      ),
     },
   },
   'GET /api/auth/me': {
@@ -243,6 +312,19 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: {
       200: { ...ex.user, tokenQuotaDaily: 200000 },
       409: ex.error('conflict', 'The last admin cannot be demoted or disabled.'),
+    },
+  },
+  'POST /api/admin/users/:id/reset-link': {
+    operationId: 'createResetLink',
+    summary: 'Create a one-time password reset link for an account (1 hour; admin)',
+    description: 'A newer link replaces the older one; only its hash is stored. Send the link to the user.',
+    tag: 'Admin',
+    responses: {
+      201: {
+        url: 'https://chat.example.com/reset#token=rst_Yp3Kq8vX2mR7sT4wZ6bN1cD5eF0gH9jL',
+        expiresAt: '2026-05-04T10:30:12.345Z',
+      },
+      404: ex.error('not_found', 'User not found.'),
     },
   },
   'POST /api/admin/invites': {
@@ -399,7 +481,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
         'text/markdown': {
           schema: text,
           example:
-            '# Explain server-sent events\n\n## User\n\nExplain server-sent events in one paragraph.\n',
+            '# Explain server-sent events\n\n## User\n\n````text\nExplain server-sent events in one paragraph.\n````\n',
         },
       },
     },
@@ -408,10 +490,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/conversations/import': {
     operationId: 'importConversations',
     summary: 'Import a Parley export or a ChatGPT conversations.json (up to 20 MiB)',
-    description: 'A bad file is refused whole, naming the first problem; nothing is written.',
+    description:
+      'A bad file is refused whole, naming the first problem; nothing is written. One import at a ' +
+      'time and at most 5 a minute per user (429 with Retry-After); an import that would take the ' +
+      'user past `STORAGE_QUOTA_MB` is refused with 413 `storage_quota_exceeded`.',
     tag: 'Export',
     body: ex.parleyExport,
     responses: {
+      413: ex.error(
+        'storage_quota_exceeded',
+        'Import refused: it needs 12 MB and 4 MB of your 1024 MB storage is free. Delete conversations or import fewer.',
+      ),
+      429: ex.error('rate_limited', 'One import at a time and at most 5 a minute: try again in 42 s.'),
       201: {
         imported: [
           { id: '01964b80-0a1b-7c2d-8e3f-405162738495', title: 'Explain server-sent events', messages: 2 },
