@@ -221,7 +221,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     }
   });
   installLocalModeGuard(app, deps.config);
-  installAuth(app, accounts, guests, deps.config);
+  installAuth(app, accounts, guests, deps.config, counters);
   await operations.installContract(app);
 
   await app.register(seedRoutes(ctx, guests));

@@ -1,4 +1,11 @@
+import type { Static } from 'typebox';
 import type { ConversationDto, MessageDto, ModelListDto } from '../shared/api-schemas.js';
+import type {
+  AdminUserPatch as AdminUserPatchSchema,
+  AdminUser as AdminUserSchema,
+  ResetLink as ResetLinkSchema,
+  User as UserSchema,
+} from '../shared/auth-schemas.js';
 import type { SearchPageDto } from '../shared/search-schemas.js';
 
 /** The Parley API as the web UI uses it: JSON over fetch, the session cookie, and the CSRF header on writes. */
@@ -46,6 +53,14 @@ export interface SessionInfo {
 export type SignupResult =
   | { user: User; csrfToken: string }
   | { user: User; status: 'pending'; message: string };
+
+/** A user as the admin's list shows them (with this day's and month's token usage). */
+export type AdminUser = Static<typeof AdminUserSchema>;
+/** A user as `PATCH /api/admin/users/:id` answers (no usage). */
+export type AccountDto = Static<typeof UserSchema>;
+export type AdminUserPatch = Static<typeof AdminUserPatchSchema>;
+/** A one-time password reset link for a user, made by an admin. */
+export type ResetLink = Static<typeof ResetLinkSchema>;
 
 export interface RunAccepted {
   runId: string;
@@ -176,6 +191,12 @@ export const api = {
   tokens: () => request<{ items: ApiToken[] }>('GET', '/api/tokens'),
   createToken: (name: string) => request<ApiToken & { token: string }>('POST', '/api/tokens', { name }),
   deleteToken: (id: string) => request<void>('DELETE', `/api/tokens/${enc(id)}`),
+
+  adminUsers: (cursor?: string) =>
+    request<Page<AdminUser>>('GET', `/api/admin/users?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  updateUser: (id: string, patch: AdminUserPatch) =>
+    request<AccountDto>('PATCH', `/api/admin/users/${enc(id)}`, patch),
+  createResetLink: (id: string) => request<ResetLink>('POST', `/api/admin/users/${enc(id)}/reset-link`),
 };
 
 /**

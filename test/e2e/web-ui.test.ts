@@ -198,7 +198,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
 
     // Sign out from settings, and back in: the conversation is there.
     await page.getByRole('link', { name: /Settings/ }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('wrong password!');
@@ -629,6 +629,51 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     }
     expect(await composer(page).evaluate((el) => el === document.activeElement)).toBe(true);
     await context.close();
+  });
+
+  it('an admin approves a pending sign-up from Settings; the new user can then sign in', async () => {
+    const { base } = await open({ env: { AUTH_MODE: 'local', SIGNUP: 'approval' } });
+    const signUp = async (page: Page, username: string) => {
+      await page.goto('/signup');
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill('correct horse battery');
+      await page.getByRole('button', { name: 'Create account' }).click();
+    };
+    const adminContext = await newContext(browser, base);
+    const admin = await adminContext.newPage();
+    const bobContext = await newContext(browser, base);
+    const bob = await bobContext.newPage();
+    const errors = [watchErrors(admin), watchErrors(bob)];
+
+    // The first account is the admin; the next one waits, and cannot sign in yet.
+    await signUp(admin, 'alice');
+    await admin.getByRole('link', { name: /Settings/ }).waitFor();
+    await signUp(bob, 'bob');
+    await bob.getByRole('status').filter({ hasText: 'waiting for an admin' }).waitFor();
+    await bob.getByRole('button', { name: 'Go to sign in' }).click();
+    await bob.getByLabel('Username').fill('bob');
+    await bob.getByLabel('Password').fill('correct horse battery');
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.getByRole('alert').filter({ hasText: 'waiting for an admin to approve' }).waitFor();
+
+    // The admin sees bob first, under "Waiting for approval", and approves him.
+    await admin.getByRole('link', { name: /Settings/ }).click();
+    const users = admin.getByRole('region', { name: 'Users' });
+    await users.getByRole('heading', { name: 'Waiting for approval (1)' }).waitFor();
+    await users.getByRole('button', { name: 'Approve bob' }).click();
+    await users.getByRole('status').filter({ hasText: 'bob is approved' }).waitFor();
+    expect(await users.getByRole('button', { name: 'Approve bob' }).count()).toBe(0);
+    expect(await users.getByRole('heading', { name: /Waiting for approval/ }).count()).toBe(0);
+
+    // Bob signs in now; he is no admin, so his settings have no Users card.
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.getByRole('link', { name: /Settings/ }).click();
+    await bob.getByRole('heading', { name: 'Settings' }).waitFor();
+    await bob.getByText('Signed in as').waitFor();
+    expect(await bob.getByRole('region', { name: 'Users' }).count()).toBe(0);
+    expect(errors.flat()).toEqual([]);
+    await adminContext.close();
+    await bobContext.close();
   });
 
   it('opens a 5,000-message conversation fast and scrolls it smoothly (figures printed; screenshots saved)', async () => {

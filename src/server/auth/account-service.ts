@@ -41,7 +41,6 @@ import {
   countActiveAdmins,
   findUser,
   findUserByUsername,
-  GUEST_USER_ID,
   insertUser,
   LOCAL_USER_ID,
   listAccounts,
@@ -404,11 +403,6 @@ export class AccountService {
     return { userId: user.id, role: user.role, via: 'token', tokenId: row.id };
   }
 
-  async guest(): Promise<Principal | undefined> {
-    const guest = await findUser(this.db, GUEST_USER_ID);
-    return guest && guest.disabled === 0 ? { userId: guest.id, role: 'user', via: 'guest' } : undefined;
-  }
-
   async me(userId: string): Promise<UserDto> {
     const user = await findUser(this.db, userId);
     if (!user) throw notFound('User');
@@ -710,7 +704,7 @@ function tokenDto(row: {
 const setupRequired = () =>
   new AppError(
     'setup_required',
-    'This server has no admin yet: the first account needs the one-time setup code from the server log (send it as setupCode).',
+    'This server has no admin yet: enter the one-time setup code that the server printed in its log (API field setupCode).',
   );
 const signupClosed = () =>
   new AppError('signup_closed', 'Sign-up is closed on this server; ask an admin for an account.');

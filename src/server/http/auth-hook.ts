@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService, Principal } from '../auth/account-service.js';
+import { addressBucket } from '../auth/address-bucket.js';
+import type { CounterStore } from '../auth/counters.js';
 import { GUEST_COOKIE, GUEST_IDLE_DAYS, type GuestService } from '../auth/guest-service.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -92,14 +94,40 @@ function checkMetricsToken(request: FastifyRequest, token: string | undefined): 
   }
 }
 
+/**
+ * Refused credentials count per address: the request rate limit keys by principal and so runs
+ * after this hook, which would leave 401s (each a token or session lookup) unlimited.
+ */
+const FAILED_AUTH_WINDOW_MS = 60_000;
+
 export function installAuth(
   app: FastifyInstance,
   accounts: AccountService,
   guests: GuestService,
-  config: Pick<Config, 'authMode' | 'metricsToken'>,
+  config: Pick<Config, 'authMode' | 'metricsToken' | 'rateLimitRpm'>,
+  counters: CounterStore,
 ): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
+    try {
+      await authenticate(request, reply);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'unauthorized') throw error;
+      // Counted only when refused, so valid callers behind the same address are never held back.
+      const { count, resetInMs } = await counters.hit(
+        `auth-failed:${addressBucket(request.ip)}`,
+        FAILED_AUTH_WINDOW_MS,
+      );
+      if (count > config.rateLimitRpm) {
+        throw new AppError('rate_limited', 'Too many requests with missing or invalid credentials.', {
+          retryAfterSeconds: resetInMs / 1000,
+        });
+      }
+      throw error;
+    }
+  });
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Unknown routes answer 404 for everyone, signed in or not.
     if (!request.routeOptions.url) return;
     const access = request.routeOptions.config.access ?? 'user';
@@ -147,7 +175,7 @@ export function installAuth(
     }
     request.principal = principal;
     request.userId = principal?.userId ?? '';
-  });
+  }
 }
 
 /**

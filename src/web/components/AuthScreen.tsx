@@ -25,6 +25,8 @@ function SignInForm({ mode, onSignedIn }: Props) {
   const [displayName, setDisplayName] = useState('');
   const [inviteCode, setInviteCode] = useState('');
   const [setupCode, setSetupCode] = useState('');
+  // The code fields only matter on some servers: shown when the server asks, or on request.
+  const [codesShown, setCodesShown] = useState(false);
   const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -56,6 +58,9 @@ function SignInForm({ mode, onSignedIn }: Props) {
       else onSignedIn(result.user, result.csrfToken);
     } catch (err) {
       let message = err instanceof Error ? err.message : String(err);
+      if (err instanceof ApiError && (err.code === 'setup_required' || err.code === 'signup_closed')) {
+        setCodesShown(true);
+      }
       if (err instanceof ApiError && err.status === 429 && err.retryAfter) {
         message = `${message} (try again in ${Math.ceil(err.retryAfter / 60)} min)`;
       }
@@ -133,29 +138,42 @@ function SignInForm({ mode, onSignedIn }: Props) {
                 onChange={(e) => setDisplayName(e.target.value)}
               />
             </label>
-            <label className="field">
-              <span>
-                Invite code <span className="muted">(if the server asks for one)</span>
-              </span>
-              <input
-                name="inviteCode"
-                maxLength={200}
-                value={inviteCode}
-                onChange={(e) => setInviteCode(e.target.value)}
-              />
-            </label>
-            <label className="field">
-              <span>
-                Setup code <span className="muted">(first account on a new public server: from its log)</span>
-              </span>
-              <input
-                name="setupCode"
-                autoComplete="off"
-                maxLength={200}
-                value={setupCode}
-                onChange={(e) => setSetupCode(e.target.value)}
-              />
-            </label>
+            {codesShown ? (
+              <>
+                <label className="field">
+                  <span>
+                    Invite code <span className="muted">(from an admin, if the server needs one)</span>
+                  </span>
+                  <input
+                    name="inviteCode"
+                    autoComplete="off"
+                    maxLength={200}
+                    value={inviteCode}
+                    onChange={(e) => setInviteCode(e.target.value)}
+                  />
+                </label>
+                <label className="field">
+                  <span>
+                    Setup code <span className="muted">(first account on a new server: from its log)</span>
+                  </span>
+                  <input
+                    name="setupCode"
+                    autoComplete="off"
+                    maxLength={200}
+                    value={setupCode}
+                    onChange={(e) => setSetupCode(e.target.value)}
+                  />
+                </label>
+              </>
+            ) : (
+              <button
+                type="button"
+                className="link-btn auth-codes-toggle"
+                onClick={() => setCodesShown(true)}
+              >
+                I have an invite or setup code
+              </button>
+            )}
           </>
         )}
         <p className="form-error" role="alert">

@@ -1,8 +1,11 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type ApiToken, api, type Me, type SessionInfo } from '../api.js';
+import { type ApiToken, api, type Me } from '../api.js';
 import { copyText } from '../dates.js';
 import { type ThemeChoice, useTheme } from '../theme.js';
+import { AdminUsers } from './AdminUsers.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { PasswordCard } from './PasswordCard.js';
+import { SessionsCard } from './SessionsCard.js';
 
 interface Props {
   me: Me;
@@ -11,7 +14,7 @@ interface Props {
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');
 
-/** Theme, API tokens and the account. */
+/** Theme, API tokens, the account and, for admins, the users. */
 export function Settings({ me, onSignedOut }: Props) {
   const [theme, setTheme] = useTheme();
   const [tokens, setTokens] = useState<ApiToken[] | null>(null);
@@ -198,6 +201,12 @@ export function Settings({ me, onSignedOut }: Props) {
                   {me.user.role === 'admin' ? ', admin' : ''})
                 </span>
               </p>
+              {me.user.role === 'admin' && (
+                <p className="muted">
+                  You approve new accounts, disable accounts and make password reset links under{' '}
+                  <a href="#users-title">Users</a>, below.
+                </p>
+              )}
               <button type="button" className="btn" onClick={() => void signOut()}>
                 Sign out
               </button>
@@ -211,6 +220,8 @@ export function Settings({ me, onSignedOut }: Props) {
             <SessionsCard onSignOutEverywhere={() => void signOutEverywhere()} />
           </>
         )}
+
+        {me.authMode === 'local' && me.user.role === 'admin' && <AdminUsers selfId={me.user.id} />}
       </div>
       <ConfirmDialog
         open={revoking !== null}
@@ -223,127 +234,5 @@ export function Settings({ me, onSignedOut }: Props) {
         Anything using “{revoking?.name}” stops working at once.
       </ConfirmDialog>
     </main>
-  );
-}
-
-/** Change the password: the other sessions end, this one stays. */
-function PasswordCard() {
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setStatus(null);
-    try {
-      await api.changePassword(current, next);
-      setCurrent('');
-      setNext('');
-      setStatus('Password changed. Your other sessions have been signed out.');
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section className="card" aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
-      <form onSubmit={submit}>
-        <label className="field">
-          <span>Current password</span>
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            maxLength={200}
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>New password</span>
-          <input
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            maxLength={200}
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        {status && <p role="status">{status}</p>}
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Changing…' : 'Change password'}
-        </button>
-      </form>
-    </section>
-  );
-}
-
-/** Where this account is signed in, and "sign out everywhere" (this browser too). */
-function SessionsCard({ onSignOutEverywhere }: { onSignOutEverywhere: () => void }) {
-  const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
-
-  useEffect(() => {
-    api
-      .sessions()
-      .then((page) => setSessions(page.items))
-      .catch((err) => setError(err instanceof Error ? err.message : String(err)));
-  }, []);
-
-  return (
-    <section className="card" aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Sessions</h2>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      {sessions && (
-        <ul className="token-list">
-          {sessions.map((session) => (
-            <li key={session.id} className="token-item">
-              <div>
-                <strong>{session.userAgent ?? 'Unknown browser'}</strong>
-                {session.current && <span className="muted"> (this browser)</span>}
-                <div className="muted small">
-                  Signed in {when(session.createdAt)} · last seen {when(session.lastSeenAt)}
-                </div>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-      <button type="button" className="btn btn-danger-outline" onClick={() => setConfirming(true)}>
-        Sign out everywhere
-      </button>
-      <ConfirmDialog
-        open={confirming}
-        title="Sign out everywhere?"
-        confirmLabel="Sign out everywhere"
-        danger
-        onConfirm={() => {
-          setConfirming(false);
-          onSignOutEverywhere();
-        }}
-        onCancel={() => setConfirming(false)}
-      >
-        Every session of this account ends, this one included. API tokens keep working.
-      </ConfirmDialog>
-    </section>
   );
 }

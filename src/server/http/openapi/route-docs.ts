@@ -194,7 +194,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       },
       403: ex.error(
         'setup_required',
-        'This server has no admin yet: the first account needs the one-time setup code from the server log (send it as setupCode).',
+        'This server has no admin yet: enter the one-time setup code that the server printed in its log (API field setupCode).',
       ),
       409: ex.error('conflict', 'That username is taken.'),
     },
