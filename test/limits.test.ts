@@ -1,9 +1,31 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type CounterStore, MemoryCounterStore } from '../src/server/auth/counters.js';
+import { RunLimiter } from '../src/server/auth/run-limiter.js';
+import { createRealtime, type Realtime } from '../src/server/realtime/realtime.js';
+import { openStore, type Store } from '../src/server/store/database.js';
 import { Client } from './helpers/clients.js';
+import { redisTestUrl, uniquePrefix } from './helpers/redis.js';
 import { createTestApp, type TestApp, tableCounts } from './helpers/test-app.js';
 
 let t: TestApp;
-afterEach(async () => t?.close());
+const closing: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await t?.close();
+  for (const close of closing.splice(0)) await close();
+});
+
+const redisUrl = redisTestUrl();
+
+/** The built-in user of AUTH_MODE=none, who sends every message in these suites. */
+async function localUserId(): Promise<string> {
+  const row = await t.store.db
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', 'local')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,6 +112,57 @@ describe('limits', () => {
     expect(again.statusCode).toBe(202);
   });
 
+  it('a send that fails after admission gives its slot back (a few failures never lock the user out)', async () => {
+    t = await createTestApp({ env: { MAX_CONCURRENT_RUNS: '1' } });
+    const { id } = (await t.app.inject({ method: 'POST', url: '/api/conversations', payload: {} })).json();
+    // Admitted, then refused inside the transaction: the parent message does not exist.
+    for (let i = 0; i < 3; i++) {
+      const failed = await t.app.inject({
+        method: 'POST',
+        url: `/api/conversations/${id}/messages`,
+        payload: { content: 'reply to nothing', parentId: '01a24d4e-0000-7000-8000-000000000000' },
+      });
+      expect(failed.statusCode).toBe(404);
+    }
+    expect(await t.app.parley.limiter.slotsInUse(await localUserId())).toBe(0);
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      payload: { content: 'still allowed' },
+    });
+    expect(sent.statusCode).toBe(202);
+  });
+
+  it('a regenerate refused after admission (another reply still streams) gives its slot back', async () => {
+    t = await createTestApp({ env: { MAX_CONCURRENT_RUNS: '2', DEMO_DELAY_MS: '20' } });
+    const { id } = (await t.app.inject({ method: 'POST', url: '/api/conversations', payload: {} })).json();
+    const first = await t.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      payload: { content: 'a long one' },
+    });
+    expect(first.statusCode).toBe(202);
+    const { userMessage, runId } = first.json();
+    // While the reply streams, a second reply to the same message is a 409, each time: the
+    // second slot comes back after every refusal (else the 2nd try would be a 429).
+    for (let i = 0; i < 3; i++) {
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: `/api/messages/${userMessage.id}/regenerate`,
+      });
+      expect(refused.statusCode).toBe(409);
+    }
+    const other = await t.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      payload: { content: 'meanwhile' },
+    });
+    expect(other.statusCode).toBe(202);
+    await t.app.inject({ method: 'POST', url: `/api/conversations/${id}/stop` });
+    expect(t.app.parley.runs.get(runId)).toBeUndefined();
+    expect(await t.app.parley.limiter.slotsInUse(await localUserId())).toBe(0);
+  });
+
   it('the seed route queues for a free slot instead of refusing', async () => {
     t = await createTestApp({ env: { MAX_CONCURRENT_RUNS: '1' } });
     const results = await Promise.all(
@@ -159,4 +232,126 @@ describe('limits', () => {
     expect(statuses[20]).toBe(429);
     // 21 scrypt checks at N=2^17 (about 0.4 s each here, more on a busy CI machine).
   }, 90_000);
+});
+
+/** Two limiters (two instances) on one counter store; `close` makes the first one vanish. */
+type SharedCounters = { a: CounterStore; b: CounterStore; killA: () => Promise<void> };
+
+const targets: { name: string; open: () => Promise<SharedCounters> }[] = [
+  {
+    name: 'memory',
+    open: async () => {
+      const counters = new MemoryCounterStore();
+      return { a: counters, b: counters, killA: async () => {} };
+    },
+  },
+];
+if (redisUrl) {
+  targets.push({
+    name: 'redis',
+    open: async () => {
+      const config = { redisUrl, redisKeyPrefix: uniquePrefix() };
+      const logger = pino({ level: 'silent' });
+      const opened: Realtime[] = [await createRealtime(config, logger), await createRealtime(config, logger)];
+      let closed = false;
+      const killA = async () => {
+        if (!closed) await opened[0]?.close();
+        closed = true;
+      };
+      closing.push(killA, async () => opened[1]?.close());
+      return { a: opened[0]?.counters as CounterStore, b: opened[1]?.counters as CounterStore, killA };
+    },
+  });
+}
+
+async function quietStore(): Promise<Store> {
+  const store = await openStore('sqlite::memory:');
+  closing.push(() => store.close());
+  return store;
+}
+
+function limiter(store: Store, counters: CounterStore, slotTtlMs: number) {
+  return new RunLimiter({
+    store,
+    counters,
+    config: { messageLimitRpm: 1000, maxConcurrentRuns: 2, tokenQuotaDaily: 0, tokenQuotaMonthly: 0 },
+    slotTtlMs,
+    slotPollMs: 20,
+  });
+}
+
+describe.each(targets)('run slots on the $name counters', ({ name, open }) => {
+  it('at most `limit` holders at once, atomically under parallel takes', async () => {
+    const { a, b } = await open();
+    const taken = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).takeSlot('u', `h${i}`, 3, 10_000)),
+    );
+    expect(taken.filter(Boolean)).toHaveLength(3);
+    expect(await b.slotsInUse('u')).toBe(3);
+    const holder = taken.findIndex(Boolean);
+    await a.freeSlot('u', `h${holder}`);
+    expect(await b.slotsInUse('u')).toBe(2);
+    expect(await b.takeSlot('u', 'later', 3, 10_000)).toBe(true);
+    expect(await a.takeSlot('u', 'one more', 3, 10_000)).toBe(false);
+  });
+
+  it('a slot lapses unless renewed', async () => {
+    const { a, b } = await open();
+    expect(await a.takeSlot('u', 'kept', 2, 150)).toBe(true);
+    expect(await a.takeSlot('u', 'dropped', 2, 150)).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      await sleep(60);
+      await a.renewSlots('u', ['kept'], 150);
+    }
+    expect(await b.slotsInUse('u')).toBe(1);
+    expect(await b.takeSlot('u', 'new', 2, 150)).toBe(true);
+    expect(await b.takeSlot('u', 'over', 2, 150)).toBe(false);
+  });
+
+  it('the bound holds across instances, and slots of an instance that died come back', async () => {
+    const { a, b, killA } = await open();
+    const store = await quietStore();
+    const onA = limiter(store, a, 300);
+    const onB = limiter(store, b, 300);
+    await onA.admit('alice');
+    const onBsRun = await onB.admit('alice');
+    await expect(onB.admit('alice')).rejects.toMatchObject({ code: 'too_many_runs' });
+    await expect(onA.admit('alice')).rejects.toMatchObject({ code: 'too_many_runs' });
+    // Held by live instances, slots outlast their TTL (they are renewed).
+    await sleep(700);
+    await expect(onB.admit('alice')).rejects.toMatchObject({ code: 'too_many_runs' });
+    // Another user is not affected.
+    const bob = await onB.admit('bob');
+    bob();
+    if (name === 'redis') {
+      // A dies without releasing: its slot lapses within the TTL (while B's, renewed, stays) and B
+      // can admit again, up to the bound.
+      await killA();
+      await sleep(500);
+      expect(await onB.slotsInUse('alice')).toBe(1);
+      const release = await onB.admit('alice');
+      await expect(onB.admit('alice')).rejects.toMatchObject({ code: 'too_many_runs' });
+      release();
+    }
+    onBsRun();
+  });
+
+  it('a queued caller gets a slot freed on another instance', async () => {
+    const { a, b } = await open();
+    const store = await quietStore();
+    const onA = limiter(store, a, 10_000);
+    const onB = limiter(store, b, 10_000);
+    const first = await onA.admit('alice');
+    await onA.admit('alice');
+    let admitted = false;
+    const queued = onB.admit('alice', { waitForSlot: true }).then((release) => {
+      admitted = true;
+      return release;
+    });
+    await sleep(100);
+    expect(admitted).toBe(false);
+    first();
+    (await queued)();
+    expect(admitted).toBe(true);
+  });
 });

@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateText, streamText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLocalModel,
-  type LocalLanguageModel,
-  localModelId,
-  localRuntimeProblem,
-  registerLocalModel,
-} from '../src/server/ai/local-model.js';
+import { createLocalModel, type LocalLanguageModel } from '../src/server/ai/local-model/language-model.js';
+import { localModelId, localRuntimeProblem } from '../src/server/ai/local-model/runtime.js';
+import { registerLocalModel } from '../src/server/ai/providers/local.js';
 import { ConfigError } from '../src/server/config.js';
 import { partsOf, readSse, textOf } from './helpers/sse.js';
 import { createTestApp } from './helpers/test-app.js';

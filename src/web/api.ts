@@ -1,9 +1,22 @@
 import type { Static } from 'typebox';
-import type { ConversationDto, MessageDto, ModelListDto } from '../shared/api-schemas.js';
+import type {
+  ConversationDto,
+  MessageDto,
+  ModelListDto,
+  RunAccepted as RunAcceptedSchema,
+  StopResult as StopResultSchema,
+} from '../shared/api-schemas.js';
 import type {
   AdminUserPatch as AdminUserPatchSchema,
   AdminUser as AdminUserSchema,
+  ApiToken as ApiTokenSchema,
+  CreatedApiToken as CreatedApiTokenSchema,
+  MeResponse as MeResponseSchema,
+  PendingSignupResponse as PendingSignupResponseSchema,
   ResetLink as ResetLinkSchema,
+  SessionInfo as SessionInfoSchema,
+  SessionList as SessionListSchema,
+  SessionResponse as SessionResponseSchema,
   User as UserSchema,
 } from '../shared/auth-schemas.js';
 import type { SearchPageDto } from '../shared/search-schemas.js';
@@ -14,60 +27,33 @@ export type Conversation = ConversationDto;
 export type Message = MessageDto;
 export type SearchPage = SearchPageDto;
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string | null;
-  role: 'admin' | 'user';
-}
-
-export interface Me {
-  user: User;
-  csrfToken: string | null;
-  authMode: 'local' | 'none';
-  via: 'session' | 'token' | 'none';
-}
+export type User = Static<typeof UserSchema>;
+export type Me = Static<typeof MeResponseSchema>;
 
 export type ModelList = ModelListDto;
 export type ModelInfo = ModelListDto['models'][number];
 
-export interface ApiToken {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  token?: string;
-}
+export type ApiToken = Static<typeof ApiTokenSchema>;
+/** A token as created: the secret is shown this once. */
+export type CreatedApiToken = Static<typeof CreatedApiTokenSchema>;
 
-export interface SessionInfo {
-  id: string;
-  createdAt: string;
-  expiresAt: string;
-  lastSeenAt: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
+export type SessionInfo = Static<typeof SessionInfoSchema>;
 
+/** A sign-in: the user and the CSRF token for cookie-authenticated writes. */
+export type SessionResult = Static<typeof SessionResponseSchema>;
 /** A sign-up either signs in (201) or waits for an admin's approval (202, no session). */
-export type SignupResult =
-  | { user: User; csrfToken: string }
-  | { user: User; status: 'pending'; message: string };
+export type SignupResult = SessionResult | Static<typeof PendingSignupResponseSchema>;
 
 /** A user as the admin's list shows them (with this day's and month's token usage). */
 export type AdminUser = Static<typeof AdminUserSchema>;
 /** A user as `PATCH /api/admin/users/:id` answers (no usage). */
-export type AccountDto = Static<typeof UserSchema>;
+export type AccountDto = User;
 export type AdminUserPatch = Static<typeof AdminUserPatchSchema>;
 /** A one-time password reset link for a user, made by an admin. */
 export type ResetLink = Static<typeof ResetLinkSchema>;
 
-export interface RunAccepted {
-  runId: string;
-  conversationId: string;
-  userMessage: Message | null;
-  assistantMessage: Message;
-}
+export type RunAccepted = Static<typeof RunAcceptedSchema>;
+export type StopResult = Static<typeof StopResultSchema>;
 
 export interface Page<T> {
   items: T[];
@@ -144,7 +130,7 @@ const enc = encodeURIComponent;
 export const api = {
   me: () => request<Me>('GET', '/api/auth/me'),
   login: (username: string, password: string) =>
-    request<{ user: User; csrfToken: string }>('POST', '/api/auth/login', { username, password }),
+    request<SessionResult>('POST', '/api/auth/login', { username, password }),
   signup: (body: {
     username: string;
     password: string;
@@ -155,7 +141,7 @@ export const api = {
   logout: () => request<void>('POST', '/api/auth/logout'),
   changePassword: (currentPassword: string, newPassword: string) =>
     request<void>('POST', '/api/auth/password', { currentPassword, newPassword }),
-  sessions: () => request<{ items: SessionInfo[] }>('GET', '/api/auth/sessions'),
+  sessions: () => request<Static<typeof SessionListSchema>>('GET', '/api/auth/sessions'),
   endAllSessions: () => request<void>('DELETE', '/api/auth/sessions'),
   resetPassword: (token: string, newPassword: string) =>
     request<void>('POST', '/api/auth/reset', { token, newPassword }),
@@ -182,14 +168,13 @@ export const api = {
     request<RunAccepted>('POST', `/api/messages/${enc(messageId)}/regenerate`, model ? { model } : {}),
   continueMessage: (messageId: string) =>
     request<RunAccepted>('POST', `/api/messages/${enc(messageId)}/continue`, {}),
-  stop: (id: string) =>
-    request<{ stopped: boolean; runIds: string[] }>('POST', `/api/conversations/${enc(id)}/stop`),
+  stop: (id: string) => request<StopResult>('POST', `/api/conversations/${enc(id)}/stop`),
 
   models: () => request<ModelList>('GET', '/api/models'),
   search: (q: string) => request<SearchPage>('GET', `/api/search?q=${enc(q)}&limit=30`),
 
   tokens: () => request<{ items: ApiToken[] }>('GET', '/api/tokens'),
-  createToken: (name: string) => request<ApiToken & { token: string }>('POST', '/api/tokens', { name }),
+  createToken: (name: string) => request<CreatedApiToken>('POST', '/api/tokens', { name }),
   deleteToken: (id: string) => request<void>('DELETE', `/api/tokens/${enc(id)}`),
 
   adminUsers: (cursor?: string) =>

@@ -1,13 +1,8 @@
-import type { Conversation } from './api.js';
+import type { LiveEvent } from '../shared/user-events.js';
 
 /** The user's live events (`GET /api/events`), shared by every component of the page. */
 
-export type LiveEvent =
-  | { type: 'ready' }
-  | { type: 'conversation.created' | 'conversation.updated'; conversation: Conversation }
-  | { type: 'conversation.deleted'; conversationId: string }
-  | { type: 'run.started'; conversationId: string; runId: string; messageId: string }
-  | { type: 'run.finished'; conversationId: string; runId: string; messageId: string; status: string };
+export type { LiveEvent };
 
 type Listener = (event: LiveEvent) => void;
 

@@ -1,3 +1,5 @@
+import { DONE, decodeRunEvent, type RunStreamPart } from '../shared/run-events.js';
+
 /**
  * A small client for Parley's run streams (SSE over fetch). Why not EventSource: it cannot set
  * headers or pick a resume point per request, and it reconnects to the same URL forever. Why not
@@ -48,28 +50,8 @@ export class SseParser {
   }
 }
 
-/** One part of the AI SDK UI message stream, as Parley sends it. */
-export interface StreamPart {
-  type: string;
-  delta?: string;
-  id?: string;
-  errorText?: string;
-  reason?: string;
-  finishReason?: string;
-  messageId?: string;
-  data?: {
-    runId: string;
-    conversationId: string;
-    userMessageId: string | null;
-    assistantMessageId: string;
-    kind: 'reply' | 'regenerate' | 'continue';
-    model: string;
-  };
-  messageMetadata?: {
-    status: 'complete' | 'stopped' | 'interrupted' | 'error';
-    usage?: { inputTokens: number | null; outputTokens: number | null };
-  };
-}
+/** One part of the AI SDK UI message stream, as Parley sends it (the shared protocol type). */
+export type StreamPart = RunStreamPart;
 
 export interface FollowOptions {
   conversationId: string;
@@ -136,17 +118,12 @@ export async function followRun(options: FollowOptions): Promise<FollowResult> {
           if (Number.isFinite(id) && id <= last) continue;
           if (Number.isFinite(id)) last = id;
           failures = 0;
-          if (event.data === '[DONE]') {
+          const part = decodeRunEvent(event.data);
+          if (part === DONE) {
             void reader.cancel().catch(() => {});
             return 'done';
           }
-          let part: StreamPart;
-          try {
-            part = JSON.parse(event.data) as StreamPart;
-          } catch {
-            continue;
-          }
-          options.onPart(part, last);
+          if (part) options.onPart(part, last);
         }
       }
       // The stream ended without [DONE]: the connection dropped. Resume.

@@ -4,6 +4,7 @@ import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import YAML from 'yaml';
 import { ConfigError } from '../config.js';
+import { reservedNamespaces } from './providers/index.js';
 
 /**
  * MODELS_FILE: extra OpenAI-compatible endpoints (vLLM, llama.cpp server, LM Studio, OpenRouter,
@@ -65,7 +66,7 @@ export interface ModelsFileEndpoint {
 }
 
 /** Endpoint names that would collide with the built-in providers' id namespaces. */
-const RESERVED_NAMES = new Set(['demo', 'parley', 'openai', 'anthropic', 'google', 'ollama', 'local']);
+const RESERVED_NAMES = reservedNamespaces();
 
 class Problem extends Error {}
 

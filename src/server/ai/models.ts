@@ -4,14 +4,16 @@ import { type Config, ConfigError } from '../config.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { createDemoModel } from './demo-model.js';
 import { withFallbacks } from './fallback.js';
-import { registerLocalModel } from './local-model.js';
 import { ModelRegistry, type RegisteredModel } from './model-registry.js';
+import { PROVIDERS, type ProviderDescriptor } from './providers/index.js';
 import { withResilience } from './resilience.js';
 
 export interface ModelRegistryOptions {
   logger: Logger;
   /** Resolves MODELS_FILE `apiKeyEnv` (only config.ts reads process.env, so the caller passes it). */
   env?: Record<string, string | undefined>;
+  /** The provider table; tests pass their own rows. */
+  providers?: readonly ProviderDescriptor[];
 }
 
 /** What the resilience layer gets besides the entry it wraps. */
@@ -89,62 +91,40 @@ function wrapRemote(entry: RegisteredModel, context: RemoteModelContext): Regist
   };
 }
 
+/** A configured provider's models, with its row (whose `remote` says how they are wrapped). */
+interface ProviderBatch {
+  descriptor: ProviderDescriptor;
+  models: RegisteredModel[];
+}
+
 /**
- * All models of the configured remote providers, in a fixed order: the first one is the default
- * default. Each provider's SDK is imported only when it is configured: together they were a
- * noticeable part of start-up time and idle memory.
+ * The models of every configured provider, in table order: the first one is the default default.
+ * A row is configured when its `enabledBy` setting is set; its file is imported only then.
  */
-async function remoteModels(
+async function providerModels(
   config: Config,
   options: ModelRegistryOptions,
-): Promise<{ models: RegisteredModel[]; unlisted: Set<string> }> {
-  const models: RegisteredModel[] = [];
+): Promise<{ batches: ProviderBatch[]; unlisted: Set<string> }> {
+  const batches: ProviderBatch[] = [];
   // Providers whose model list could not be fetched: a reference to them is a warning, not an error.
   const unlisted = new Set<string>();
-  if (config.openaiApiKey) {
-    const { createOpenAIModels } = await import('./providers/openai.js');
-    models.push(
-      ...createOpenAIModels({
-        apiKey: config.openaiApiKey,
-        baseURL: config.openaiBaseUrl,
-        models: config.openaiModels,
-      }),
-    );
+  for (const descriptor of options.providers ?? PROVIDERS) {
+    const fields = descriptor.config;
+    if (!config[fields.enabledBy]) continue;
+    const factory = await descriptor.load();
+    const built = await factory({
+      descriptor,
+      apiKey: fields.apiKey && config[fields.apiKey],
+      baseURL: fields.baseUrl && config[fields.baseUrl],
+      models: fields.models && config[fields.models],
+      config,
+      logger: options.logger,
+      env: options.env ?? {},
+    });
+    if (built.unlisted) unlisted.add(descriptor.id);
+    batches.push({ descriptor, models: built.models });
   }
-  if (config.anthropicApiKey) {
-    const { createAnthropicModels } = await import('./providers/anthropic.js');
-    models.push(
-      ...createAnthropicModels({
-        apiKey: config.anthropicApiKey,
-        baseURL: config.anthropicBaseUrl,
-        models: config.anthropicModels,
-      }),
-    );
-  }
-  if (config.googleApiKey) {
-    const { createGoogleModels } = await import('./providers/google.js');
-    models.push(
-      ...createGoogleModels({
-        apiKey: config.googleApiKey,
-        baseURL: config.googleBaseUrl,
-        models: config.googleModels,
-      }),
-    );
-  }
-  if (config.ollamaBaseUrl) {
-    const { createOllamaModels } = await import('./providers/ollama.js');
-    const ollama = await createOllamaModels({ baseURL: config.ollamaBaseUrl, logger: options.logger });
-    if (ollama.length === 0) unlisted.add('ollama');
-    models.push(...ollama);
-  }
-  if (config.modelsFile) {
-    const { loadModelsFile } = await import('./models-file.js');
-    const { createOpenAICompatibleModels } = await import('./providers/openai-compatible.js');
-    for (const endpoint of await loadModelsFile(config.modelsFile, options.env ?? {})) {
-      models.push(...createOpenAICompatibleModels(endpoint));
-    }
-  }
-  return { models, unlisted };
+  return { batches, unlisted };
 }
 
 /**
@@ -205,8 +185,9 @@ export async function createModelRegistry(
   options: ModelRegistryOptions,
 ): Promise<ModelRegistry> {
   const { logger } = options;
-  const { models, unlisted } = await remoteModels(config, options);
-  const known = new Set(['demo', ...models.map((entry) => entry.info.id)]);
+  const { batches, unlisted } = await providerModels(config, options);
+  const remoteEntries = batches.flatMap((batch) => (batch.descriptor.remote ? batch.models : []));
+  const known = new Set(['demo', ...remoteEntries.map((entry) => entry.info.id)]);
 
   let registry: ModelRegistry | undefined;
   const context: RemoteModelContext = {
@@ -216,13 +197,12 @@ export async function createModelRegistry(
     breakers: new Map(),
     resilient: new Map(),
   };
-  const remote = models.map((entry) =>
+  const remote = remoteEntries.map((entry) =>
     wrapRemote(resolveFallbacks(entry, known, unlisted, config, logger), context),
   );
-
-  // The in-process model (LOCAL_MODEL_PATH) comes after the remote ones: it is the default only
-  // when nothing else is configured.
-  const local = config.localModelPath ? [registerLocalModel(config, logger)] : [];
+  // In-process models (LOCAL_MODEL_PATH) come after the remote ones: the default only when nothing
+  // else is configured.
+  const local = batches.flatMap((batch) => (batch.descriptor.remote ? [] : batch.models));
   registry = new ModelRegistry(
     [demoEntry(config), ...remote, ...local],
     chooseDefault(config, [...remote, ...local], unlisted, logger),

@@ -1,6 +1,32 @@
 import type { Redis } from 'ioredis';
 import type { CounterStore } from './counters.js';
 
+// Slots are a sorted set per key: member = holder, score = when the slot lapses (Redis's own clock,
+// so instances' clocks need not agree). Each script drops lapsed members first, and keeps the key
+// itself alive as long as its newest slot, so an abandoned key disappears.
+const NOW_MS =
+  "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+const KEEP_KEY =
+  "if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end";
+
+/** KEYS: slots; ARGV: ttlMs, limit, holder. 1 when taken, 0 when all are taken. */
+const TAKE_SLOT = `${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
+${KEEP_KEY}
+return 1`;
+
+/** KEYS: slots; ARGV: ttlMs, holders... (XX: a slot already lapsed and dropped is not revived). */
+const RENEW_SLOTS = `${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
+if redis.call('ZCARD', KEYS[1]) > 0 then ${KEEP_KEY} end
+return 0`;
+
+const SLOTS_IN_USE = `${NOW_MS}
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
+
 /** Fixed-window counters shared by every instance: INCR, with the window's expiry set on first hit. */
 export class RedisCounterStore implements CounterStore {
   constructor(
@@ -44,5 +70,26 @@ export class RedisCounterStore implements CounterStore {
 
   async reset(key: string) {
     await this.redis.del(this.key(key));
+  }
+
+  private slotKey(key: string): string {
+    return `${this.prefix}:slots:${key}`;
+  }
+
+  async takeSlot(key: string, holder: string, limit: number, ttlMs: number) {
+    return (await this.redis.eval(TAKE_SLOT, 1, this.slotKey(key), ttlMs, limit, holder)) === 1;
+  }
+
+  async renewSlots(key: string, holders: string[], ttlMs: number) {
+    if (holders.length === 0) return;
+    await this.redis.eval(RENEW_SLOTS, 1, this.slotKey(key), ttlMs, ...holders);
+  }
+
+  async freeSlot(key: string, holder: string) {
+    await this.redis.zrem(this.slotKey(key), holder);
+  }
+
+  async slotsInUse(key: string) {
+    return Number(await this.redis.eval(SLOTS_IN_USE, 1, this.slotKey(key)));
   }
 }

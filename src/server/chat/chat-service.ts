@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConversationDto, MessageDto } from '../../shared/api-schemas.js';
+import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import { AppError, notFound } from '../errors.js';
@@ -28,7 +29,7 @@ import {
   messagesBefore,
   newestMessage,
 } from '../store/messages-repo.js';
-import { findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
+import { activeRunsOf, findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
 import { fitToContext, historyCharsFor, toModelMessages } from './prompt.js';
 import type { ActiveRun, RunManager, RunOutcome } from './run-manager.js';
@@ -122,9 +123,25 @@ export class ChatService {
     return this.deps.store.db;
   }
 
-  private dto(row: ConversationRow): ConversationDto {
-    const active = this.deps.runs.forConversation(row.id)[0];
-    return conversationDto(row, active ? { id: active.id, messageId: active.input.messageId } : null);
+  /**
+   * A conversation as the API shows it. Its active run is read from the store, not from this
+   * process's runs, so every instance reports the run whichever instance streams it.
+   */
+  private async dto(row: ConversationRow): Promise<ConversationDto> {
+    return (await this.dtos([row]))[0] as ConversationDto;
+  }
+
+  /** Many conversations (a page of the list) with their active runs, in one query. */
+  private async dtos(rows: ConversationRow[]): Promise<ConversationDto[]> {
+    const active = await activeRunsOf(
+      this.db,
+      rows.map((row) => row.id),
+      now(),
+    );
+    return rows.map((row) => {
+      const run = active.get(row.id);
+      return conversationDto(row, run ? { id: run.id, messageId: run.message_id } : null);
+    });
   }
 
   private checkModel(model: string | undefined): string | undefined {
@@ -159,7 +176,7 @@ export class ChatService {
       created_at: at,
       updated_at: at,
     });
-    const dto = this.dto(row);
+    const dto = await this.dto(row);
     this.deps.bus.publish(userId, { type: 'conversation.created', conversation: dto });
     return dto;
   }
@@ -178,7 +195,7 @@ export class ChatService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => this.dto(row)),
+      items: await this.dtos(page),
       nextCursor:
         rows.length > limit && last ? encodeCursor({ updatedAt: last.updated_at, id: last.id }) : null,
     };
@@ -202,7 +219,7 @@ export class ChatService {
       updated_at: now(),
     });
     if (!row) throw notFound('Conversation');
-    const dto = this.dto(row);
+    const dto = await this.dto(row);
     this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: dto });
     return dto;
   }
@@ -432,7 +449,8 @@ export class ChatService {
       if (!run || run.conversation_id !== conversationId) throw notFound('Run');
       return run.id;
     }
-    const active = this.deps.runs.forConversation(conversationId)[0];
+    // From the store: the run may stream on another instance (its log is shared).
+    const active = (await activeRunsOf(this.db, [conversationId], now())).get(conversationId);
     if (active) return active.id;
     if (after !== undefined) return (await latestRun(this.db, conversationId))?.id;
     return undefined;
@@ -569,19 +587,14 @@ export class ChatService {
         prefix,
         prefixOutputTokens,
       },
-      [
-        {
-          type: 'data-run',
-          data: {
-            runId,
-            conversationId: conversation.id,
-            userMessageId,
-            assistantMessageId: reply.id,
-            kind,
-            model,
-          },
-        },
-      ],
+      runStart({
+        runId,
+        conversationId: conversation.id,
+        userMessageId,
+        assistantMessageId: reply.id,
+        kind,
+        model,
+      }),
       (outcome) => {
         release();
         return this.afterRun(conversation, userId, outcome);
@@ -599,6 +612,7 @@ export class ChatService {
     const row = await updateConversation(this.db, userId, conversation.id, {
       title: titleFrom(first.content),
     });
-    if (row) this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: this.dto(row) });
+    if (row)
+      this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: await this.dto(row) });
   }
 }

@@ -1,4 +1,5 @@
 import { APICallError } from '@ai-sdk/provider';
+import { providerByHost, providerById } from '../ai/providers/index.js';
 import {
   formatSeconds,
   isNetworkError,
@@ -16,24 +17,12 @@ import {
  * UI and stored with the conversation.
  */
 
+/** How a sentence names a provider, from its row in the provider table (ai/providers). */
 interface ProviderInfo {
   name: string;
   /** The setting that holds its key, where Parley reads one. */
   keySetting?: string;
 }
-
-const PROVIDERS: Record<string, ProviderInfo> = {
-  openai: { name: 'OpenAI', keySetting: 'OPENAI_API_KEY' },
-  anthropic: { name: 'Anthropic', keySetting: 'ANTHROPIC_API_KEY' },
-  google: { name: 'Google Gemini', keySetting: 'GOOGLE_GENERATIVE_AI_API_KEY' },
-  ollama: { name: 'Ollama' },
-};
-
-const HOSTS: [RegExp, string][] = [
-  [/(^|\.)openai\.com$/, 'openai'],
-  [/(^|\.)anthropic\.com$/, 'anthropic'],
-  [/(^|\.)generativelanguage\.googleapis\.com$/, 'google'],
-];
 
 const MAX_DETAIL = 300;
 
@@ -60,16 +49,14 @@ function providerOf(error: unknown): { id: string | undefined; info: ProviderInf
   }
   if (id === undefined && APICallError.isInstance(error)) {
     try {
-      const host = new URL(error.url).hostname;
-      id = HOSTS.find(([pattern]) => pattern.test(host))?.[1];
+      id = providerByHost(new URL(error.url).hostname)?.id;
     } catch {
       // no usable URL
     }
   }
   if (id === undefined) return { id, info: { name: 'The model provider' } };
-  // SDK provider ids look like "openai.chat"; ours are the first segment.
-  const known = PROVIDERS[id.toLowerCase().split('.')[0] ?? ''];
-  return { id, info: known ?? { name: id } };
+  // MODELS_FILE endpoints have no row: the endpoint name is the best name there is.
+  return { id, info: providerById(id) ?? { name: id } };
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -1,5 +1,12 @@
-import type { ModelMessage } from 'ai';
+import type { FinishReason, ModelMessage } from 'ai';
 import type { Logger } from 'pino';
+import {
+  encodeRunEvent,
+  type RunEndStatus,
+  type RunStreamEvent,
+  type RunStreamPart,
+  runEnd,
+} from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { streamModel } from '../ai/stream-model.js';
 import type { RunObservation, RunObserver } from '../observability/run-observer.js';
@@ -10,7 +17,7 @@ import type { Store } from '../store/database.js';
 import { renewLeases } from '../store/leases-repo.js';
 import { saveRunResult } from '../store/messages-repo.js';
 import { finishRun } from '../store/runs-repo.js';
-import type { MessageStatus, RunKind, RunStatus } from '../store/schema.js';
+import type { MessageStatus, RunKind } from '../store/schema.js';
 import { addTokenUsage } from '../store/usage-repo.js';
 import { describeModelError } from './model-errors.js';
 
@@ -38,7 +45,7 @@ export interface StartRunInput {
 }
 
 export interface RunOutcome {
-  status: RunStatus;
+  status: RunEndStatus;
   text: string;
   error: string | null;
   finishReason: string | null;
@@ -126,11 +133,11 @@ export class RunManager {
 
   /**
    * Start a run whose rows (message `streaming`, run `running`) the caller has committed.
-   * `extraEvents` go right after `start`, e.g. the ids the client needs.
+   * `startEvents` open its stream (`runStart(...)`: `start` and the ids the client needs).
    */
   start(
     input: StartRunInput,
-    extraEvents: object[],
+    startEvents: RunStreamPart[],
     onFinished?: (outcome: RunOutcome) => Promise<void>,
   ): ActiveRun {
     const run = new ActiveRun(input);
@@ -143,8 +150,7 @@ export class RunManager {
     run.observation = this.deps.observer?.started(input);
     this.active.set(run.id, run);
     this.deps.runLog.open(run.id);
-    this.emit(run, { type: 'start', messageId: input.messageId });
-    for (const event of extraEvents) this.emit(run, event);
+    for (const event of startEvents) this.emit(run, event);
     this.deps.bus.publish(input.userId, {
       type: 'run.started',
       conversationId: input.conversationId,
@@ -234,17 +240,16 @@ export class RunManager {
     await this.checkpointing;
   }
 
-  private emit(run: ActiveRun, payload: object | '[DONE]'): void {
+  private emit(run: ActiveRun, event: RunStreamEvent): void {
     run.seq += 1;
-    const data = payload === '[DONE]' ? payload : JSON.stringify(payload);
-    this.deps.runLog.append(run.id, { seq: run.seq, data });
+    this.deps.runLog.append(run.id, { seq: run.seq, data: encodeRunEvent(event) });
   }
 
   private async execute(run: ActiveRun): Promise<RunOutcome> {
     const { input } = run;
     const registered = this.deps.models.get(input.modelId);
     let error: string | null = null;
-    let finishReason: string | null = null;
+    let finishReason: FinishReason | null = null;
     let usage: { inputTokens: number | null; outputTokens: number | null } | undefined;
     const modelCall = run.observation?.modelCall(registered?.info.provider ?? 'unknown');
 
@@ -303,7 +308,7 @@ export class RunManager {
     }
     modelCall?.end(error);
 
-    const status: RunStatus =
+    const status: RunEndStatus =
       run.endReason === 'stop'
         ? 'stopped'
         : run.endReason === 'shutdown'
@@ -323,17 +328,9 @@ export class RunManager {
     };
     await this.persist(run, outcome);
 
-    if (status === 'error') {
-      this.emit(run, { type: 'error', errorText: error });
-    } else if (status === 'stopped' || status === 'interrupted') {
-      this.emit(run, { type: 'abort', reason: status === 'stopped' ? 'stopped' : 'server shutdown' });
+    for (const event of runEnd(status, outcome.usage, { error, finishReason, interruptedBy: 'shutdown' })) {
+      this.emit(run, event);
     }
-    this.emit(run, {
-      type: 'finish',
-      ...(outcome.finishReason ? { finishReason: outcome.finishReason } : {}),
-      messageMetadata: { status, usage: outcome.usage },
-    });
-    this.emit(run, '[DONE]');
     this.deps.runLog.end(run.id);
 
     this.deps.logger.info(

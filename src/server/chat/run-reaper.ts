@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { encodeRunEvent, runEnd } from '../../shared/run-events.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
 import type { Store } from '../store/database.js';
@@ -41,11 +42,13 @@ export class RunReaper {
       if (this.deps.runs.get(run.id)) continue;
       if (!(await interruptRun(this.deps.store.db, run, now))) continue;
       reaped += 1;
-      await this.deps.runLog.terminate(run.id, [
-        JSON.stringify({ type: 'abort', reason: 'server lost' }),
-        JSON.stringify({ type: 'finish', messageMetadata: { status: 'interrupted' } }),
-        '[DONE]',
-      ]);
+      // The same ending a run writes itself; its usage died with its instance.
+      const ending = runEnd(
+        'interrupted',
+        { inputTokens: null, outputTokens: null },
+        { interruptedBy: 'lost' },
+      );
+      await this.deps.runLog.terminate(run.id, ending.map(encodeRunEvent));
       this.deps.bus.publish(run.user_id, {
         type: 'run.finished',
         conversationId: run.conversation_id,

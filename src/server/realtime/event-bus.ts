@@ -1,14 +1,10 @@
+import type { UserEvent } from '../../shared/user-events.js';
+
 /**
  * Live events for one user's own tabs and devices (conversation created/renamed/deleted,
- * run started/finished). In-memory here; Redis pub/sub behind the same interface for scale-out.
+ * run started/finished; the shapes are in src/shared/user-events.ts). In-memory here; Redis
+ * pub/sub behind the same interface for scale-out.
  */
-
-export type UserEvent =
-  | { type: 'conversation.created'; conversation: unknown }
-  | { type: 'conversation.updated'; conversation: unknown }
-  | { type: 'conversation.deleted'; conversationId: string }
-  | { type: 'run.started'; conversationId: string; runId: string; messageId: string }
-  | { type: 'run.finished'; conversationId: string; runId: string; messageId: string; status: string };
 
 export type UserEventListener = (event: UserEvent) => void;
 

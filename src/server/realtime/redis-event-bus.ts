@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { EventBus, UserEvent, UserEventListener } from './event-bus.js';
+import type { UserEvent } from '../../shared/user-events.js';
+import type { EventBus, UserEventListener } from './event-bus.js';
 import type { RedisSubscriptions } from './redis-subscriptions.js';
 
 /** User events over Redis pub/sub: a tab connected to any instance sees what happened on any other. */

@@ -57,3 +57,27 @@ export async function runningRuns(db: Kysely<Database>, conversationId: string):
     .where('status', '=', 'running')
     .execute();
 }
+
+/**
+ * The active run of each conversation (its newest run still marked running with a live lease),
+ * read by any instance: one query for a whole page of conversations. A run whose lease lapsed
+ * is presumed dead (the reaper will mark it interrupted) and is not reported.
+ */
+export async function activeRunsOf(
+  db: Kysely<Database>,
+  conversationIds: string[],
+  now: string,
+): Promise<Map<string, Pick<RunRow, 'id' | 'message_id'>>> {
+  const active = new Map<string, Pick<RunRow, 'id' | 'message_id'>>();
+  if (conversationIds.length === 0) return active;
+  const rows = await db
+    .selectFrom('runs')
+    .select(['id', 'conversation_id', 'message_id'])
+    .where('conversation_id', 'in', conversationIds)
+    .where('status', '=', 'running')
+    .where('lease_until', '>', now)
+    .orderBy('id', 'desc')
+    .execute();
+  for (const row of rows) if (!active.has(row.conversation_id)) active.set(row.conversation_id, row);
+  return active;
+}

@@ -1,3 +1,6 @@
+// The global stylesheet first: every component's own stylesheet (imported by the component) must
+// come after it in the bundle, so a component's rules win over base rules of equal weight.
+import '../styles.css';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Me, setCsrfToken, setUnauthorizedHandler } from '../api.js';
 import { stopLiveEvents } from '../events.js';

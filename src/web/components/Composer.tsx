@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { SendIcon, StopIcon } from './icons.js';
+import './Composer.css';
 
 interface Props {
   running: boolean;

@@ -1,6 +1,7 @@
 import { type MouseEvent, memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { copyText } from '../dates.js';
 import { renderMarkdown } from '../markdown.js';
+import './Markdown.css';
 
 /**
  * A message's markdown as sanitized HTML (see markdown.ts). Copy buttons for code blocks are added

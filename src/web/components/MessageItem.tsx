@@ -11,6 +11,7 @@ import {
   RefreshIcon,
 } from './icons.js';
 import { Markdown } from './Markdown.js';
+import './MessageItem.css';
 
 interface Props {
   message: Message;

@@ -1,9 +1,10 @@
 import { useCallback, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import type { Message } from '../api.js';
+import type { LiveRun } from '../hooks/use-run-follower.js';
 import type { MessageTree } from '../thread.js';
-import type { LiveRun } from './ConversationView.js';
 import { MessageItem } from './MessageItem.js';
+import './MessageList.css';
 
 interface Props {
   items: Message[];

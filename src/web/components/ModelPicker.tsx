@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { ModelInfo, ModelList } from '../api.js';
+import './ModelPicker.css';
 
 interface Props {
   models: ModelList | null;

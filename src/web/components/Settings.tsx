@@ -6,6 +6,7 @@ import { AdminUsers } from './AdminUsers.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { PasswordCard } from './PasswordCard.js';
 import { SessionsCard } from './SessionsCard.js';
+import './Settings.css';
 
 interface Props {
   me: Me;

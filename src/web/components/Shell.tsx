@@ -6,6 +6,7 @@ import { ConversationView } from './ConversationView.js';
 import { MenuIcon } from './icons.js';
 import { Settings } from './Settings.js';
 import { Sidebar } from './Sidebar.js';
+import './Shell.css';
 
 interface Props {
   me: Me;

@@ -1,14 +1,8 @@
 import { createOllama } from 'ollama-ai-provider-v2';
-import type { Logger } from 'pino';
-import type { RegisteredModel } from '../model-registry.js';
+import type { ProviderFactory } from './index.js';
 
-export interface OllamaSettings {
-  /** The Ollama server, e.g. http://localhost:11434 (a trailing `/api` is accepted too). */
-  baseURL: string;
-  logger: Logger;
-  /** How long to wait for the model list at startup. */
-  timeoutMs?: number;
-}
+/** How long to wait for the model list at startup. */
+const LIST_TIMEOUT_MS = 5_000;
 
 interface OllamaTag {
   name: string;
@@ -36,36 +30,35 @@ function displayName(tag: OllamaTag): string {
  * (NDJSON). An unreachable server must not stop Parley from starting: it logs a warning and adds
  * no models (a restart picks them up once Ollama is running).
  */
-export async function createOllamaModels(settings: OllamaSettings): Promise<RegisteredModel[]> {
-  const base = apiBase(settings.baseURL);
+export const createOllamaModels: ProviderFactory = async ({ descriptor, baseURL, logger }) => {
+  // OLLAMA_BASE_URL enables the row, so it is set: the server, e.g. http://localhost:11434 (or .../api).
+  if (!baseURL) return { models: [], unlisted: true };
+  const base = apiBase(baseURL);
   let tags: OllamaTag[];
   try {
     const response = await fetch(`${base}/tags`, {
-      signal: AbortSignal.timeout(settings.timeoutMs ?? 5_000),
+      signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
     });
     if (!response.ok) throw new Error(`GET ${base}/tags answered HTTP ${response.status}`);
     const body: unknown = await response.json();
     if (!isTagList(body)) throw new Error(`GET ${base}/tags did not return a model list`);
     tags = body.models;
   } catch (error) {
-    settings.logger.warn(
-      { err: error, ollamaBaseUrl: settings.baseURL },
+    logger.warn(
+      { err: error, ollamaBaseUrl: baseURL },
       'Ollama is not reachable; its models are not offered until Parley restarts',
     );
-    return [];
+    return { models: [], unlisted: true };
   }
   if (tags.length === 0) {
-    settings.logger.warn(
-      { ollamaBaseUrl: settings.baseURL },
-      'Ollama has no models pulled (ollama pull <model>)',
-    );
+    logger.warn({ ollamaBaseUrl: baseURL }, 'Ollama has no models pulled (ollama pull <model>)');
   }
 
   const provider = createOllama({ baseURL: base });
-  return tags.map((tag) => ({
+  const models = tags.map((tag) => ({
     info: {
-      id: `ollama/${tag.name}`,
-      provider: 'ollama',
+      id: `${descriptor.id}/${tag.name}`,
+      provider: descriptor.id,
       name: displayName(tag),
       // /api/tags does not say; /api/show would, at one request per model on every start.
       contextWindow: null,
@@ -73,4 +66,6 @@ export async function createOllamaModels(settings: OllamaSettings): Promise<Regi
     },
     model: provider.chat(tag.name),
   }));
-}
+  // With no models (down, or nothing pulled yet) a DEFAULT_MODEL or fallback naming one is only warned about.
+  return { models, unlisted: models.length === 0 };
+};

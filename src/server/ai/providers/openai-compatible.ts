@@ -1,6 +1,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { RegisteredModel } from '../model-registry.js';
-import type { ModelsFileEndpoint } from '../models-file.js';
+import { loadModelsFile, type ModelsFileEndpoint } from '../models-file.js';
+import type { ProviderFactory } from './index.js';
 
 /**
  * The models of one MODELS_FILE endpoint (vLLM, llama.cpp server, LM Studio, OpenRouter, Groq...):
@@ -27,3 +28,10 @@ export function createOpenAICompatibleModels(endpoint: ModelsFileEndpoint): Regi
     ...(model.fallbacks ? { fallbacks: [...model.fallbacks] } : {}),
   }));
 }
+
+/** Every endpoint of MODELS_FILE, in file order; a bad file stops startup with one line. */
+export const createModelsFileModels: ProviderFactory = async ({ config, env }) => {
+  if (!config.modelsFile) return { models: [] };
+  const endpoints = await loadModelsFile(config.modelsFile, env);
+  return { models: endpoints.flatMap((endpoint) => createOpenAICompatibleModels(endpoint)) };
+};

@@ -1,0 +1,58 @@
+import type { LanguageModelV3CallOptions, LanguageModelV3Prompt, SharedV3Warning } from '@ai-sdk/provider';
+import type { HistoryItem, TemplateOptions } from './llama-api.js';
+
+// Prompt formatting: the AI SDK prompt as node-llama-cpp chat history, and what it cannot honour.
+
+// Models without a chat template (like the tiny test model) get a plain transcript:
+// "System\n\nUser: ...\nAssistant: ...\nUser: ...\nAssistant:". "Assistant:" sits in the user turn so
+// the prompt ends with it; the reply stops at "\nUser: " (a newline alone must not end it).
+export const PLAIN_TRANSCRIPT: TemplateOptions = {
+  template: '{{history}} {{completion}}\nUser: ',
+  historyTemplate: {
+    system: '{{message}}\n\n',
+    user: 'User: {{message}}\nAssistant:',
+    model: ' {{message}}\n',
+  },
+};
+
+function textOf(parts: readonly { type: string; text?: string }[]): string {
+  return parts
+    .filter((part) => part.type === 'text' && typeof part.text === 'string')
+    .map((part) => part.text)
+    .join('');
+}
+
+/** The AI SDK prompt as node-llama-cpp chat history, ending with the model turn to generate or continue. */
+export function toHistory(prompt: LanguageModelV3Prompt, warnings: SharedV3Warning[]): HistoryItem[] {
+  const history: HistoryItem[] = [];
+  for (const message of prompt) {
+    if (message.role === 'system') history.push({ type: 'system', text: message.content });
+    else if (message.role === 'user') {
+      if (message.content.some((part) => part.type !== 'text')) {
+        warnings.push({
+          type: 'unsupported',
+          feature: 'file parts',
+          details: 'the local model reads text only',
+        });
+      }
+      history.push({ type: 'user', text: textOf(message.content) });
+    } else if (message.role === 'assistant') {
+      history.push({ type: 'model', response: [textOf(message.content)] });
+    }
+  }
+  // A prompt that ends with an assistant message asks for its continuation (Parley's "continue").
+  if (history[history.length - 1]?.type !== 'model') history.push({ type: 'model', response: [] });
+  return history;
+}
+
+export function callWarnings(options: LanguageModelV3CallOptions): SharedV3Warning[] {
+  const warnings: SharedV3Warning[] = [];
+  if (options.tools?.length) warnings.push({ type: 'unsupported', feature: 'tools' });
+  if (options.responseFormat?.type === 'json')
+    warnings.push({ type: 'unsupported', feature: 'responseFormat' });
+  if (options.frequencyPenalty !== undefined)
+    warnings.push({ type: 'unsupported', feature: 'frequencyPenalty' });
+  if (options.presencePenalty !== undefined)
+    warnings.push({ type: 'unsupported', feature: 'presencePenalty' });
+  return warnings;
+}

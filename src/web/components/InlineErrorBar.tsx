@@ -1,0 +1,19 @@
+import type { InlineError } from '../hooks/use-run-actions.js';
+import './InlineErrorBar.css';
+
+/** A failed action, above the composer: its message, Retry when it can be tried again, Dismiss. */
+export function InlineErrorBar({ error, onDismiss }: { error: InlineError; onDismiss: () => void }) {
+  return (
+    <div className="inline-error" role="alert">
+      <span>{error.message}</span>
+      {error.retry && (
+        <button type="button" className="btn btn-small" onClick={error.retry}>
+          Retry
+        </button>
+      )}
+      <button type="button" className="link-btn" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError, api, type Conversation, loadConversation, type Message } from '../api.js';
+import { MessageTree } from '../thread.js';
+import { peekHandoff, type RunHandoff } from './run-handoff.js';
+
+/** The conversation on screen and its loaded messages: first load, newer and older pages, the branch shown. */
+
+export const PAGE = 50;
+export const OLDER_PAGE = 100;
+
+/** Adds messages by id; a slow answer never rolls a message back to an older state. */
+export function mergeMessages(current: Map<string, Message>, items: Message[]): Map<string, Message> {
+  if (items.length === 0) return current;
+  const next = new Map(current);
+  for (const item of items) {
+    const known = next.get(item.id);
+    if (known && known.updatedAt > item.updatedAt) continue;
+    next.set(item.id, item);
+  }
+  return next;
+}
+
+export const describeError = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+function handoffMessages(handoff: RunHandoff | undefined): Map<string, Message> {
+  const map = new Map<string, Message>();
+  if (handoff?.accepted.userMessage) map.set(handoff.accepted.userMessage.id, handoff.accepted.userMessage);
+  if (handoff) map.set(handoff.accepted.assistantMessage.id, handoff.accepted.assistantMessage);
+  return map;
+}
+
+export interface MessagesOptions {
+  /** The sidebar's copy, shown until the conversation itself has loaded. */
+  summary: Conversation | null;
+  /** The loaded conversation has a reply being written: follow it. */
+  onActiveRun: (run: { id: string; messageId: string }) => void;
+}
+
+export function useConversationMessages(conversationId: string | null, options: MessagesOptions) {
+  const handoff = peekHandoff(conversationId);
+  const [conversation, setConversation] = useState<Conversation | null>(
+    handoff?.conversation ?? options.summary,
+  );
+  const [messages, setMessages] = useState(() => handoffMessages(handoff));
+  const [olderCursor, setOlderCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(conversationId !== null && !handoff);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  /** The leaf of the branch shown; null: the newest message's branch. */
+  const [leafId, setLeafId] = useState<string | null>(null);
+
+  const idRef = useRef(conversationId);
+  idRef.current = conversationId;
+  // The newest callback, without making the load effect run again when it changes.
+  const onActiveRun = useRef(options.onActiveRun);
+  onActiveRun.current = options.onActiveRun;
+
+  const tree = useMemo(() => new MessageTree(messages.values()), [messages]);
+  const effectiveLeaf = leafId && tree.byId.has(leafId) ? leafId : (tree.newest()?.id ?? null);
+  const branch = useMemo(() => tree.branch(effectiveLeaf), [tree, effectiveLeaf]);
+
+  const merge = useCallback((items: Message[]) => {
+    if (items.length > 0) setMessages((current) => mergeMessages(current, items));
+  }, []);
+
+  /** Changes a loaded message in place (the end of a reply we watched). */
+  const patchMessage = useCallback((id: string, patch: Partial<Message>) => {
+    setMessages((current) => {
+      const message = current.get(id);
+      if (!message) return current;
+      return new Map(current).set(id, { ...message, ...patch });
+    });
+  }, []);
+
+  /** The newest page again: after a run we did not watch to the end, or another tab's changes. */
+  const reloadNewest = useCallback(async () => {
+    const id = idRef.current;
+    if (!id) return;
+    const page = await api.messages(id, undefined, PAGE);
+    merge(page.items);
+    setOlderCursor((current) => current ?? page.nextCursor);
+  }, [merge]);
+
+  // Load the conversation and its newest messages.
+  useEffect(() => {
+    if (!conversationId) return;
+    let cancelled = false;
+    (async () => {
+      try {
+        const [loaded, page] = await loadConversation(conversationId);
+        if (cancelled) return;
+        setConversation(loaded);
+        merge(page.items);
+        setOlderCursor(page.nextCursor);
+        setLoading(false);
+        if (loaded.activeRun) onActiveRun.current(loaded.activeRun);
+      } catch (err) {
+        if (cancelled) return;
+        setLoading(false);
+        setLoadError(
+          err instanceof ApiError && err.status === 404
+            ? 'This conversation does not exist, or it was deleted.'
+            : describeError(err),
+        );
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [conversationId, merge]);
+
+  /** The page before the oldest loaded message; rejects with the API's error. */
+  const loadOlder = useCallback(async () => {
+    if (!conversationId || !olderCursor || loadingOlder) return;
+    setLoadingOlder(true);
+    try {
+      const page = await api.messages(conversationId, olderCursor, OLDER_PAGE);
+      merge(page.items);
+      setOlderCursor(page.nextCursor);
+    } finally {
+      setLoadingOlder(false);
+    }
+  }, [conversationId, olderCursor, loadingOlder, merge]);
+
+  /** Shows the branch through the sibling `step` away from `message` (regenerations, edits). */
+  const showSibling = useCallback(
+    (message: Message, step: -1 | 1) => {
+      const siblings = tree.siblings(message);
+      const index = siblings.findIndex((sibling) => sibling.id === message.id);
+      const target = siblings[index + step];
+      if (target) setLeafId(tree.newestLeafUnder(target.id));
+    },
+    [tree],
+  );
+
+  return {
+    conversation,
+    setConversation,
+    tree,
+    branch,
+    loading,
+    loadError,
+    hasOlder: !branch.complete && olderCursor !== null,
+    loadingOlder,
+    loadOlder,
+    merge,
+    patchMessage,
+    reloadNewest,
+    /** Shows the branch ending at this message; null: the newest. */
+    showLeaf: setLeafId,
+    showSibling,
+  };
+}

@@ -1,0 +1,105 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import type { Conversation, ModelList, RunAccepted } from '../api.js';
+import { takeHandoff } from './run-handoff.js';
+import { describeError, useConversationMessages } from './use-conversation-messages.js';
+import { useLiveSync } from './use-live-sync.js';
+import { useEscapeToStop, useRunActions } from './use-run-actions.js';
+import { useRunFollower, withLiveReply } from './use-run-follower.js';
+
+/** Everything the conversation page shows and does, from the four hooks that own it. */
+
+export interface ConversationOptions {
+  conversationId: string | null;
+  /** The sidebar's copy, shown until the conversation itself has loaded. */
+  summary: Conversation | null;
+  models: ModelList | null;
+  onConversation: (conversation: Conversation) => void;
+}
+
+export function useConversation({ conversationId, summary, models, onConversation }: ConversationOptions) {
+  const follower = useRunFollower(conversationId, {
+    onFinal: (messageId, patch) => view.patchMessage(messageId, patch),
+    onStale: () => view.reloadNewest(),
+  });
+  const { attach } = follower;
+  const view = useConversationMessages(conversationId, {
+    summary,
+    onActiveRun: (run) => attach(run.id, run.messageId),
+  });
+  const { merge, showLeaf, setConversation } = view;
+
+  // The home page's first run: follow it at once, on its branch.
+  useEffect(() => {
+    const handoff = conversationId ? takeHandoff(conversationId) : undefined;
+    if (!handoff) return;
+    showLeaf(handoff.accepted.assistantMessage.id);
+    attach(handoff.accepted.runId, handoff.accepted.assistantMessage.id, '');
+  }, [conversationId, attach, showLeaf]);
+
+  const onAccepted = useCallback(
+    (accepted: RunAccepted, prefix: string) => {
+      merge([...(accepted.userMessage ? [accepted.userMessage] : []), accepted.assistantMessage]);
+      showLeaf(accepted.assistantMessage.id);
+      attach(accepted.runId, accepted.assistantMessage.id, prefix);
+    },
+    [merge, showLeaf, attach],
+  );
+  const onUpdated = useCallback(
+    (updated: Conversation) => {
+      setConversation(updated);
+      onConversation(updated);
+    },
+    [setConversation, onConversation],
+  );
+  const actions = useRunActions({
+    conversationId,
+    parentId: view.branch.messages[view.branch.messages.length - 1]?.id,
+    onCreated: onConversation,
+    onUpdated,
+    onAccepted,
+  });
+  const { setError } = actions;
+
+  useLiveSync(conversationId, {
+    setConversation,
+    reloadNewest: view.reloadNewest,
+    showNewest: () => showLeaf(null),
+    attach,
+    currentRunId: follower.currentRunId,
+    isStarting: actions.isStarting,
+  });
+
+  const running = follower.live !== null;
+  useEscapeToStop(running, actions.stop);
+
+  const { loadOlder: fetchOlder } = view;
+  const loadOlder = useCallback(async () => {
+    try {
+      await fetchOlder();
+    } catch (err) {
+      setError({ message: describeError(err), retry: () => void loadOlder() });
+    }
+  }, [fetchOlder, setError]);
+
+  const items = useMemo(
+    () => withLiveReply(view.branch.messages, follower.live),
+    [view.branch.messages, follower.live],
+  );
+
+  return {
+    conversation: view.conversation,
+    tree: view.tree,
+    items,
+    loading: view.loading,
+    loadError: view.loadError,
+    hasOlder: view.hasOlder,
+    loadingOlder: view.loadingOlder,
+    loadOlder,
+    showSibling: view.showSibling,
+    live: follower.live,
+    announce: follower.announce,
+    running,
+    currentModel: view.conversation?.model ?? actions.draftModel ?? models?.defaultModel ?? null,
+    ...actions,
+  };
+}

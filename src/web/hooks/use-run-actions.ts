@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, type Conversation, type Message, type RunAccepted } from '../api.js';
+import { conversationPath, navigate } from '../router.js';
+import { giveHandoff } from './run-handoff.js';
+import { describeError } from './use-conversation-messages.js';
+import { prefixKey } from './use-run-follower.js';
+
+/** What the user does to a conversation: send, regenerate, continue, edit, stop, pick a model. */
+
+export interface InlineError {
+  message: string;
+  retry?: () => void;
+}
+
+export interface RunActionsOptions {
+  conversationId: string | null;
+  /** The last message of the branch shown: a new message answers it. */
+  parentId: string | undefined;
+  /** The home page created this conversation (its page opens next). */
+  onCreated: (conversation: Conversation) => void;
+  /** The conversation's settings were changed here. */
+  onUpdated: (conversation: Conversation) => void;
+  /** A run was accepted: show its messages and follow it. */
+  onAccepted: (accepted: RunAccepted, prefix: string) => void;
+}
+
+export function useRunActions(options: RunActionsOptions) {
+  const { conversationId, parentId, onCreated, onUpdated, onAccepted } = options;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<InlineError | null>(null);
+  /** The model picked on the home page, before the conversation exists. */
+  const [draftModel, setDraftModel] = useState<string | null>(null);
+  /** A request of ours that starts a run is in flight: its run.started event is not "another tab". */
+  const startingRef = useRef(false);
+
+  /** Start a run with `request`; on failure, show the error with `retry`. */
+  const startRun = useCallback(
+    async (request: () => Promise<RunAccepted>, retry: () => void, prefix = ''): Promise<boolean> => {
+      setError(null);
+      setBusy(true);
+      startingRef.current = true;
+      try {
+        const accepted = await request();
+        if (prefix) localStorage.setItem(prefixKey(accepted.runId), prefix);
+        onAccepted(accepted, prefix);
+        return true;
+      } catch (err) {
+        setError({ message: describeError(err), retry });
+        return false;
+      } finally {
+        startingRef.current = false;
+        setBusy(false);
+      }
+    },
+    [onAccepted],
+  );
+
+  const send = useCallback(
+    async (content: string): Promise<boolean> => {
+      if (!conversationId) {
+        // The home page: create the conversation, start the reply, then open the conversation's page.
+        setError(null);
+        setBusy(true);
+        try {
+          const created = await api.createConversation(draftModel ? { model: draftModel } : {});
+          onCreated(created);
+          const accepted = await api.send(created.id, { content });
+          giveHandoff({ conversation: created, accepted });
+          navigate(conversationPath(created.id));
+          return true;
+        } catch (err) {
+          setError({ message: describeError(err), retry: () => void send(content) });
+          return false;
+        } finally {
+          setBusy(false);
+        }
+      }
+      return startRun(
+        () => api.send(conversationId, parentId ? { content, parentId } : { content }),
+        () => void send(content),
+      );
+    },
+    [conversationId, draftModel, onCreated, parentId, startRun],
+  );
+
+  const regenerate = useCallback(
+    (message: Message) => {
+      void startRun(
+        () => api.regenerate(message.id),
+        () => regenerate(message),
+      );
+    },
+    [startRun],
+  );
+
+  const continueReply = useCallback(
+    (message: Message) => {
+      void startRun(
+        () => api.continueMessage(message.id),
+        () => continueReply(message),
+        message.content,
+      );
+    },
+    [startRun],
+  );
+
+  const editAndResend = useCallback(
+    async (message: Message, content: string): Promise<boolean> => {
+      if (!conversationId) return false;
+      return startRun(
+        () => api.send(conversationId, { content, parentId: message.parentId }),
+        () => void editAndResend(message, content),
+      );
+    },
+    [conversationId, startRun],
+  );
+
+  const stop = useCallback(async () => {
+    if (!conversationId) return;
+    try {
+      await api.stop(conversationId);
+    } catch (err) {
+      setError({ message: describeError(err), retry: () => void stop() });
+    }
+  }, [conversationId]);
+
+  const changeModel = useCallback(
+    async (model: string) => {
+      if (!conversationId) {
+        setDraftModel(model);
+        return;
+      }
+      try {
+        onUpdated(await api.updateConversation(conversationId, { model }));
+      } catch (err) {
+        setError({ message: describeError(err) });
+      }
+    },
+    [conversationId, onUpdated],
+  );
+
+  return {
+    busy,
+    error,
+    setError,
+    draftModel,
+    /** True while a request of ours is starting a run. */
+    isStarting: () => startingRef.current,
+    send,
+    regenerate,
+    continueReply,
+    editAndResend,
+    stop,
+    changeModel,
+  };
+}
+
+/** Esc stops the reply being written (unless a dialog or an editor takes it). */
+export function useEscapeToStop(active: boolean, stop: () => Promise<void>) {
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (document.querySelector('dialog[open]')) return;
+      event.preventDefault();
+      void stop();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [active, stop]);
+}

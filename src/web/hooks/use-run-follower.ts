@@ -1,0 +1,167 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Message } from '../api.js';
+import { followRun, type StreamPart } from '../sse.js';
+
+/** The reply being streamed into the page: one run followed at a time, drawn at most once a frame. */
+
+export interface LiveRun {
+  runId: string;
+  messageId: string;
+  /** Text of this run's deltas. */
+  text: string;
+  /** The message's text before this run (a continuation appends to it). */
+  prefix: string;
+  /** False when a continuation's starting text is unknown (resumed elsewhere): show the stored text. */
+  prefixKnown: boolean;
+  connection: 'open' | 'reconnecting';
+  status: string | null;
+  errorText: string | null;
+  finishReason: string | null;
+}
+
+/**
+ * A continuation's starting text, kept across a reload: the stream only carries the new text.
+ * Stored by the request that starts the run, read by whoever follows it, removed at its end.
+ */
+export const prefixKey = (runId: string) => `parley.prefix.${runId}`;
+
+/** Applies one stream part to the live state; false when the part changes nothing shown. */
+export function applyPart(state: LiveRun, part: StreamPart): boolean {
+  switch (part.type) {
+    case 'data-run':
+      if (part.data && part.data.kind !== 'continue' && !state.prefixKnown) {
+        state.prefix = '';
+        state.prefixKnown = true;
+      }
+      return true;
+    case 'text-delta':
+      state.text += part.delta ?? '';
+      return true;
+    case 'error':
+      state.errorText = part.errorText ?? 'The model failed to answer.';
+      return true;
+    case 'finish':
+      state.status = part.messageMetadata?.status ?? 'complete';
+      state.finishReason = part.finishReason ?? null;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The branch as shown: the message being written carries the live text. */
+export function withLiveReply(messages: Message[], live: LiveRun | null): Message[] {
+  if (!live) return messages;
+  return messages.map((message) =>
+    message.id === live.messageId
+      ? {
+          ...message,
+          content: live.prefixKnown ? live.prefix + live.text : message.content,
+          status: 'streaming' as const,
+          error: null,
+        }
+      : message,
+  );
+}
+
+export function announcement(status: string | null): string {
+  if (status === 'error') return 'The reply failed.';
+  if (status === 'stopped') return 'Reply stopped.';
+  return 'Reply finished.';
+}
+
+export interface FollowerOptions {
+  /** The run was watched to its end: these are the message's final fields. */
+  onFinal: (messageId: string, patch: Partial<Message>) => void;
+  /** The run ended unseen (gone from the server, or its start unknown): the store has the truth. */
+  onStale: () => Promise<void>;
+}
+
+export function useRunFollower(conversationId: string | null, options: FollowerOptions) {
+  const [live, setLive] = useState<LiveRun | null>(null);
+  const [announce, setAnnounce] = useState('');
+  const runRef = useRef<{ runId: string; abort: AbortController } | null>(null);
+  const idRef = useRef(conversationId);
+  idRef.current = conversationId;
+  const optionsRef = useRef(options);
+  optionsRef.current = options;
+
+  /** Follows `runId` (replacing any other run followed); `prefix`: the message's text before it, if known. */
+  const attach = useCallback((runId: string, messageId: string, prefix?: string) => {
+    const conversation = idRef.current;
+    if (!conversation || runRef.current?.runId === runId) return;
+    runRef.current?.abort.abort();
+    const abort = new AbortController();
+    runRef.current = { runId, abort };
+    const storedPrefix = localStorage.getItem(prefixKey(runId));
+    const state: LiveRun = {
+      runId,
+      messageId,
+      text: '',
+      prefix: prefix ?? storedPrefix ?? '',
+      prefixKnown: prefix !== undefined || storedPrefix !== null,
+      connection: 'open',
+      status: null,
+      errorText: null,
+      finishReason: null,
+    };
+    setLive({ ...state });
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      if (runRef.current?.runId === runId) setLive({ ...state });
+    };
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      // At most one render a frame, however fast tokens arrive.
+      requestAnimationFrame(flush);
+    };
+    void followRun({
+      conversationId: conversation,
+      runId,
+      signal: abort.signal,
+      onPart: (part) => {
+        if (applyPart(state, part)) schedule();
+      },
+      onConnection: (connection) => {
+        state.connection = connection;
+        schedule();
+      },
+    }).then(async (result) => {
+      if (result === 'aborted') return;
+      localStorage.removeItem(prefixKey(runId));
+      if (result === 'done' && state.prefixKnown) {
+        optionsRef.current.onFinal(messageId, {
+          content: state.prefix + state.text,
+          status: (state.status ?? 'complete') as Message['status'],
+          error: state.errorText,
+          finishReason: state.finishReason,
+          updatedAt: new Date().toISOString(),
+        });
+      } else {
+        await optionsRef.current.onStale().catch(() => {});
+      }
+      if (runRef.current?.runId === runId) runRef.current = null;
+      setLive((current) => (current?.runId === runId ? null : current));
+      setAnnounce(announcement(state.status));
+    });
+  }, []);
+
+  // Leaving the conversation stops following (the run itself goes on on the server).
+  useEffect(() => {
+    if (!conversationId) return;
+    return () => {
+      runRef.current?.abort.abort();
+      runRef.current = null;
+    };
+  }, [conversationId]);
+
+  return {
+    live,
+    announce,
+    attach,
+    /** The run followed now, if any (read in event handlers, not for rendering). */
+    currentRunId: () => runRef.current?.runId ?? null,
+  };
+}
