@@ -6,11 +6,11 @@
 // Prints one JSON line: {"conversationIds": [...], "historyConversationId": "..."}.
 // Usage: node bench/setup-db.mjs <sqlite file> [--conversations N] [--history M]
 import { demoReply } from '../dist/server/ai/demo-model.js';
+import { ensureBuiltinUsers, LOCAL_USER_ID } from '../dist/server/auth/builtin-users.js';
 import { newId } from '../dist/server/ids.js';
 import { insertConversation } from '../dist/server/store/conversations-repo.js';
 import { openStore } from '../dist/server/store/database.js';
 import { insertMessage } from '../dist/server/store/messages-repo.js';
-import { ensureBuiltinUsers, LOCAL_USER_ID } from '../dist/server/store/users-repo.js';
 
 const [file, ...rest] = process.argv.slice(2);
 if (!file) throw new Error('usage: setup-db.mjs <sqlite file> [--conversations N] [--history M]');

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoModel } from '../src/server/ai/demo-model.js';
 import { ModelRegistry } from '../src/server/ai/model-registry.js';
+import { ensureBuiltinUsers, LOCAL_USER_ID } from '../src/server/auth/builtin-users.js';
 import { exportConversation } from '../src/server/chat/export.js';
 import { importConversations } from '../src/server/chat/import.js';
 import { AppError } from '../src/server/errors.js';
@@ -12,7 +13,6 @@ import { insertConversation } from '../src/server/store/conversations-repo.js';
 import { openStore, type Store } from '../src/server/store/database.js';
 import { insertMessage } from '../src/server/store/messages-repo.js';
 import type { MessageRow, NewMessage } from '../src/server/store/schema.js';
-import { ensureBuiltinUsers, LOCAL_USER_ID } from '../src/server/store/users-repo.js';
 import {
   MAX_IMPORT_MESSAGES,
   PARLEY_EXPORT_FORMAT,

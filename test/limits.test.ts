@@ -208,7 +208,9 @@ describe('limits', () => {
   });
 
   it('login throttle: locked after repeated failures (even with the right password), open again after the window', async () => {
-    t = await createTestApp({ env: { AUTH_MODE: 'local' }, loginWindowMs: 2000 });
+    // 5 s, not less: each wrong guess costs a scrypt check, slow on a busy CI machine, and the lock
+    // slides from the latest attempt.
+    t = await createTestApp({ env: { AUTH_MODE: 'local' }, loginWindowMs: 5000 });
     await new Client(t.app).signup('alice');
     const client = new Client(t.app);
     for (let i = 0; i < 5; i++) expect((await client.login('alice', 'wrong password!')).statusCode).toBe(401);

@@ -1,5 +1,6 @@
 import { Migrator } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuiltinUsers, GUEST_USER_ID, LOCAL_USER_ID } from '../src/server/auth/builtin-users.js';
 import { parseSearchText, searchConversations, splitSnippet } from '../src/server/chat/search.js';
 import { newId } from '../src/server/ids.js';
 import {
@@ -12,7 +13,6 @@ import { insertMessage, updateMessage } from '../src/server/store/messages-repo.
 import { migrationProvider } from '../src/server/store/migrations/index.js';
 import type { MessageRow, MessageStatus } from '../src/server/store/schema.js';
 import { fts5Query } from '../src/server/store/search-repo.js';
-import { ensureBuiltinUsers, GUEST_USER_ID, LOCAL_USER_ID } from '../src/server/store/users-repo.js';
 import { storeTargets, type TestDatabase } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ensureBuiltinUsers, LOCAL_USER_ID } from '../src/server/auth/builtin-users.js';
 import { newId } from '../src/server/ids.js';
 import {
   deleteConversation,
@@ -16,7 +17,6 @@ import {
 } from '../src/server/store/messages-repo.js';
 import { insertRun, interruptRunningRuns, latestRun } from '../src/server/store/runs-repo.js';
 import type { MessageRow } from '../src/server/store/schema.js';
-import { ensureBuiltinUsers, LOCAL_USER_ID } from '../src/server/store/users-repo.js';
 import { storeTargets, type TestDatabase } from './helpers/databases.js';
 
 // The same repository tests on every dialect, in one loop.

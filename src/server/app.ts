@@ -3,18 +3,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from './ai/model-registry.js';
 import { AccountService, type RevokedIdentity } from './auth/account-service.js';
+import { ensureBuiltinUsers } from './auth/builtin-users.js';
 import { GuestService } from './auth/guest-service.js';
 import { RunLimiter } from './auth/run-limiter.js';
 import { sessionSecret } from './auth/session-secret.js';
+import { ArchiveService } from './chat/archive-service.js';
 import { ChatService } from './chat/chat-service.js';
-import { InstanceRegistry } from './chat/instance-registry.js';
-import { RunManager } from './chat/run-manager.js';
-import { RunReaper } from './chat/run-reaper.js';
+import { SearchService } from './chat/search-service.js';
 import type { Config } from './config.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { installAuth } from './http/auth-hook.js';
 import { authRoutes } from './http/auth-routes.js';
-import type { AppContext } from './http/context.js';
 import { conversationRoutes } from './http/conversation-routes.js';
 import { frameworkErrors, installErrorHandlers } from './http/error-handler.js';
 import { eventRoutes } from './http/event-routes.js';
@@ -34,9 +33,13 @@ import { tokenRoutes } from './http/token-routes.js';
 import { installValidators } from './http/validation.js';
 import { newId } from './ids.js';
 import { createLogger } from './observability/logger.js';
+import { CompletionService } from './openai/completion-service.js';
 import { createRealtime, type Realtime } from './realtime/realtime.js';
+import { InstanceRegistry } from './runs/instance-registry.js';
+import { RunManager } from './runs/run-manager.js';
+import { RunReaper } from './runs/run-reaper.js';
+import { TurnService } from './runs/turns.js';
 import type { Store } from './store/database.js';
-import { ensureBuiltinUsers } from './store/users-repo.js';
 
 /** Largest request body accepted: a maximal message (100,000 characters) with JSON escaping fits. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -71,7 +74,25 @@ function trustedProxies(
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
-export type ParleyApp = FastifyInstance & { parley: AppContext };
+/**
+ * The wired services, for app.ts itself and for tests (`app.parley`). Routes never get this:
+ * each plugin is handed only what it uses (see the registrations below).
+ */
+export interface AppInternals {
+  config: Config;
+  store: Store;
+  models: ModelRegistry;
+  accounts: AccountService;
+  limiter: RunLimiter;
+  runs: RunManager;
+  sse: SseConnections;
+  /** main.ts sets shuttingDown before draining: readiness turns false at once. */
+  state: { shuttingDown: boolean };
+  /** Every registered route (method and URL pattern). */
+  routes: { method: string; url: string }[];
+}
+
+export type ParleyApp = FastifyInstance & { parley: AppInternals };
 
 /**
  * Wire the whole server from its dependencies. Never listens: main.ts does, tests use inject
@@ -131,11 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   // Metrics, traces and the API contract; the live figures are read at scrape time, once built.
   const operations = await createOperations({
     config: deps.config,
-    store: deps.store,
+    onStoreQuery: (listener) => deps.store.onQuery(listener),
     models: deps.models,
     logger,
     ownsLogger: deps.logger === undefined,
-    live: { activeRuns: () => runs.activeCount, openStreams: () => ctx.sse.size },
+    live: { activeRuns: () => runs.activeCount, openStreams: () => sse.size },
   });
   const runs = new RunManager({
     store: deps.store,
@@ -149,35 +170,29 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   });
   const chat = new ChatService({
     store: deps.store,
+    stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
+    bus,
+    models: deps.models,
+  });
+  const turns = new TurnService({
+    store: deps.store,
+    chat,
     limiter,
     control: realtime.control,
     realtimeHealthy: () => realtime.healthy(),
     runs,
-    bus,
     models: deps.models,
     logger,
     instanceId,
     logMessageContent: deps.config.logMessageContent,
   });
-  const ctx: AppContext = {
-    config: deps.config,
-    store: deps.store,
-    chat,
-    runs,
-    runLog,
-    bus,
-    models: deps.models,
-    accounts,
-    limiter,
-    sse: new SseConnections({ maxPerUser: deps.config.maxStreamsPerUser }),
-    heartbeatMs: deps.heartbeatMs ?? 15_000,
-    state: { shuttingDown: false },
-    routes: [],
-    realtime,
-  };
+  const sse = new SseConnections({ maxPerUser: deps.config.maxStreamsPerUser });
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const state: AppInternals['state'] = { shuttingDown: false };
+  const routes: AppInternals['routes'] = [];
   /** A revoked identity loses its open streams here; a disabled user also their running replies. */
   async function endRevoked(revoked: RevokedIdentity): Promise<void> {
-    ctx.sse.revoke(revoked);
+    sse.revoke(revoked);
     if (revoked.stopRuns) await runs.stopUser(revoked.userId);
   }
   // A stop (or a revocation) sent to any instance reaches the runs and streams here.
@@ -217,33 +232,56 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
   // Every route, for the authorization matrix and API-contract checks.
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') ctx.routes.push({ method, url: route.url });
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
     }
   });
   installLocalModeGuard(app, deps.config);
   installAuth(app, accounts, guests, deps.config, counters);
   await operations.installContract(app);
 
-  await app.register(seedRoutes(ctx, guests));
-  await app.register(authRoutes(ctx));
-  await app.register(tokenRoutes(ctx));
-  await app.register(adminRoutes(ctx));
-  await app.register(conversationRoutes(ctx));
-  await app.register(runRoutes(ctx));
-  await app.register(searchRoutes(ctx));
-  await app.register(exportRoutes(ctx));
-  await app.register(eventRoutes(ctx));
-  await app.register(opsRoutes(ctx));
+  // Each plugin gets only what it uses; none gets the store (domain services hold it).
+  const { config, models } = deps;
+  await app.register(seedRoutes({ chat, turns, guests, config }));
+  await app.register(authRoutes({ accounts, config }));
+  await app.register(tokenRoutes({ accounts }));
+  await app.register(adminRoutes({ accounts, config }));
+  await app.register(conversationRoutes({ chat }));
+  await app.register(runRoutes({ turns, runLog, sse, heartbeatMs }));
+  await app.register(searchRoutes({ search: new SearchService(deps.store) }));
+  const archive = new ArchiveService({
+    store: deps.store,
+    models,
+    bus,
+    storageQuotaBytes: config.storageQuotaBytes,
+  });
+  await app.register(exportRoutes({ archive }));
+  await app.register(eventRoutes({ bus, sse, heartbeatMs }));
+  await app.register(
+    opsRoutes({
+      models,
+      shuttingDown: () => state.shuttingDown,
+      pingDatabase: () => deps.store.ping(),
+      realtimeHealthy: () => realtime.healthy(),
+    }),
+  );
   await app.register(operations.routes());
-  await app.register(openaiRoutes(ctx));
+  // The OpenAI-compatible API logs through the app's logger, as its routes do.
+  const completions = new CompletionService({
+    store: deps.store,
+    models,
+    limiter,
+    bus,
+    logger: app.log as Logger,
+  });
+  await app.register(openaiRoutes({ completions, models, sse, heartbeatMs }));
 
   // Shutdown order: readiness turns false, runs get their grace period, then open streams end.
   // main.ts drains the runs before close() (Fastify's plugin timeout bounds this hook); then
   // runs.shutdown() returns at once. Closing an app that was not drained (tests) drains it here.
   app.addHook('preClose', async () => {
-    ctx.state.shuttingDown = true;
+    state.shuttingDown = true;
     await runs.shutdown(deps.config.shutdownGraceMs);
-    await ctx.sse.closeAll(2_000);
+    await sse.closeAll(2_000);
   });
   app.addHook('onClose', async () => {
     accounts.stopHousekeeping();
@@ -254,5 +292,16 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     await operations.close();
   });
 
-  return Object.assign(app, { parley: ctx }) as unknown as ParleyApp;
+  const parley: AppInternals = {
+    config: deps.config,
+    store: deps.store,
+    models: deps.models,
+    accounts,
+    limiter,
+    runs,
+    sse,
+    state,
+    routes,
+  };
+  return Object.assign(app, { parley }) as unknown as ParleyApp;
 }

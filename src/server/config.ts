@@ -360,3 +360,11 @@ export function loadConfig(): Config {
   if (existsSync('.env')) dotenv.config({ quiet: true });
   return parseConfig(process.env);
 }
+
+/**
+ * The environment, for what is named by a setting rather than being one: MODELS_FILE `apiKeyEnv`
+ * names. Call after loadConfig (which has read `.env` into it); this file stays its only reader.
+ */
+export function environment(): Env {
+  return process.env;
+}

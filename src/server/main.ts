@@ -1,6 +1,6 @@
 import { createModelRegistry } from './ai/models.js';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, environment, loadConfig } from './config.js';
 import { createLogger, logShipperOf } from './observability/logger.js';
 import { openStore } from './store/database.js';
 
@@ -13,8 +13,8 @@ async function main(): Promise<void> {
     config = loadConfig();
     // The registry logs (an unreachable Ollama is a warning, not a crash), so the logger comes first.
     logger = createLogger(config);
-    // process.env only to resolve MODELS_FILE `apiKeyEnv` names; loadConfig has already read .env into it.
-    models = await createModelRegistry(config, { logger, env: process.env });
+    // The environment only to resolve MODELS_FILE `apiKeyEnv` names; loadConfig has already read .env into it.
+    models = await createModelRegistry(config, { logger, env: environment() });
   } catch (error) {
     if (
       error instanceof ConfigError ||

@@ -4,9 +4,9 @@ import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_USER_ID } from '../../src/server/auth/builtin-users.js';
 import { newId } from '../../src/server/ids.js';
 import type { NewMessage } from '../../src/server/store/schema.js';
-import { LOCAL_USER_ID } from '../../src/server/store/users-repo.js';
 import {
   ensureWebBuilt,
   hasChromium,

@@ -50,12 +50,16 @@ export interface Browser {
   keydown: (key: string) => { defaultPrevented: boolean };
   /** Frames asked for with requestAnimationFrame (renders of a streaming reply). */
   frames: () => number;
+  /** With `manualFrames`: runs the frames asked for so far. */
+  runFrames: () => Promise<void>;
   path: () => string;
 }
 
-export function installBrowser(): Browser {
+/** `manualFrames`: animation frames run only when the test calls `runFrames` (else after 16 ms). */
+export function installBrowser(options: { manualFrames?: boolean } = {}): Browser {
   const keyListeners = new Set<(event: KeyboardEvent) => void>();
   let frames = 0;
+  let pendingFrames: (() => void)[] = [];
   let path = '/';
   const windowFake = {
     event: undefined,
@@ -93,7 +97,9 @@ export function installBrowser(): Browser {
   vi.stubGlobal('sessionStorage', new FakeStorage());
   vi.stubGlobal('requestAnimationFrame', (callback: () => void) => {
     frames += 1;
-    return setTimeout(callback, 16);
+    if (options.manualFrames) pendingFrames.push(callback);
+    else setTimeout(callback, 16);
+    return frames;
   });
   vi.stubGlobal('EventSource', FakeEventSource);
   return {
@@ -109,6 +115,12 @@ export function installBrowser(): Browser {
       return event;
     },
     frames: () => frames,
+    runFrames: () =>
+      act(async () => {
+        const due = pendingFrames;
+        pendingFrames = [];
+        for (const callback of due) callback();
+      }),
     path: () => path,
   };
 }

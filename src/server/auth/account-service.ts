@@ -42,12 +42,12 @@ import {
   findUser,
   findUserByUsername,
   insertUser,
-  LOCAL_USER_ID,
   listAccounts,
   replacePasswordHash,
   type UserPatch,
   updateUser,
 } from '../store/users-repo.js';
+import { LOCAL_USER_ID } from './builtin-users.js';
 import type { CounterStore } from './counters.js';
 import { HashQueue } from './hash-queue.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -257,7 +257,7 @@ export class AccountService {
         if (publiclyReachable && !(await claimSetupCode(trx, sha256(input.setupCode ?? ''), at))) {
           throw setupRequired();
         }
-        const claimed = await claimLocalUser(trx, {
+        const claimed = await claimLocalUser(trx, LOCAL_USER_ID, {
           username,
           display_name: displayName,
           password_hash: passwordHash,
@@ -649,7 +649,13 @@ export class AccountService {
       );
       return;
     }
-    if (await claimLocalUser(this.db, { username, display_name: username, password_hash: passwordHash })) {
+    if (
+      await claimLocalUser(this.db, LOCAL_USER_ID, {
+        username,
+        display_name: username,
+        password_hash: passwordHash,
+      })
+    ) {
       await deleteSetupCodes(this.db);
       this.audit('admin.bootstrap', { userId: LOCAL_USER_ID, username, created: true });
     }

@@ -1,12 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorSchema, IdParams, PageQuery } from '../../shared/api-schemas.js';
 import { AdminUserPage, AdminUserPatch, Invite, ResetLink, User } from '../../shared/auth-schemas.js';
-import type { AppContext } from './context.js';
+import type { AccountService } from '../auth/account-service.js';
+import type { Config } from '../config.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
 /** Admins manage accounts and quotas; they do not read other users' conversations through the API. */
-export function adminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface AdminRouteDeps {
+  accounts: Pick<AccountService, 'listUsers' | 'updateUser' | 'createInvite' | 'createResetLink'>;
+  config: Pick<Config, 'publicUrl'>;
+}
+
+export function adminRoutes({ accounts, config }: AdminRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/api/admin/users',
@@ -14,7 +20,7 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: 'admin' },
         schema: { querystring: PageQuery, response: { 200: AdminUserPage, ...errors } },
       },
-      async (request) => ctx.accounts.listUsers(request.query.limit ?? 50, request.query.cursor),
+      async (request) => accounts.listUsers(request.query.limit ?? 50, request.query.cursor),
     );
 
     app.patch(
@@ -23,13 +29,13 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         config: { access: 'admin' },
         schema: { params: IdParams, body: AdminUserPatch, response: { 200: User, ...errors } },
       },
-      async (request) => ctx.accounts.updateUser(request.userId, request.params.id, request.body),
+      async (request) => accounts.updateUser(request.userId, request.params.id, request.body),
     );
 
     app.post(
       '/api/admin/invites',
       { config: { access: 'admin' }, schema: { response: { 201: Invite, ...errors } } },
-      async (request, reply) => reply.code(201).send(await ctx.accounts.createInvite(request.userId)),
+      async (request, reply) => reply.code(201).send(await accounts.createInvite(request.userId)),
     );
 
     // The link points at PUBLIC_URL when set, else at the address the admin is using.
@@ -40,10 +46,10 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { params: IdParams, response: { 201: ResetLink, ...errors } },
       },
       async (request, reply) => {
-        const origin = ctx.config.publicUrl ?? `${request.protocol}://${request.host}`;
+        const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
         return reply
           .code(201)
-          .send(await ctx.accounts.createResetLink(request.userId, request.params.id, origin));
+          .send(await accounts.createResetLink(request.userId, request.params.id, origin));
       },
     );
   };

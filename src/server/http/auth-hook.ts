@@ -2,11 +2,11 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService, Principal } from '../auth/account-service.js';
 import { addressBucket } from '../auth/address-bucket.js';
+import { LOCAL_USER_ID } from '../auth/builtin-users.js';
 import type { CounterStore } from '../auth/counters.js';
 import { GUEST_COOKIE, GUEST_IDLE_DAYS, type GuestService } from '../auth/guest-service.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { LOCAL_USER_ID } from '../store/users-repo.js';
 
 /**
  * Who may call a route: `public` anyone; `guest` the seed routes: under AUTH_MODE=local a
@@ -23,6 +23,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The user this request acts as (set here); every domain call is scoped by it. */
+    userId: string;
   }
 }
 

@@ -12,9 +12,9 @@ import {
   SessionResponse,
   SignupBody,
 } from '../../shared/auth-schemas.js';
-import { SESSION_DAYS } from '../auth/account-service.js';
+import { type AccountService, SESSION_DAYS } from '../auth/account-service.js';
+import type { Config } from '../config.js';
 import { SESSION_COOKIE } from './auth-hook.js';
-import type { AppContext } from './context.js';
 
 const errors = {
   400: ErrorSchema,
@@ -25,10 +25,25 @@ const errors = {
   503: ErrorSchema,
 };
 
-export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface AuthRouteDeps {
+  accounts: Pick<
+    AccountService,
+    | 'signup'
+    | 'login'
+    | 'logout'
+    | 'me'
+    | 'changePassword'
+    | 'listSessions'
+    | 'endAllSessions'
+    | 'resetPassword'
+  >;
+  config: Pick<Config, 'publicUrl' | 'authMode'>;
+}
+
+export function authRoutes({ accounts, config }: AuthRouteDeps): FastifyPluginAsyncTypebox {
   // Secure cookies when Parley is served over https (PUBLIC_URL); SameSite=Lax keeps other sites'
   // forms and scripts from riding the session; httpOnly keeps it away from page scripts.
-  const secure = ctx.config.publicUrl?.startsWith('https://') ?? false;
+  const secure = config.publicUrl?.startsWith('https://') ?? false;
   const setSession = (reply: FastifyReply, token: string) =>
     reply.setCookie(SESSION_COOKIE, token, {
       path: '/',
@@ -50,7 +65,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { user, session } = await ctx.accounts.signup(
+        const { user, session } = await accounts.signup(
           request.body,
           request.ip,
           request.headers['user-agent'],
@@ -75,7 +90,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { body: LoginBody, response: { 200: SessionResponse, ...errors } },
       },
       async (request, reply) => {
-        const { user, sessionToken, csrfToken } = await ctx.accounts.login(
+        const { user, sessionToken, csrfToken } = await accounts.login(
           request.body,
           request.ip,
           request.headers['user-agent'],
@@ -89,16 +104,16 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/auth/logout',
       { schema: { response: { 204: Type.Null(), ...errors } } },
       async (request, reply) => {
-        if (request.principal) await ctx.accounts.logout(request.principal);
+        if (request.principal) await accounts.logout(request.principal);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
       },
     );
 
     app.get('/api/auth/me', { schema: { response: { 200: MeResponse, ...errors } } }, async (request) => ({
-      user: await ctx.accounts.me(request.userId),
+      user: await accounts.me(request.userId),
       csrfToken: request.principal?.csrfToken ?? null,
-      authMode: ctx.config.authMode,
+      authMode: config.authMode,
       via: request.principal?.via ?? 'none',
     }));
 
@@ -110,7 +125,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { body: PasswordChangeBody, response: { 204: Type.Null(), ...errors } },
       },
       async (request, reply) => {
-        if (request.principal) await ctx.accounts.changePassword(request.principal, request.body, request.ip);
+        if (request.principal) await accounts.changePassword(request.principal, request.body, request.ip);
         return reply.code(204).send(null);
       },
     );
@@ -119,7 +134,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/auth/sessions',
       { config: { access: 'user' }, schema: { response: { 200: SessionList, ...errors } } },
       async (request) => ({
-        items: request.principal ? await ctx.accounts.listSessions(request.principal) : [],
+        items: request.principal ? await accounts.listSessions(request.principal) : [],
       }),
     );
 
@@ -128,7 +143,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/auth/sessions',
       { config: { access: 'user' }, schema: { response: { 204: Type.Null(), ...errors } } },
       async (request, reply) => {
-        if (request.principal) await ctx.accounts.endAllSessions(request.principal);
+        if (request.principal) await accounts.endAllSessions(request.principal);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
       },
@@ -142,7 +157,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { body: PasswordResetBody, response: { 204: Type.Null(), ...errors } },
       },
       async (request, reply) => {
-        await ctx.accounts.resetPassword(request.body, request.ip);
+        await accounts.resetPassword(request.body, request.ip);
         return reply.code(204).send(null);
       },
     );

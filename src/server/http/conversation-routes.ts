@@ -11,12 +11,24 @@ import {
   PageQuery,
   UpdateConversationBody,
 } from '../../shared/api-schemas.js';
-import type { AppContext } from './context.js';
+import type { ChatService } from '../chat/chat-service.js';
 import { emptyBodyIsObject } from './empty-body.js';
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema };
 
-export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface ConversationRouteDeps {
+  chat: Pick<
+    ChatService,
+    | 'createConversation'
+    | 'listConversations'
+    | 'getConversation'
+    | 'updateConversation'
+    | 'deleteConversation'
+    | 'listMessages'
+  >;
+}
+
+export function conversationRoutes({ chat }: ConversationRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/api/conversations',
@@ -25,7 +37,7 @@ export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { body: CreateConversationBody, response: { 201: Conversation, ...errors } },
       },
       async (request, reply) => {
-        const conversation = await ctx.chat.createConversation(request.userId, request.body);
+        const conversation = await chat.createConversation(request.userId, request.body);
         return reply.code(201).send(conversation);
       },
     );
@@ -34,13 +46,13 @@ export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/conversations',
       { schema: { querystring: PageQuery, response: { 200: ConversationPage, ...errors } } },
       async (request) =>
-        ctx.chat.listConversations(request.userId, request.query.limit ?? 50, request.query.cursor),
+        chat.listConversations(request.userId, request.query.limit ?? 50, request.query.cursor),
     );
 
     app.get(
       '/api/conversations/:id',
       { schema: { params: IdParams, response: { 200: Conversation, ...errors } } },
-      async (request) => ctx.chat.getConversation(request.userId, request.params.id),
+      async (request) => chat.getConversation(request.userId, request.params.id),
     );
 
     app.patch(
@@ -52,14 +64,14 @@ export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           response: { 200: Conversation, ...errors },
         },
       },
-      async (request) => ctx.chat.updateConversation(request.userId, request.params.id, request.body),
+      async (request) => chat.updateConversation(request.userId, request.params.id, request.body),
     );
 
     app.delete(
       '/api/conversations/:id',
       { schema: { params: IdParams, response: { 204: Type.Null(), ...errors } } },
       async (request, reply) => {
-        await ctx.chat.deleteConversation(request.userId, request.params.id);
+        await chat.deleteConversation(request.userId, request.params.id);
         return reply.code(204).send(null);
       },
     );
@@ -68,12 +80,7 @@ export function conversationRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/conversations/:id/messages',
       { schema: { params: IdParams, querystring: MessagesQuery, response: { 200: MessagePage, ...errors } } },
       async (request) =>
-        ctx.chat.listMessages(
-          request.userId,
-          request.params.id,
-          request.query.limit ?? 50,
-          request.query.before,
-        ),
+        chat.listMessages(request.userId, request.params.id, request.query.limit ?? 50, request.query.before),
     );
   };
 }

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from './context.js';
-import { openEventStream } from './sse.js';
+import type { EventBus } from '../realtime/event-bus.js';
+import { openEventStream, type SseConnections } from './sse.js';
+
+export interface EventRouteDeps {
+  bus: Pick<EventBus, 'subscribe'>;
+  sse: SseConnections;
+  heartbeatMs: number;
+}
 
 /**
  * An event's `data:` line, encoded once however many of the user's streams it goes to (the
@@ -17,12 +23,12 @@ function dataLine(payload: object): Buffer {
 }
 
 /** `GET /api/events`: the user's own live events, so other tabs and devices stay in sync. */
-export function eventRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export function eventRoutes({ bus, sse, heartbeatMs }: EventRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api/events', async (request, reply) => {
       // Claimed before the response starts, so a user at the cap gets a plain 429.
-      const slot = ctx.sse.claim(request, 'events');
-      const stream = openEventStream(request, reply, ctx.sse, ctx.heartbeatMs, 'events', {}, slot);
+      const slot = sse.claim(request, 'events');
+      const stream = openEventStream(request, reply, sse, heartbeatMs, 'events', {}, slot);
       let id = 0;
       // Events are pushed, nobody waits for the socket: a client that stops reading has its
       // stream closed once the unsent buffer passes its bound (it reconnects and refetches).
@@ -30,7 +36,7 @@ export function eventRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         id += 1;
         stream.send(`id: ${id}\n`, dataLine(payload));
       };
-      const unsubscribe = ctx.bus.subscribe(request.userId, send);
+      const unsubscribe = bus.subscribe(request.userId, send);
       // Tells the client its subscription is live: events published from now on will arrive.
       send({ type: 'ready' });
       await new Promise<void>((resolve) => {

@@ -3,12 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
 import { ExportQuery, ImportResult } from '../../shared/export-schemas.js';
-import { exportConversation } from '../chat/export.js';
-import { importConversations } from '../chat/import.js';
-import { ImportGate, type ImportTicket } from '../chat/import-gate.js';
+import type { ArchiveService } from '../chat/archive-service.js';
+import type { ImportTicket } from '../chat/import-gate.js';
 import { timeSlicer } from '../chat/time-slice.js';
 import { AppError } from '../errors.js';
-import type { AppContext } from './context.js';
 import { parseJsonSliced } from './sliced-json.js';
 
 /** A ChatGPT `conversations.json` is large: this route alone takes bodies up to 20 MiB. */
@@ -36,7 +34,11 @@ export function contentDisposition(baseName: string, extension: string): string 
   return `attachment; filename="${ascii || 'conversation'}.${extension}"; filename*=UTF-8''${utf8}`;
 }
 
-export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface ExportRouteDeps {
+  archive: Pick<ArchiveService, 'export' | 'admitImport' | 'import'>;
+}
+
+export function exportRoutes({ archive }: ExportRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/api/conversations/:id/export',
@@ -49,8 +51,7 @@ export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const file = await exportConversation(
-          ctx.store,
+        const file = await archive.export(
           request.userId,
           request.params.id,
           request.query.format === 'markdown' ? 'markdown' : 'json',
@@ -72,7 +73,6 @@ export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         parseJsonSliced(body.toString(), timeSlicer()),
     );
 
-    const gate = new ImportGate(ctx.store);
     const admissions = new WeakMap<FastifyRequest, Admission>();
     const releaseUnlessHandled = (request: FastifyRequest) => {
       const admission = admissions.get(request);
@@ -95,7 +95,7 @@ export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
         // Admitted before the body is read: a refused import never costs its parse (import-gate.ts).
         preParsing: async (request, reply, payload) => {
-          admissions.set(request, { ticket: await gate.admit(request.userId), state: 'admitted' });
+          admissions.set(request, { ticket: await archive.admitImport(request.userId), state: 'admitted' });
           // A request that ends before its handler runs (bad JSON, client gone) gives it back here.
           reply.raw.once('close', () => releaseUnlessHandled(request));
           return payload;
@@ -109,16 +109,7 @@ export function exportRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         }
         admission.state = 'handling';
         try {
-          const result = await importConversations(
-            {
-              store: ctx.store,
-              models: ctx.models,
-              bus: ctx.bus,
-              storageQuotaBytes: ctx.config.storageQuotaBytes,
-            },
-            request.userId,
-            request.body,
-          );
+          const result = await archive.import(request.userId, request.body);
           return reply.code(201).send(result);
         } finally {
           admission.state = 'done';

@@ -7,8 +7,9 @@ import {
   OpenAIErrorBody,
   OpenAIModelList,
 } from '../../shared/openai-schemas.js';
+import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError } from '../errors.js';
-import { CompletionService } from '../openai/completion-service.js';
+import type { CompletionService } from '../openai/completion-service.js';
 import { OpenAIApiError, toOpenAIError } from '../openai/errors.js';
 import { HISTORY_HEADER, type HistoryTarget } from '../openai/history.js';
 import { type CompletionCall, toCompletionCall } from '../openai/request.js';
@@ -23,8 +24,7 @@ import {
   unixSeconds,
   usageChunk,
 } from '../openai/responses.js';
-import type { AppContext } from './context.js';
-import { openEventStream } from './sse.js';
+import { openEventStream, type SseConnections } from './sse.js';
 
 const errors = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody };
 
@@ -70,15 +70,20 @@ function hangUp(reply: FastifyReply): FastifyReply {
  * app-level auth hook and rate limit (Fastify hands a hook's error to the route's own handler),
  * come out in OpenAI's shape, not Parley's.
  */
-export function openaiRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface OpenAIRouteDeps {
+  completions: Pick<CompletionService, 'requireModel' | 'resolveHistory' | 'complete'>;
+  models: Pick<ModelRegistry, 'list'>;
+  sse: SseConnections;
+  heartbeatMs: number;
+}
+
+export function openaiRoutes({
+  completions: service,
+  models,
+  sse,
+  heartbeatMs,
+}: OpenAIRouteDeps): FastifyPluginAsyncTypebox {
   const v1Routes: FastifyPluginAsyncTypebox = async (v1) => {
-    const service = new CompletionService({
-      store: ctx.store,
-      models: ctx.models,
-      limiter: ctx.limiter,
-      bus: ctx.bus,
-      logger: v1.log as Logger,
-    });
     const startedAt = unixSeconds();
 
     v1.setErrorHandler((error, request, reply) => sendOpenAIError(error, request, reply));
@@ -102,7 +107,7 @@ export function openaiRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     });
 
     v1.get('/models', { schema: { response: { 200: OpenAIModelList, ...errors } } }, async () =>
-      modelList(ctx.models.list(), startedAt),
+      modelList(models.list(), startedAt),
     );
 
     v1.post(
@@ -149,14 +154,7 @@ export function openaiRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       let stream: ReturnType<typeof openEventStream> | undefined;
       const open = async () => {
         if (stream) return stream;
-        stream = openEventStream(
-          request,
-          reply,
-          ctx.sse,
-          ctx.heartbeatMs,
-          'run',
-          historyHeaders(run.history),
-        );
+        stream = openEventStream(request, reply, sse, heartbeatMs, 'run', historyHeaders(run.history));
         // Also fires on server shutdown, after the drain period of open streams.
         stream.signal.addEventListener('abort', () => run.abort.abort(stream?.signal.reason));
         await stream.write(sseData(chunk(meta, { role: 'assistant', content: '' }, null, call.includeUsage)));

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { LogEvent } from 'kysely';
 import type { Logger } from 'pino';
 import type { BreakerState, ModelRegistry } from '../ai/model-registry.js';
 import type { Config } from '../config.js';
@@ -7,7 +8,6 @@ import { Metrics } from '../observability/metrics.js';
 import { onProviderError } from '../observability/provider-events.js';
 import { createRunObserver, type RunObserver } from '../observability/run-observer.js';
 import { createTracing, type Tracing } from '../observability/tracing.js';
-import type { Store } from '../store/database.js';
 import { docsRoutes } from './docs-routes.js';
 import { installInstrumentation } from './instrumentation.js';
 import { metricsRoutes } from './metrics-routes.js';
@@ -21,7 +21,8 @@ import { installOpenApi } from './openapi/openapi-document.js';
 
 export interface OperationsDeps {
   config: Config;
-  store: Store;
+  /** The store's query events (for its metrics); http/ never holds the store itself. */
+  onStoreQuery(listener: (event: LogEvent) => void): () => void;
   models: ModelRegistry;
   logger: Logger;
   /** The logger was made for this app (not passed in): its Splunk shipper is flushed on close. */
@@ -62,7 +63,7 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
   const endpoint = deps.config.otelExporterOtlpEndpoint;
   const tracing = endpoint ? await createTracing({ endpoint, logger: deps.logger }) : undefined;
   const stopProviderErrors = onProviderError((event) => metrics.providerError(event.provider, event.status));
-  const stopStoreMetrics = deps.store.onQuery((event) => metrics.storeQuery(event));
+  const stopStoreMetrics = deps.onStoreQuery((event) => metrics.storeQuery(event));
 
   return {
     metrics,

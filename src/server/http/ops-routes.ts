@@ -1,9 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorSchema, ModelList } from '../../shared/api-schemas.js';
-import type { AppContext } from './context.js';
+import type { ModelRegistry } from '../ai/model-registry.js';
 
-export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface OpsRouteDeps {
+  models: Pick<ModelRegistry, 'defaultModel' | 'list'>;
+  /** True once shutdown began: readiness turns false so load balancers stop sending. */
+  shuttingDown: () => boolean;
+  /** Throws when the database is unreachable. */
+  pingDatabase: () => Promise<void>;
+  realtimeHealthy: () => boolean;
+}
+
+export function opsRoutes(deps: OpsRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/healthz',
@@ -23,16 +32,16 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         schema: { response: { 200: Type.Object({ status: Type.String() }), 503: ErrorSchema } },
       },
       async (request, reply) => {
-        if (ctx.state.shuttingDown) {
+        if (deps.shuttingDown()) {
           return reply.code(503).send({ error: 'Parley is shutting down.', code: 'unavailable' });
         }
         try {
-          await ctx.store.ping();
+          await deps.pingDatabase();
         } catch (err) {
           request.log.error({ err }, 'readiness check: database unreachable');
           return reply.code(503).send({ error: 'The database is unreachable.', code: 'unavailable' });
         }
-        if (!ctx.realtime.healthy()) {
+        if (!deps.realtimeHealthy()) {
           return reply.code(503).send({ error: 'Redis is unreachable.', code: 'unavailable' });
         }
         return { status: 'ready' };
@@ -40,8 +49,8 @@ export function opsRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     );
 
     app.get('/api/models', { schema: { response: { 200: ModelList } } }, async () => ({
-      defaultModel: ctx.models.defaultModel,
-      models: ctx.models.list(),
+      defaultModel: deps.models.defaultModel,
+      models: deps.models.list(),
     }));
   };
 }

@@ -11,14 +11,22 @@ import {
   StopResult,
   StreamQuery,
 } from '../../shared/api-schemas.js';
-import type { StartedRun } from '../chat/chat-service.js';
-import type { AppContext } from './context.js';
+import type { RunLog } from '../realtime/run-log.js';
+import type { StartedRun, TurnService } from '../runs/turns.js';
 import { emptyBodyIsObject } from './empty-body.js';
-import { resumePoint, streamRun, wantsEventStream } from './sse.js';
+import { resumePoint, type SseConnections, streamRun, wantsEventStream } from './sse.js';
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
-export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+export interface RunRouteDeps {
+  /** Starting, finding and stopping a conversation's replies. */
+  turns: Pick<TurnService, 'sendMessage' | 'regenerate' | 'continueMessage' | 'streamableRun' | 'stop'>;
+  runLog: RunLog;
+  sse: SseConnections;
+  heartbeatMs: number;
+}
+
+export function runRoutes({ turns, runLog, sse, heartbeatMs }: RunRouteDeps): FastifyPluginAsyncTypebox {
   /**
    * A started run is watched over SSE when the client asks for it, else acknowledged with 202.
    * The stream's place is claimed before the run starts: a user at the stream cap gets a 429
@@ -29,7 +37,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     reply: FastifyReply,
     start: () => Promise<StartedRun>,
   ) {
-    const slot = wantsEventStream(request) ? ctx.sse.claim(request, 'run') : undefined;
+    const slot = wantsEventStream(request) ? sse.claim(request, 'run') : undefined;
     let started: StartedRun;
     try {
       started = await start();
@@ -41,9 +49,9 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       await streamRun(
         request,
         reply,
-        ctx.runLog,
-        ctx.sse,
-        ctx.heartbeatMs,
+        runLog,
+        sse,
+        heartbeatMs,
         started.run.id,
         0,
         {
@@ -68,7 +76,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       { schema: { params: IdParams, body: SendMessageBody, response: { 202: RunAccepted, ...errors } } },
       async (request, reply) =>
         startAndRespond(request, reply, () =>
-          ctx.chat.sendMessage(request.userId, request.params.id, request.body, {
+          turns.sendMessage(request.userId, request.params.id, request.body, {
             log: request.log as Logger,
           }),
         ),
@@ -82,7 +90,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) =>
         startAndRespond(request, reply, () =>
-          ctx.chat.regenerate(request.userId, request.params.id, request.body),
+          turns.regenerate(request.userId, request.params.id, request.body),
         ),
     );
 
@@ -94,7 +102,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) =>
         startAndRespond(request, reply, () =>
-          ctx.chat.continueMessage(request.userId, request.params.id, request.body),
+          turns.continueMessage(request.userId, request.params.id, request.body),
         ),
     );
 
@@ -104,20 +112,15 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const conversationId = request.params.id;
         const after = resumePoint(request, request.query.after);
-        const runId = await ctx.chat.streamableRun(
-          request.userId,
-          conversationId,
-          request.query.runId,
-          after,
-        );
-        if (!runId || !(await ctx.runLog.has(runId))) return reply.code(204).send(null);
-        const slot = ctx.sse.claim(request, 'run');
+        const runId = await turns.streamableRun(request.userId, conversationId, request.query.runId, after);
+        if (!runId || !(await runLog.has(runId))) return reply.code(204).send(null);
+        const slot = sse.claim(request, 'run');
         await streamRun(
           request,
           reply,
-          ctx.runLog,
-          ctx.sse,
-          ctx.heartbeatMs,
+          runLog,
+          sse,
+          heartbeatMs,
           runId,
           after ?? 0,
           { 'x-parley-conversation-id': conversationId },
@@ -131,7 +134,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       '/api/conversations/:id/stop',
       { schema: { params: IdParams, response: { 200: StopResult, ...errors } } },
       async (request) => {
-        const runIds = await ctx.chat.stop(request.userId, request.params.id);
+        const runIds = await turns.stop(request.userId, request.params.id);
         return { stopped: runIds.length > 0, runIds };
       },
     );

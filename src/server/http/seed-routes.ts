@@ -2,9 +2,11 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Logger } from 'pino';
 import { MAX_CONTENT_CHARS } from '../../shared/api-schemas.js';
 import type { GuestService } from '../auth/guest-service.js';
+import type { ChatService } from '../chat/chat-service.js';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import type { TurnService } from '../runs/turns.js';
 import { issueGuestCookie } from './auth-hook.js';
-import type { AppContext } from './context.js';
 import { sendError } from './error-handler.js';
 import { webUiRoutes } from './web-ui.js';
 
@@ -19,6 +21,15 @@ import { webUiRoutes } from './web-ui.js';
 const INVALID = { error: 'Invalid request format' };
 const EMPTY = { error: 'Message cannot be empty' };
 
+export interface SeedRouteDeps {
+  chat: Pick<ChatService, 'defaultConversation' | 'history'>;
+  /** Starts the reply (runs/). */
+  turns: Pick<TurnService, 'sendMessage'>;
+  /** Anonymous browsers become guests here (GUEST_ACCESS=on). */
+  guests: Pick<GuestService, 'create' | 'model'>;
+  config: Pick<Config, 'publicUrl' | 'maxMessages'>;
+}
+
 /** Flask's `request.is_json`: application/json or application/*+json, any parameters. */
 export function isJsonContentType(header: string | undefined): boolean {
   const type = header?.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -26,8 +37,8 @@ export function isJsonContentType(header: string | undefined): boolean {
 }
 
 /** `POST /chat/message` lives in its own scope: it parses every body itself and answers in the seed's words. */
-function seedMessageRoute(ctx: AppContext, guests: GuestService): FastifyPluginAsync {
-  const secureCookies = ctx.config.publicUrl?.startsWith('https://') ?? false;
+function seedMessageRoute({ chat, turns, guests, config }: SeedRouteDeps): FastifyPluginAsync {
+  const secureCookies = config.publicUrl?.startsWith('https://') ?? false;
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
     // Like Flask's get_json(silent=True): a body that is not JSON, or not sent as JSON
@@ -77,8 +88,8 @@ function seedMessageRoute(ctx: AppContext, guests: GuestService): FastifyPluginA
       const userId = principal.userId;
       // A guest's messages go to the guest model only, whatever the conversation or body says.
       const model = principal.via === 'guest' ? guests.model() : undefined;
-      const conversation = await ctx.chat.defaultConversation(userId);
-      const started = await ctx.chat.sendMessage(
+      const conversation = await chat.defaultConversation(userId);
+      const started = await turns.sendMessage(
         userId,
         conversation.id,
         { content: body.message, ...(model ? { model } : {}) },
@@ -101,7 +112,8 @@ function seedMessageRoute(ctx: AppContext, guests: GuestService): FastifyPluginA
   };
 }
 
-export function seedRoutes(ctx: AppContext, guests: GuestService): FastifyPluginAsync {
+export function seedRoutes(deps: SeedRouteDeps): FastifyPluginAsync {
+  const { chat, config } = deps;
   return async (app: FastifyInstance) => {
     // The web UI: `GET /`, the app's client routes and its built assets.
     await app.register(webUiRoutes());
@@ -109,7 +121,7 @@ export function seedRoutes(ctx: AppContext, guests: GuestService): FastifyPlugin
     app.get('/chat/history', { config: { access: 'guest' } }, async (request) => {
       // A browser that is not a guest yet has no history (and reading creates nothing).
       if (!request.principal) return [];
-      const rows = await ctx.chat.history(request.userId, ctx.config.maxMessages);
+      const rows = await chat.history(request.userId, config.maxMessages);
       return rows.map((row) => ({
         user: row.role === 'user' ? 'User' : 'AI',
         message: row.content,
@@ -117,6 +129,6 @@ export function seedRoutes(ctx: AppContext, guests: GuestService): FastifyPlugin
       }));
     });
 
-    await app.register(seedMessageRoute(ctx, guests));
+    await app.register(seedMessageRoute(deps));
   };
 }

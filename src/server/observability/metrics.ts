@@ -1,7 +1,13 @@
 import type { LogEvent } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { BreakerState } from '../ai/model-registry.js';
 import type { SplunkHecStats } from './splunk-hec.js';
+
+/**
+ * A circuit breaker's state (ai/model-registry.ts's BreakerState, spelled out here: ai/ reports
+ * to observability/, so observability/ must not import ai/; the compiler checks they agree where
+ * operations.ts passes one to the other).
+ */
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
 /**
  * Prometheus metrics of one app. Each app has its own registry (tests build many apps in one

@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify';
 import type { OpenAIErrorBodyDto } from '../../shared/openai-schemas.js';
+import { toAppError } from '../error-mapping.js';
 import type { AppError, ErrorCode } from '../errors.js';
-import { toAppError } from '../http/error-handler.js';
 
 /**
  * Errors in OpenAI's shape (`{"error": {"message", "type", "param", "code"}}`), so OpenAI clients

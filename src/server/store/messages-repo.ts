@@ -169,6 +169,24 @@ export async function saveRunResult(
 }
 
 /**
+ * A checkpoint of a streaming reply's text. Only while it is still streaming: a late checkpoint
+ * must never overwrite the final text (saveRunResult) or revive a reply that has ended.
+ */
+export async function checkpointReplyText(
+  db: Kysely<Database>,
+  id: string,
+  content: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ content, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'streaming')
+    .execute();
+}
+
+/**
  * Startup recovery: replies that were streaming when the process died become `interrupted`. Only
  * the status changes: the text checkpointed so far stays, as what the user saw (up to a second old).
  */

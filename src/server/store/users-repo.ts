@@ -1,23 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, NewUser, Role, UserRow } from './schema.js';
 
-/** AUTH_MODE=none: every request acts as this user. With accounts, the first admin takes it over. */
-export const LOCAL_USER_ID = '00000000-0000-7000-8000-000000000001';
-/** AUTH_MODE=local: anonymous callers of the seed routes share this user (the seed had one history). */
-export const GUEST_USER_ID = '00000000-0000-7000-8000-000000000002';
-
-export async function ensureBuiltinUsers(db: Kysely<Database>, now: string): Promise<void> {
-  const builtins: NewUser[] = [
-    { id: LOCAL_USER_ID, username: 'local', display_name: 'Local user', role: 'admin', created_at: now },
-    { id: GUEST_USER_ID, username: 'guest', display_name: 'Guest', role: 'user', created_at: now },
-  ];
-  for (const row of builtins) {
-    await db
-      .insertInto('users')
-      .values(row)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  }
+/** Insert a user unless one with its id exists (the built-in users, see auth/builtin-users.ts). */
+export async function insertUserIfAbsent(db: Kysely<Database>, row: NewUser): Promise<void> {
+  await db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
 /** pg returns bigint columns as strings; the app works with numbers. */
@@ -96,12 +86,13 @@ export async function updateUser(
  */
 export async function claimLocalUser(
   db: Kysely<Database>,
+  localUserId: string,
   patch: { username: string; display_name: string; password_hash: string },
 ): Promise<boolean> {
   const result = await db
     .updateTable('users')
     .set({ ...patch, role: 'admin', disabled: 0, pending: 0 })
-    .where('id', '=', LOCAL_USER_ID)
+    .where('id', '=', localUserId)
     .where('password_hash', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

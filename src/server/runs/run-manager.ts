@@ -9,17 +9,17 @@ import {
 } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { streamModel } from '../ai/stream-model.js';
+import { describeModelError } from '../chat/model-errors.js';
 import type { RunObservation, RunObserver } from '../observability/run-observer.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
 import { touchConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
 import { renewLeases } from '../store/leases-repo.js';
-import { saveRunResult } from '../store/messages-repo.js';
+import { checkpointReplyText, saveRunResult } from '../store/messages-repo.js';
 import { finishRun } from '../store/runs-repo.js';
 import type { MessageStatus, RunKind } from '../store/schema.js';
 import { addTokenUsage } from '../store/usage-repo.js';
-import { describeModelError } from './model-errors.js';
 
 /**
  * Runs live on the server, not in a request: a run streams the model's reply into the run log
@@ -53,6 +53,13 @@ export interface RunOutcome {
 }
 
 type EndReason = 'stop' | 'shutdown';
+
+/** How a model stream ended, filled in while it is relayed. */
+interface StreamEnd {
+  error: string | null;
+  finishReason: FinishReason | null;
+  usage: { inputTokens: number | null; outputTokens: number | null } | undefined;
+}
 
 export class ActiveRun {
   text: string;
@@ -248,11 +255,8 @@ export class RunManager {
   private async execute(run: ActiveRun): Promise<RunOutcome> {
     const { input } = run;
     const registered = this.deps.models.get(input.modelId);
-    let error: string | null = null;
-    let finishReason: FinishReason | null = null;
-    let usage: { inputTokens: number | null; outputTokens: number | null } | undefined;
     const modelCall = run.observation?.modelCall(registered?.info.provider ?? 'unknown');
-
+    const ended: StreamEnd = { error: null, finishReason: null, usage: undefined };
     try {
       if (!registered) throw new Error(`The model "${input.modelId}" is not configured on this server.`);
       // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts).
@@ -263,49 +267,11 @@ export class RunManager {
         abortSignal: run.abort.signal,
       });
       this.emit(run, { type: 'start-step' });
-      const reader = stream.getReader();
-      try {
-        for (;;) {
-          const { done, value: part } = await reader.read();
-          if (done) break;
-          switch (part.type) {
-            case 'text-start':
-            case 'text-end':
-            case 'reasoning-start':
-            case 'reasoning-end':
-              this.emit(run, { type: part.type, id: part.id });
-              break;
-            case 'text-delta':
-              if (part.delta === '') break;
-              run.firstTokenAt ??= performance.now();
-              run.text += part.delta;
-              run.dirty = true;
-              this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
-              break;
-            case 'reasoning-delta':
-              this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
-              break;
-            case 'finish':
-              finishReason = part.finishReason.unified;
-              usage = {
-                inputTokens: part.usage.inputTokens.total ?? null,
-                outputTokens: part.usage.outputTokens.total ?? null,
-              };
-              this.emit(run, { type: 'finish-step' });
-              break;
-            case 'error':
-              error = describeModelError(part.error);
-              break;
-            default:
-              break;
-          }
-        }
-      } finally {
-        reader.releaseLock();
-      }
+      await this.relay(run, stream, ended);
     } catch (caught) {
-      if (!run.abort.signal.aborted) error = describeModelError(caught);
+      if (!run.abort.signal.aborted) ended.error = describeModelError(caught);
     }
+    const { error, finishReason, usage } = ended;
     modelCall?.end(error);
 
     const status: RunEndStatus =
@@ -358,6 +324,58 @@ export class RunManager {
       error,
     });
     return outcome;
+  }
+
+  /**
+   * The model's parts into the run log (as the run stream's parts) and the run's text; what the
+   * stream ends with (finish reason, usage, an error part) is noted in `ended` as it arrives, so
+   * a stream that throws midway still reports what came before.
+   */
+  private async relay(
+    run: ActiveRun,
+    stream: Awaited<ReturnType<typeof streamModel>>,
+    ended: StreamEnd,
+  ): Promise<void> {
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { done, value: part } = await reader.read();
+        if (done) break;
+        switch (part.type) {
+          case 'text-start':
+          case 'text-end':
+          case 'reasoning-start':
+          case 'reasoning-end':
+            this.emit(run, { type: part.type, id: part.id });
+            break;
+          case 'text-delta':
+            if (part.delta === '') break;
+            run.firstTokenAt ??= performance.now();
+            run.text += part.delta;
+            run.dirty = true;
+            this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
+            break;
+          case 'reasoning-delta':
+            this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
+            break;
+          case 'finish':
+            ended.finishReason = part.finishReason.unified;
+            ended.usage = {
+              inputTokens: part.usage.inputTokens.total ?? null,
+              outputTokens: part.usage.outputTokens.total ?? null,
+            };
+            this.emit(run, { type: 'finish-step' });
+            break;
+          case 'error':
+            ended.error = describeModelError(part.error);
+            break;
+          default:
+            break;
+        }
+      }
+    } finally {
+      reader.releaseLock();
+    }
   }
 
   /** The final write: message and run in one transaction, so they never disagree. */
@@ -420,12 +438,7 @@ export class RunManager {
         for (const run of dirty) {
           run.dirty = false;
           // Only while still streaming: a late checkpoint must never overwrite the final text.
-          await trx
-            .updateTable('messages')
-            .set({ content: run.text, updated_at: at })
-            .where('id', '=', run.input.messageId)
-            .where('status', '=', 'streaming')
-            .execute();
+          await checkpointReplyText(trx, run.input.messageId, run.text, at);
         }
       });
       return dirty.length;

@@ -1,0 +1,438 @@
+import type { Logger } from 'pino';
+import type { MessageDto } from '../../shared/api-schemas.js';
+import { runStart } from '../../shared/run-events.js';
+import type { ModelRegistry } from '../ai/model-registry.js';
+import type { RunLimiter } from '../auth/run-limiter.js';
+import type { ChatService } from '../chat/chat-service.js';
+import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
+import { messageDto } from '../chat/serialize.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ControlBus } from '../realtime/control-bus.js';
+import { touchConversation } from '../store/conversations-repo.js';
+import type { Store } from '../store/database.js';
+import {
+  branchTo,
+  claimForContinue,
+  findMessage,
+  findMessageInConversation,
+  insertMessage,
+  isSecondStreamingReply,
+  newestMessage,
+} from '../store/messages-repo.js';
+import { activeRunsOf, findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
+import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
+import type { ActiveRun, RunManager } from './run-manager.js';
+
+export interface TurnServiceDeps {
+  store: Store;
+  /** Conversations: access (requireConversation), model names, and the title after a first reply. */
+  chat: ChatService;
+  limiter: RunLimiter;
+  /** Reaches runs on other instances (stop). */
+  control: ControlBus;
+  /** False while shared realtime state (Redis) is unreachable: new runs are refused then. */
+  realtimeHealthy: () => boolean;
+  runs: RunManager;
+  models: ModelRegistry;
+  logger: Logger;
+  instanceId: string;
+  /** LOG_MESSAGE_CONTENT: include message text in logs (off by default: logs are not for content). */
+  logMessageContent?: boolean;
+}
+
+export interface StartedRun {
+  run: ActiveRun;
+  conversationId: string;
+  userMessage: MessageDto | null;
+  assistantMessage: MessageDto;
+}
+
+const now = () => new Date().toISOString();
+
+/** What one kind of turn (send, regenerate, continue) adds to the one path (startTurn). */
+interface TurnPlan {
+  kind: RunKind;
+  conversation: ConversationRow;
+  model: string;
+  /** Queue for a free run slot rather than refuse (the synchronous seed API). */
+  waitForSlot?: boolean;
+  /** In the turn's transaction: write or claim the reply (and a new user message, if any). */
+  write(
+    trx: Store['db'],
+    model: string,
+    at: string,
+  ): Promise<{ reply: MessageRow; userMessage?: MessageRow }>;
+  /** After the commit, before the run starts. */
+  committed?(written: { reply: MessageRow; userMessage?: MessageRow }): void;
+}
+
+/**
+ * How many messages of a branch (newest kept) go to the model. Bounds the cost of a turn in a
+ * very long conversation; trimming to each model's context window refines this per model.
+ */
+const PROMPT_HISTORY_MESSAGES = 200;
+
+/**
+ * Which replies `continue` can pick up: cut off by a crash, a stop, an error or the length limit.
+ * A quick check before admission; the claim itself is claimForContinue (the same rule, atomic).
+ */
+function isContinuable(message: MessageRow): boolean {
+  return (
+    message.role === 'assistant' &&
+    (message.status === 'interrupted' ||
+      message.status === 'stopped' ||
+      message.status === 'error' ||
+      (message.status === 'complete' && message.finish_reason === 'length'))
+  );
+}
+
+function notContinuable(message: MessageRow | undefined): AppError {
+  return new AppError(
+    'not_continuable',
+    message?.status === 'streaming'
+      ? 'This reply is still being written.'
+      : 'Only an interrupted, stopped, failed or cut-off reply can be continued.',
+  );
+}
+
+/** The database refused a second streaming reply to one user message: say so as a 409. */
+function oneReplyAtATime(error: unknown): never {
+  if (isSecondStreamingReply(error)) {
+    throw new AppError(
+      'conflict',
+      'Another reply to this message is still being written; wait for it or stop it first.',
+    );
+  }
+  throw error;
+}
+
+/**
+ * Starting a turn (send, regenerate, continue) as one path: admit (limits, quota), commit the
+ * rows (reply `streaming`, run `running`) in one transaction, build the prompt, hand the run to
+ * the run manager. Also stop and "which run does a stream follow". Every query is scoped by user.
+ */
+export class TurnService {
+  constructor(private readonly deps: TurnServiceDeps) {}
+
+  private get db() {
+    return this.deps.store.db;
+  }
+
+  /** Commit the user message, a pending reply and the run in one transaction, then start the run. */
+  async sendMessage(
+    userId: string,
+    conversationId: string,
+    input: { content: string; model?: string; parentId?: string | null },
+    options: { log?: Logger; waitForSlot?: boolean } = {},
+  ): Promise<StartedRun> {
+    if (input.content.trim() === '') {
+      throw new AppError('validation_error', 'Message content cannot be empty.');
+    }
+    if (input.content.includes('\u0000')) {
+      // PostgreSQL cannot store it, and no person types it: refuse rather than alter the text.
+      throw new AppError('validation_error', 'Message content cannot contain a NUL character (\\u0000).');
+    }
+    const log = options.log ?? this.deps.logger;
+    const conversation = await this.deps.chat.requireConversation(userId, conversationId);
+    return this.startTurn(userId, {
+      kind: 'reply',
+      conversation,
+      model: this.deps.chat.checkModel(input.model) ?? conversation.model,
+      waitForSlot: options.waitForSlot,
+      write: async (trx, model, at) => {
+        let parentId: string | null = null;
+        if (input.parentId === null) {
+          parentId = null;
+        } else if (input.parentId !== undefined) {
+          const parent = await findMessageInConversation(trx, conversationId, input.parentId);
+          if (!parent) throw notFound('Parent message');
+          parentId = parent.id;
+        } else {
+          parentId = (await newestMessage(trx, conversationId))?.id ?? null;
+        }
+        const userMessage = await insertMessage(trx, {
+          id: newId(),
+          conversation_id: conversationId,
+          user_id: userId,
+          parent_id: parentId,
+          role: 'user',
+          content: input.content,
+          status: 'complete',
+          created_at: at,
+          updated_at: at,
+        });
+        const reply = await this.insertPendingReply(trx, conversation, userMessage.id, model, at);
+        return { reply, userMessage };
+      },
+      committed: ({ userMessage }) =>
+        log.info(
+          {
+            conversationId,
+            messageId: userMessage?.id,
+            length: input.content.length,
+            ...(this.deps.logMessageContent ? { content: input.content } : {}),
+          },
+          'user message received',
+        ),
+    });
+  }
+
+  /** A new sibling reply to the same user message; the old reply stays in the tree. */
+  async regenerate(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
+    const message = await findMessage(this.db, userId, messageId);
+    if (!message) throw notFound('Message');
+    const parentId = message.role === 'assistant' ? message.parent_id : message.id;
+    if (!parentId) throw new AppError('conflict', 'This message has no user message to reply to.');
+    const conversation = await this.deps.chat.requireConversation(userId, message.conversation_id);
+    return this.startTurn(userId, {
+      kind: 'regenerate',
+      conversation,
+      model: this.deps.chat.checkModel(input.model) ?? conversation.model,
+      // The unique index on streaming replies claims the parent: of parallel regenerates (or a
+      // regenerate while a reply to it streams) one inserts, the others get a 409 and free their slot.
+      write: async (trx, model, at) => ({
+        reply: await this.insertPendingReply(trx, conversation, parentId, model, at),
+      }),
+    });
+  }
+
+  /** Pick up a reply that was interrupted, stopped, failed or cut off, appending to its text. */
+  async continueMessage(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
+    const message = await findMessage(this.db, userId, messageId);
+    if (!message) throw notFound('Message');
+    if (!isContinuable(message)) throw notContinuable(message);
+    const conversation = await this.deps.chat.requireConversation(userId, message.conversation_id);
+    return this.startTurn(userId, {
+      kind: 'continue',
+      conversation,
+      model: this.deps.chat.checkModel(input.model) ?? message.model ?? conversation.model,
+      // Claim the reply (continuable → streaming) with the run in one transaction: of parallel
+      // requests one wins; the others get a 409, free their slot and never call the model.
+      write: async (trx, _model, at) => {
+        const claimed = await claimForContinue(trx, userId, message.id, at);
+        if (!claimed) throw notContinuable(await findMessage(trx, userId, message.id));
+        return { reply: claimed };
+      },
+    });
+  }
+
+  /**
+   * The one path of every turn: admit (a run slot, quota), then in one transaction write the
+   * turn's messages (`plan.write`: the reply ends up `streaming`) and the run row (`running`),
+   * then build the prompt and start the run. The slot is given back if any step before the run
+   * starts fails, and when the run ends.
+   */
+  private async startTurn(userId: string, plan: TurnPlan): Promise<StartedRun> {
+    const { conversation, kind, model } = plan;
+    const release = await this.admit(userId, { waitForSlot: plan.waitForSlot });
+    const at = now();
+    const written = await this.releaseOnError(release, () =>
+      this.db
+        .transaction()
+        .execute(async (trx) => {
+          const turn = await plan.write(trx, model, at);
+          const runId = newId();
+          await this.insertRunRow(trx, runId, conversation, userId, turn.reply.id, kind, model, at);
+          await touchConversation(trx, conversation.id, at);
+          return { ...turn, runId };
+        })
+        .catch(oneReplyAtATime),
+    );
+    plan.committed?.(written);
+    const { reply, userMessage, runId } = written;
+    const run = await this.startRun(
+      conversation,
+      userId,
+      release,
+      runId,
+      reply,
+      kind,
+      model,
+      // A continued reply keeps its text (and the tokens spent on it); new text is appended.
+      kind === 'continue' ? reply.content : '',
+      kind === 'continue' ? (reply.output_tokens ?? 0) : 0,
+    );
+    return {
+      run,
+      conversationId: conversation.id,
+      userMessage: userMessage ? messageDto(userMessage) : null,
+      assistantMessage: messageDto(reply),
+    };
+  }
+
+  /**
+   * Stop every active run of the conversation, on whatever instance it runs: local ones directly,
+   * others through the control channel; waits (a few seconds at most) until they are saved.
+   */
+  async stop(userId: string, conversationId: string): Promise<string[]> {
+    await this.deps.chat.requireConversation(userId, conversationId);
+    const running = await runningRuns(this.db, conversationId);
+    const stoppedHere = new Set((await this.deps.runs.stop(userId, conversationId)).map((run) => run.id));
+    const elsewhere = running.filter((run) => !stoppedHere.has(run.id));
+    if (elsewhere.length > 0) {
+      await this.deps.control.send({ type: 'stop', userId, conversationId });
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline && (await runningRuns(this.db, conversationId)).length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    return [...new Set([...stoppedHere, ...running.map((run) => run.id)])];
+  }
+
+  /**
+   * Which run a stream request should follow: the named one, else the conversation's active run,
+   * else (when the client is resuming) the most recent one, whose log outlives it for a while.
+   */
+  async streamableRun(
+    userId: string,
+    conversationId: string,
+    runId: string | undefined,
+    after: number | undefined,
+  ): Promise<string | undefined> {
+    await this.deps.chat.requireConversation(userId, conversationId);
+    if (runId !== undefined) {
+      const run = await findRun(this.db, userId, runId);
+      if (!run || run.conversation_id !== conversationId) throw notFound('Run');
+      return run.id;
+    }
+    // From the store: the run may stream on another instance (its log is shared).
+    const active = (await activeRunsOf(this.db, [conversationId], now())).get(conversationId);
+    if (active) return active.id;
+    if (after !== undefined) return (await latestRun(this.db, conversationId))?.id;
+    return undefined;
+  }
+
+  private async insertPendingReply(
+    trx: Store['db'],
+    conversation: ConversationRow,
+    parentId: string,
+    model: string,
+    at: string,
+  ): Promise<MessageRow> {
+    return insertMessage(trx, {
+      id: newId(),
+      conversation_id: conversation.id,
+      user_id: conversation.user_id,
+      parent_id: parentId,
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      model,
+      created_at: at,
+      updated_at: at,
+    });
+  }
+
+  private async insertRunRow(
+    trx: Store['db'],
+    id: string,
+    conversation: ConversationRow,
+    userId: string,
+    messageId: string,
+    kind: RunKind,
+    model: string,
+    at: string,
+  ): Promise<void> {
+    await insertRun(trx, {
+      id,
+      conversation_id: conversation.id,
+      user_id: userId,
+      message_id: messageId,
+      kind,
+      status: 'running',
+      model,
+      instance_id: this.deps.instanceId,
+      started_at: at,
+      lease_until: this.deps.runs.leaseUntil(),
+    });
+  }
+
+  /** Admit a new run (limits, quota), unless shared realtime state is down: then a clear 503. */
+  private async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
+    if (this.deps.runs.draining) {
+      throw new AppError('unavailable', 'The server is restarting; try again in a moment.', {
+        retryAfterSeconds: 5,
+      });
+    }
+    if (!this.deps.realtimeHealthy()) {
+      throw new AppError(
+        'unavailable',
+        'Replies cannot start right now: Redis is unreachable. Try again shortly.',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
+    }
+    return this.deps.limiter.admit(userId, options);
+  }
+
+  /** Run `work`; if it throws, give the admitted run slot back first. */
+  private async releaseOnError<T>(release: () => void, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private async startRun(
+    conversation: ConversationRow,
+    userId: string,
+    release: () => void,
+    runId: string,
+    reply: MessageRow,
+    kind: RunKind,
+    model: string,
+    prefix: string,
+    prefixOutputTokens = 0,
+  ): Promise<ActiveRun> {
+    const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
+    const branch = await this.releaseOnError(release, () =>
+      branchTo(
+        this.db,
+        kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
+        PROMPT_HISTORY_MESSAGES,
+        historyCharsFor(contextWindow),
+      ),
+    );
+    const system = conversation.system_prompt ?? undefined;
+    // The newest part of the branch that fits the model's context window (system prompt kept).
+    const prompt = fitToContext(
+      toModelMessages(kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id)),
+      system,
+      contextWindow,
+    );
+    return this.deps.runs.start(
+      {
+        runId,
+        userId,
+        conversationId: conversation.id,
+        messageId: reply.id,
+        kind,
+        modelId: model,
+        system,
+        prompt,
+        prefix,
+        prefixOutputTokens,
+      },
+      runStart({
+        runId,
+        conversationId: conversation.id,
+        // The user message this reply answers (a continued reply's, too).
+        userMessageId: reply.parent_id,
+        assistantMessageId: reply.id,
+        kind,
+        model,
+      }),
+      (outcome) => {
+        release();
+        // After the first reply, an untitled conversation gets a short title.
+        return outcome.status === 'complete'
+          ? this.deps.chat.titleAfterFirstReply(userId, conversation.id)
+          : Promise.resolve();
+      },
+    );
+  }
+}
