@@ -7,6 +7,7 @@ import { ensureBuiltinUsers } from './auth/builtin-users.js';
 import { GuestService } from './auth/guest-service.js';
 import { RunLimiter } from './auth/run-limiter.js';
 import { sessionSecret } from './auth/session-secret.js';
+import type { AccessPolicy } from './chat/access.js';
 import { ArchiveService } from './chat/archive-service.js';
 import { ChatService } from './chat/chat-service.js';
 import { SearchService } from './chat/search-service.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   loginWindowMs?: number;
   /** Request, header, keep-alive and idle timeouts of the HTTP server (tests shorten them). */
   httpTimeouts?: Partial<HttpTimeouts>;
+  /** Who may read or write a conversation (chat/access.ts); owner only when absent (tests vary it). */
+  accessPolicy?: AccessPolicy;
 }
 
 /** A hop count trusts that many proxies nearest to Parley (Fastify's types take it as a function). */
@@ -173,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
     bus,
     models: deps.models,
+    policy: deps.accessPolicy,
   });
   const turns = new TurnService({
     store: deps.store,
@@ -253,6 +257,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     models,
     bus,
     storageQuotaBytes: config.storageQuotaBytes,
+    policy: deps.accessPolicy,
   });
   await app.register(exportRoutes({ archive }));
   await app.register(eventRoutes({ bus, sse, heartbeatMs }));

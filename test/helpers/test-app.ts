@@ -17,6 +17,7 @@ export interface TestAppOptions {
   limitWindowMs?: number;
   loginWindowMs?: number;
   httpTimeouts?: AppDeps['httpTimeouts'];
+  accessPolicy?: AppDeps['accessPolicy'];
 }
 
 export interface TestApp {
@@ -64,6 +65,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     limitWindowMs: options.limitWindowMs,
     loginWindowMs: options.loginWindowMs,
     httpTimeouts: options.httpTimeouts,
+    accessPolicy: options.accessPolicy,
   });
   return {
     app,

@@ -332,9 +332,10 @@ describe('imports: chunked, bounded, rate limited, within the storage quota', ()
       `[import] ${(payload.length / 1024 / 1024).toFixed(1)} MB, 10,000 messages in ${took.toFixed(0)} ms: ` +
         `longest event-loop stall ${maxDelayMs.toFixed(0)} ms, RSS +${grownMb.toFixed(0)} MB at peak`,
     );
-    // Before: one stall of 1.6 s. The server's steps now take ~20 ms each; the bound is generous
-    // for garbage collection and a busy 2-core machine.
-    expect(maxDelayMs).toBeLessThan(200);
+    // Before: one stall of 1.6 s. The server's steps now take ~20 ms each (the longest stall is
+    // 90-130 ms on a quiet 2-core machine, mostly garbage collection of the 20 MB body); the bound
+    // leaves room for CI running other suites beside this one and still catches the old stall.
+    expect(maxDelayMs).toBeLessThan(500);
     expect(grownMb).toBeLessThan(300);
   }, 120_000);
 
@@ -414,6 +415,15 @@ describe('import bodies are parsed in slices, exactly as JSON.parse would', () =
       await expect(parseJsonSliced(bad, timeSlicer())).rejects.toBeInstanceOf(AppError);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses deeply nested large containers at once instead of rescanning them (found by the fuzz suite)', async () => {
+    // 72,000 levels of `[`: each level of a large container rescans its text, so this body of
+    // 144 KB once held an import for minutes.
+    const nested = `${'['.repeat(72_000)}${']'.repeat(72_000)}`;
+    const started = performance.now();
+    await expect(parseJsonSliced(nested, timeSlicer())).rejects.toMatchObject({ code: 'validation_error' });
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ImportResultDto } from '../../shared/export-schemas.js';
+import type { AccessPolicy } from './access.js';
 import { type ExportFile, type ExportFormat, exportConversation } from './export.js';
 import { type ImportDeps, importConversations } from './import.js';
 import { ImportGate, type ImportTicket } from './import-gate.js';
@@ -10,12 +11,13 @@ import { ImportGate, type ImportTicket } from './import-gate.js';
 export class ArchiveService {
   private readonly gate: ImportGate;
 
-  constructor(private readonly deps: ImportDeps) {
+  /** `policy`: who may read a conversation (access.ts), as ChatService has it; owner only when absent. */
+  constructor(private readonly deps: ImportDeps & { policy?: AccessPolicy }) {
     this.gate = new ImportGate(deps.store);
   }
 
   export(userId: string, conversationId: string, format: ExportFormat): Promise<ExportFile> {
-    return exportConversation(this.deps.store, userId, conversationId, format);
+    return exportConversation(this.deps.store, userId, conversationId, format, this.deps.policy);
   }
 
   /** Admit an import of `userId` before its body is read, or throw a 429 (import-gate.ts). */

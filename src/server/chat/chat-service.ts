@@ -6,7 +6,6 @@ import type { EventBus } from '../realtime/event-bus.js';
 import {
   type ConversationCursor,
   deleteConversation,
-  findConversation,
   findDefaultConversation,
   insertConversation,
   listConversations,
@@ -16,6 +15,14 @@ import type { Store } from '../store/database.js';
 import { firstUserMessage, messagesBefore } from '../store/messages-repo.js';
 import { activeRunsOf } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
+import {
+  type Access,
+  type AccessPolicy,
+  accessibleConversation,
+  ownerOnly,
+  requireConversation,
+  requireMessage,
+} from './access.js';
 import { conversationDto, messageDto } from './serialize.js';
 import { titleFrom } from './title.js';
 
@@ -25,6 +32,8 @@ export interface ChatServiceDeps {
   stopRuns: (userId: string, conversationId: string) => Promise<unknown>;
   bus: EventBus;
   models: ModelRegistry;
+  /** Who may read or write a conversation (access.ts); owner only when absent. */
+  policy?: AccessPolicy;
 }
 
 const now = () => new Date().toISOString();
@@ -44,14 +53,20 @@ function decodeCursor(raw: string): ConversationCursor {
 }
 
 /**
- * Conversations and messages for one user at a time: every query is scoped by user id. Starting,
- * stopping and following replies is runs/ (TurnService), which asks this service for access.
+ * Conversations and messages. Every conversation, message or run a request names is reached
+ * through requireConversation / requireMessage, the one place the access policy (access.ts) is
+ * applied; only the list is owner-scoped by design. Starting, stopping and following replies is
+ * runs/ (TurnService), which asks this service for access.
  */
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
 
   private get db() {
     return this.deps.store.db;
+  }
+
+  private get policy(): AccessPolicy {
+    return this.deps.policy ?? ownerOnly;
   }
 
   /**
@@ -86,10 +101,18 @@ export class ChatService {
     return model;
   }
 
-  async requireConversation(userId: string, id: string): Promise<ConversationRow> {
-    const row = await findConversation(this.db, userId, id);
-    if (!row) throw notFound('Conversation');
-    return row;
+  /** The conversation if the policy grants `userId` this access, else a 404 (never a 403). */
+  requireConversation(userId: string, id: string, access: Access): Promise<ConversationRow> {
+    return requireConversation(this.db, this.policy, userId, id, access);
+  }
+
+  /** A message and its conversation, checked through the conversation; else a 404 "Message". */
+  requireMessage(
+    userId: string,
+    id: string,
+    access: Access,
+  ): Promise<{ message: MessageRow; conversation: ConversationRow }> {
+    return requireMessage(this.db, this.policy, userId, id, access);
   }
 
   async createConversation(
@@ -134,7 +157,7 @@ export class ChatService {
   }
 
   async getConversation(userId: string, id: string): Promise<ConversationDto> {
-    return this.dto(await this.requireConversation(userId, id));
+    return this.dto(await this.requireConversation(userId, id, 'read'));
   }
 
   async updateConversation(
@@ -142,7 +165,7 @@ export class ChatService {
     id: string,
     patch: { title?: string; model?: string; systemPrompt?: string | null },
   ): Promise<ConversationDto> {
-    await this.requireConversation(userId, id);
+    await this.requireConversation(userId, id, 'write');
     this.checkModel(patch.model);
     const row = await updateConversation(this.db, userId, id, {
       ...(patch.title !== undefined ? { title: patch.title.trim() || null } : {}),
@@ -157,7 +180,7 @@ export class ChatService {
   }
 
   async deleteConversation(userId: string, id: string): Promise<void> {
-    await this.requireConversation(userId, id);
+    await this.requireConversation(userId, id, 'write');
     await this.deps.stopRuns(userId, id);
     if (!(await deleteConversation(this.db, userId, id))) throw notFound('Conversation');
     this.deps.bus.publish(userId, { type: 'conversation.deleted', conversationId: id });
@@ -169,7 +192,7 @@ export class ChatService {
     limit: number,
     before?: string,
   ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
-    await this.requireConversation(userId, conversationId);
+    await this.requireConversation(userId, conversationId, 'read');
     const rows = await messagesBefore(this.db, conversationId, limit + 1, before);
     const page = rows.slice(0, limit).reverse();
     return {
@@ -190,12 +213,13 @@ export class ChatService {
     const existing = await findDefaultConversation(this.db, userId);
     if (existing) return existing;
     const dto = await this.createConversation(userId, { title: 'Chat' }, true);
-    return this.requireConversation(userId, dto.id);
+    return this.requireConversation(userId, dto.id, 'write');
   }
 
   /** After a first complete reply (runs/ calls this), give an untitled conversation a short title. */
   async titleAfterFirstReply(userId: string, conversationId: string): Promise<void> {
-    const current = await findConversation(this.db, userId, conversationId);
+    // Through the policy like any write; a conversation deleted meanwhile is simply skipped.
+    const current = await accessibleConversation(this.db, this.policy, userId, conversationId, 'write');
     if (!current || current.title !== null) return;
     const first = await firstUserMessage(this.db, conversationId);
     if (!first) return;

@@ -3,12 +3,11 @@ import {
   PARLEY_EXPORT_VERSION,
   type ParleyExportDto,
 } from '../../shared/export-schemas.js';
-import { notFound } from '../errors.js';
-import { findConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
 import { branchTo, newestMessage } from '../store/messages-repo.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 import { conversationMessages } from '../store/transfer-repo.js';
+import { type AccessPolicy, ownerOnly, requireConversation } from './access.js';
 
 /**
  * Export one of the user's conversations: JSON in Parley's own format (the whole message tree,
@@ -143,14 +142,15 @@ export function fileBaseName(title: string | null): string {
   return name || 'conversation';
 }
 
+/** Export is a read: whoever the policy lets read the conversation may export it. */
 export async function exportConversation(
   store: Store,
   userId: string,
   conversationId: string,
   format: ExportFormat,
+  policy: AccessPolicy = ownerOnly,
 ): Promise<ExportFile> {
-  const conversation = await findConversation(store.db, userId, conversationId);
-  if (!conversation) throw notFound('Conversation');
+  const conversation = await requireConversation(store.db, policy, userId, conversationId, 'read');
   const exportedAt = new Date().toISOString();
   const title = fileBaseName(conversation.title);
   if (format === 'json') {

@@ -11,6 +11,12 @@ import { AppError } from '../errors.js';
 
 /** Text small enough for one JSON.parse call (about a millisecond). */
 const LEAF_CHARS = 64 * 1024;
+/**
+ * Large containers nested deeper than this are refused: each level rescans its text, so `[[[[…`
+ * of n characters would cost n²/2 scans. Real exports nest large containers 7 levels at most
+ * (ChatGPT: file → conversation → mapping → node → message → content → parts).
+ */
+const MAX_SLICED_DEPTH = 32;
 /** Structural characters scanned between two looks at the clock. */
 const SCAN_STEP = 8192;
 /** The prefilter secure-json-parse uses: a key that may be `__proto__`, escaped or not. */
@@ -29,7 +35,7 @@ export async function parseJsonSliced(text: string, slice: () => Promise<void>):
   while (start < end && isSpace(text.charCodeAt(start))) start++;
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   if (start === end) throw invalid();
-  return parseRange(text, start, end, slice);
+  return parseRange(text, start, end, slice, 0);
 }
 
 function parseLeaf(text: string): unknown {
@@ -60,15 +66,19 @@ async function parseRange(
   start: number,
   end: number,
   slice: () => Promise<void>,
+  depth: number,
 ): Promise<unknown> {
   const open = text[start];
   if (end - start <= LEAF_CHARS || (open !== '{' && open !== '[')) return parseLeaf(text.slice(start, end));
+  if (depth >= MAX_SLICED_DEPTH) {
+    throw new AppError('validation_error', 'The request body nests large arrays or objects too deeply.');
+  }
   if (text[end - 1] !== (open === '{' ? '}' : ']')) throw invalid();
   const parts = await splitTopLevel(text, start + 1, end - 1, slice);
   if (open === '[') {
     const items: unknown[] = [];
     for (const [a, b] of parts) {
-      items.push(await parseRange(text, a, b, slice));
+      items.push(await parseRange(text, a, b, slice, depth + 1));
       await slice();
     }
     return items;
@@ -88,7 +98,7 @@ async function parseRange(
     if (valueStart === b) throw invalid();
     // As JSON.parse does: an own property, a later duplicate key wins.
     Object.defineProperty(object, key, {
-      value: await parseRange(text, valueStart, b, slice),
+      value: await parseRange(text, valueStart, b, slice, depth + 1),
       enumerable: true,
       writable: true,
       configurable: true,

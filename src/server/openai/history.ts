@@ -1,8 +1,9 @@
 import { MAX_ID_CHARS } from '../../shared/api-schemas.js';
+import { type AccessPolicy, accessibleConversation, ownerOnly, requireConversation } from '../chat/access.js';
 import { titleFrom } from '../chat/title.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { findConversation, insertConversation, touchConversation } from '../store/conversations-repo.js';
+import { insertConversation, touchConversation } from '../store/conversations-repo.js';
 import type { Store } from '../store/database.js';
 import { insertMessage, messagesBefore } from '../store/messages-repo.js';
 import type { ConversationRow, MessageStatus } from '../store/schema.js';
@@ -41,12 +42,16 @@ export interface Exchange {
   startedAt: string;
 }
 
-/** Read the header; an id must name one of the caller's own conversations (else 404, leaking nothing). */
+/**
+ * Read the header; an id must name a conversation the policy lets the caller write (access.ts;
+ * today their own), else 404, leaking nothing.
+ */
 export async function resolveHistoryTarget(
   store: Store,
   userId: string,
   header: string | string[] | undefined,
   lastUserText: string | undefined,
+  policy: AccessPolicy = ownerOnly,
 ): Promise<HistoryTarget | undefined> {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
   if (!value) return undefined;
@@ -59,8 +64,8 @@ export async function resolveHistoryTarget(
   // Time-ordered ids taken now: the pair sorts where the question was asked, not where it ended.
   const ids = { userMessageId: newId(), assistantMessageId: newId() };
   if (value.toLowerCase() === 'new') return { isNew: true, conversationId: newId(), ...ids };
-  const found = value.length <= MAX_ID_CHARS ? await findConversation(store.db, userId, value) : undefined;
-  if (!found) throw notFound('Conversation');
+  if (value.length > MAX_ID_CHARS) throw notFound('Conversation');
+  const found = await requireConversation(store.db, policy, userId, value, 'write');
   return { isNew: false, conversationId: found.id, ...ids };
 }
 
@@ -72,6 +77,7 @@ export async function recordExchange(
   store: Store,
   target: HistoryTarget,
   exchange: Exchange,
+  policy: AccessPolicy = ownerOnly,
 ): Promise<ConversationRow | undefined> {
   const at = new Date();
   const now = at.toISOString();
@@ -90,7 +96,14 @@ export async function recordExchange(
         updated_at: now,
       });
     } else {
-      conversation = await findConversation(trx, exchange.userId, target.conversationId);
+      // Checked again inside the write: the conversation (or the access) may be gone by now.
+      conversation = await accessibleConversation(
+        trx,
+        policy,
+        exchange.userId,
+        target.conversationId,
+        'write',
+      );
       if (!conversation) return undefined;
     }
     // The reply follows what the conversation held when the question was asked.

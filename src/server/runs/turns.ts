@@ -14,13 +14,13 @@ import type { Store } from '../store/database.js';
 import {
   branchTo,
   claimForContinue,
-  findMessage,
   findMessageInConversation,
   insertMessage,
   isSecondStreamingReply,
+  messageById,
   newestMessage,
 } from '../store/messages-repo.js';
-import { activeRunsOf, findRun, insertRun, latestRun, runningRuns } from '../store/runs-repo.js';
+import { activeRunsOf, insertRun, latestRun, runById, runningRuns } from '../store/runs-repo.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
 import type { ActiveRun, RunManager } from './run-manager.js';
 
@@ -134,7 +134,7 @@ export class TurnService {
       throw new AppError('validation_error', 'Message content cannot contain a NUL character (\\u0000).');
     }
     const log = options.log ?? this.deps.logger;
-    const conversation = await this.deps.chat.requireConversation(userId, conversationId);
+    const conversation = await this.deps.chat.requireConversation(userId, conversationId, 'write');
     return this.startTurn(userId, {
       kind: 'reply',
       conversation,
@@ -180,11 +180,9 @@ export class TurnService {
 
   /** A new sibling reply to the same user message; the old reply stays in the tree. */
   async regenerate(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
-    const message = await findMessage(this.db, userId, messageId);
-    if (!message) throw notFound('Message');
+    const { message, conversation } = await this.deps.chat.requireMessage(userId, messageId, 'write');
     const parentId = message.role === 'assistant' ? message.parent_id : message.id;
     if (!parentId) throw new AppError('conflict', 'This message has no user message to reply to.');
-    const conversation = await this.deps.chat.requireConversation(userId, message.conversation_id);
     return this.startTurn(userId, {
       kind: 'regenerate',
       conversation,
@@ -199,10 +197,8 @@ export class TurnService {
 
   /** Pick up a reply that was interrupted, stopped, failed or cut off, appending to its text. */
   async continueMessage(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
-    const message = await findMessage(this.db, userId, messageId);
-    if (!message) throw notFound('Message');
+    const { message, conversation } = await this.deps.chat.requireMessage(userId, messageId, 'write');
     if (!isContinuable(message)) throw notContinuable(message);
-    const conversation = await this.deps.chat.requireConversation(userId, message.conversation_id);
     return this.startTurn(userId, {
       kind: 'continue',
       conversation,
@@ -210,8 +206,9 @@ export class TurnService {
       // Claim the reply (continuable → streaming) with the run in one transaction: of parallel
       // requests one wins; the others get a 409, free their slot and never call the model.
       write: async (trx, _model, at) => {
+        // claimForContinue keeps its user_id filter as a second wall behind the policy (access.ts).
         const claimed = await claimForContinue(trx, userId, message.id, at);
-        if (!claimed) throw notContinuable(await findMessage(trx, userId, message.id));
+        if (!claimed) throw notContinuable(await messageById(trx, message.id));
         return { reply: claimed };
       },
     });
@@ -266,7 +263,7 @@ export class TurnService {
    * others through the control channel; waits (a few seconds at most) until they are saved.
    */
   async stop(userId: string, conversationId: string): Promise<string[]> {
-    await this.deps.chat.requireConversation(userId, conversationId);
+    await this.deps.chat.requireConversation(userId, conversationId, 'write');
     const running = await runningRuns(this.db, conversationId);
     const stoppedHere = new Set((await this.deps.runs.stop(userId, conversationId)).map((run) => run.id));
     const elsewhere = running.filter((run) => !stoppedHere.has(run.id));
@@ -290,9 +287,10 @@ export class TurnService {
     runId: string | undefined,
     after: number | undefined,
   ): Promise<string | undefined> {
-    await this.deps.chat.requireConversation(userId, conversationId);
+    await this.deps.chat.requireConversation(userId, conversationId, 'read');
     if (runId !== undefined) {
-      const run = await findRun(this.db, userId, runId);
+      // Checked through its conversation: the policy above admitted this one, and the run is in it.
+      const run = await runById(this.db, runId);
       if (!run || run.conversation_id !== conversationId) throw notFound('Run');
       return run.id;
     }

@@ -14,6 +14,18 @@ export async function insertConversation(
   return { title: null, system_prompt: null, ...row, is_default: row.is_default ?? 0 } as ConversationRow;
 }
 
+/**
+ * A conversation by id, whoever owns it: access is decided by the policy (chat/access.ts), which
+ * every route goes through. Not for answering a request without that check.
+ */
+export async function conversationById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<ConversationRow | undefined> {
+  return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The owner's conversation `id`: the re-read after an owner-scoped write (see updateConversation). */
 export async function findConversation(
   db: Kysely<Database>,
   userId: string,
@@ -27,6 +39,7 @@ export async function findConversation(
     .executeTakeFirst();
 }
 
+/** The user's own default conversation (the seed API's): owner-scoped by definition, like the list. */
 export async function findDefaultConversation(
   db: Kysely<Database>,
   userId: string,
@@ -40,7 +53,10 @@ export async function findDefaultConversation(
     .executeTakeFirst();
 }
 
-/** Most recently active first; `after` is the last row of the previous page. */
+/**
+ * The user's own conversations, most recently active first; `after` is the last row of the
+ * previous page. Owner-scoped by design: the list answers "which are mine" (see chat/access.ts).
+ */
 export async function listConversations(
   db: Kysely<Database>,
   userId: string,
@@ -59,6 +75,10 @@ export async function listConversations(
   return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
+/**
+ * Owner-scoped writes: callers have already passed the access policy (chat/access.ts); the
+ * `user_id` filter stays as a second wall, so a missed check still changes nothing.
+ */
 export async function updateConversation(
   db: Kysely<Database>,
   userId: string,

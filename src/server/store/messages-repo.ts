@@ -14,17 +14,9 @@ export async function insertMessage(db: Kysely<Database>, row: NewMessage): Prom
   } as MessageRow;
 }
 
-export async function findMessage(
-  db: Kysely<Database>,
-  userId: string,
-  id: string,
-): Promise<MessageRow | undefined> {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+/** A message by id; access is checked through its conversation (chat/access.ts requireMessage). */
+export async function messageById(db: Kysely<Database>, id: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findMessageInConversation(

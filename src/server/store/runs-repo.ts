@@ -19,13 +19,9 @@ export async function finishRun(
     .execute();
 }
 
-export async function findRun(db: Kysely<Database>, userId: string, id: string): Promise<RunRow | undefined> {
-  return db
-    .selectFrom('runs')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+/** A run by id; callers check it belongs to a conversation the policy let them read (chat/access.ts). */
+export async function runById(db: Kysely<Database>, id: string): Promise<RunRow | undefined> {
+  return db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The conversation's most recent run, running or not. */

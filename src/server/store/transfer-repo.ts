@@ -29,7 +29,10 @@ export async function insertMessages(db: Kysely<Database>, rows: NewMessage[]): 
   }
 }
 
-/** Delete the user's conversations `ids` (their messages cascade): an import taking itself back. */
+/**
+ * Delete the user's conversations `ids` (their messages cascade): an import taking itself back.
+ * The `user_id` filter is a second wall: the ids are the importer's own fresh rows.
+ */
 export async function deleteConversations(
   db: Kysely<Database>,
   userId: string,
