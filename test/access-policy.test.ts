@@ -177,4 +177,32 @@ describe('the access policy', () => {
     // The owner still reads everything.
     expect(Object.values(statuses(await reads(w, w.alice))).every((status) => status === 200)).toBe(true);
   });
+
+  it('also decides where /v1 may record an exchange (X-Parley-Conversation)', async () => {
+    const bobAlsoWrites = (reader: () => string): AccessPolicy => ({
+      canRead: (conversation, userId) => ownerOnly.canRead(conversation, userId) || userId === reader(),
+      canWrite: (conversation, userId) => ownerOnly.canWrite(conversation, userId) || userId === reader(),
+    });
+    for (const [policy, expected] of [
+      [undefined, 404],
+      [bobAlsoWrites, 200],
+    ] as const) {
+      const w = await build(policy);
+      const token = (await w.bob.request('POST', '/api/tokens', { name: 'script' })).json().token;
+      const res = await fetch(`${w.base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-parley-conversation': w.conversationId,
+        },
+        body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content: 'from bob' }] }),
+      });
+      expect(res.status).toBe(expected);
+      const messages = (await w.alice.request('GET', `/api/conversations/${w.conversationId}/messages`)).body;
+      expect(messages.includes('from bob')).toBe(expected === 200);
+      await w.t.close();
+      world = undefined;
+    }
+  });
 });

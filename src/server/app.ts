@@ -277,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     limiter,
     bus,
     logger: app.log as Logger,
+    policy: deps.accessPolicy,
   });
   await app.register(openaiRoutes({ completions, models, sse, heartbeatMs }));
 

@@ -2,6 +2,7 @@ import type { FinishReason, LanguageModelUsage } from 'ai';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
+import type { AccessPolicy } from '../chat/access.js';
 import { describeModelError } from '../chat/model-errors.js';
 import { estimateTokens } from '../chat/prompt.js';
 import { conversationDto } from '../chat/serialize.js';
@@ -43,6 +44,8 @@ export interface CompletionServiceDeps {
   limiter: RunLimiter;
   bus: EventBus;
   logger: Logger;
+  /** Who may write to a conversation named by X-Parley-Conversation (owner only by default). */
+  policy?: AccessPolicy;
 }
 
 /**
@@ -84,7 +87,7 @@ export class CompletionService {
     header: string | string[] | undefined,
     call: CompletionCall,
   ): Promise<HistoryTarget | undefined> {
-    return resolveHistoryTarget(this.deps.store, userId, header, call.lastUserText);
+    return resolveHistoryTarget(this.deps.store, userId, header, call.lastUserText, this.deps.policy);
   }
 
   /**
@@ -212,20 +215,25 @@ export class CompletionService {
       await addTokenUsage(this.deps.store.db, userId, usage.inputTokens + usage.outputTokens, new Date());
       return;
     }
-    const conversation = await recordExchange(this.deps.store, history, {
-      userId,
-      model: call.modelId,
-      systemText: call.systemText,
-      userText: call.lastUserText ?? '',
-      reply: {
-        text,
-        status,
-        finishReason: status === 'complete' ? finishReason : null,
-        error,
-        ...usage,
+    const conversation = await recordExchange(
+      this.deps.store,
+      history,
+      {
+        userId,
+        model: call.modelId,
+        systemText: call.systemText,
+        userText: call.lastUserText ?? '',
+        reply: {
+          text,
+          status,
+          finishReason: status === 'complete' ? finishReason : null,
+          error,
+          ...usage,
+        },
+        startedAt,
       },
-      startedAt,
-    });
+      this.deps.policy,
+    );
     if (!conversation) return;
     this.deps.bus.publish(userId, {
       type: history.isNew ? 'conversation.created' : 'conversation.updated',
