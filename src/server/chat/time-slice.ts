@@ -5,11 +5,21 @@
  * the last yield, so the loop runs in slices of about that length and costs nothing extra when
  * it is short.
  */
-export function timeSlicer(budgetMs = 20): () => Promise<void> {
+export interface TimeSlicer {
+  (): Promise<void>;
+  /** Yield now, whatever the time: after a step that took most of a slice on its own. */
+  yield(): Promise<void>;
+}
+
+export function timeSlicer(budgetMs = 20): TimeSlicer {
   let start = performance.now();
-  return async () => {
+  const slice = async () => {
     if (performance.now() - start < budgetMs) return;
+    await slice.yield();
+  };
+  slice.yield = async () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     start = performance.now();
   };
+  return slice;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -7,6 +8,7 @@ import type { ArchiveService } from '../chat/archive-service.js';
 import type { ImportTicket } from '../chat/import-gate.js';
 import { timeSlicer } from '../chat/time-slice.js';
 import { AppError } from '../errors.js';
+import { readBodyText } from './body-text.js';
 import { parseJsonSliced } from './sliced-json.js';
 
 /** A ChatGPT `conversations.json` is large: this route alone takes bodies up to 20 MiB. */
@@ -64,14 +66,16 @@ export function exportRoutes({ archive }: ExportRouteDeps): FastifyPluginAsyncTy
       },
     );
 
-    // Imports parse their JSON in time slices (sliced-json.ts); this plugin's routes only.
+    // Imports read their body as it arrives (body-text.ts) and parse the JSON in time slices
+    // (sliced-json.ts); this plugin's routes only.
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string' },
-      async (_request: FastifyRequest, body: string | Buffer) =>
-        parseJsonSliced(body.toString(), timeSlicer()),
-    );
+    app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => {
+      const slice = timeSlicer();
+      const text = await readBodyText(request, payload);
+      // A large body's last chunk and join were a step of their own: the parse starts a new slice.
+      await slice();
+      return parseJsonSliced(text, slice);
+    });
 
     const admissions = new WeakMap<FastifyRequest, Admission>();
     const releaseUnlessHandled = (request: FastifyRequest) => {
