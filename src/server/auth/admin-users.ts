@@ -1,0 +1,88 @@
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { insertInvite } from '../store/invites-repo.js';
+import type { Role, UserRow } from '../store/schema.js';
+import { deleteUserSessions } from '../store/sessions-repo.js';
+import { tokenUsage } from '../store/usage-repo.js';
+import {
+  countActiveAdmins,
+  findUser,
+  listAccounts,
+  type UserPatch,
+  updateUser as updateUserRow,
+} from '../store/users-repo.js';
+import { type AccountContext, type UserDto, userDto } from './account-context.js';
+import { randomSecret, sha256 } from './secrets.js';
+
+const INVITE_DAYS = 7;
+
+export interface UserUpdate {
+  disabled?: boolean;
+  approved?: boolean;
+  role?: Role;
+  tokenQuotaDaily?: number | null;
+  tokenQuotaMonthly?: number | null;
+}
+
+/** A page of accounts with their token usage, for the admin. */
+export async function listUsers(ctx: AccountContext, limit: number, after?: string) {
+  const rows = await listAccounts(ctx.db, limit + 1, after);
+  const page = rows.slice(0, limit);
+  const at = new Date();
+  const items = await Promise.all(
+    page.map(async (row) => ({ ...userDto(row), usage: await tokenUsage(ctx.db, row.id, at) })),
+  );
+  return { items, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+export async function updateUser(
+  ctx: AccountContext,
+  adminId: string,
+  id: string,
+  patch: UserUpdate,
+): Promise<UserDto> {
+  const user = await findUser(ctx.db, id);
+  if (!user?.password_hash) throw notFound('User');
+  const losesAdmin =
+    user.role === 'admin' && (patch.role === 'user' || patch.disabled === true || patch.approved === false);
+  if (losesAdmin && (await countActiveAdmins(ctx.db)) <= 1) {
+    throw new AppError('conflict', 'This is the last admin: make someone else admin first.');
+  }
+  const changes: UserPatch = {};
+  if (patch.disabled !== undefined) changes.disabled = patch.disabled ? 1 : 0;
+  if (patch.approved !== undefined) changes.pending = patch.approved ? 0 : 1;
+  if (patch.role !== undefined) changes.role = patch.role;
+  if (patch.tokenQuotaDaily !== undefined) changes.token_quota_daily = patch.tokenQuotaDaily;
+  if (patch.tokenQuotaMonthly !== undefined) changes.token_quota_monthly = patch.tokenQuotaMonthly;
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const row = await updateUserRow(trx, id, changes);
+    // Disabling (or un-approving) takes effect at once: the user's sessions end (tokens are
+    // refused at lookup).
+    if (patch.disabled === true || patch.approved === false) await deleteUserSessions(trx, id);
+    return row as UserRow;
+  });
+  ctx.audit('user.updated', { adminId, userId: id, changes: patch });
+  if (patch.approved === true && user.pending === 1) ctx.audit('user.approved', { adminId, userId: id });
+  if (patch.disabled === true || patch.approved === false) {
+    await ctx.revoked({ userId: id, allCredentials: true, stopRuns: true });
+  }
+  return userDto(updated);
+}
+
+export async function createInvite(
+  ctx: AccountContext,
+  adminId: string,
+): Promise<{ code: string; expiresAt: string }> {
+  const code = randomSecret('inv_');
+  const created = new Date();
+  const expiresAt = new Date(created.getTime() + INVITE_DAYS * 86_400_000).toISOString();
+  await insertInvite(ctx.db, {
+    id: newId(),
+    code_hash: sha256(code),
+    created_by: adminId,
+    created_at: created.toISOString(),
+    expires_at: expiresAt,
+  });
+  ctx.audit('invite.created', { adminId });
+  return { code, expiresAt };
+}

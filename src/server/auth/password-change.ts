@@ -1,0 +1,100 @@
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import {
+  claimPasswordReset,
+  findPasswordReset,
+  replacePasswordReset,
+} from '../store/password-resets-repo.js';
+import { deleteUserSessions } from '../store/sessions-repo.js';
+import { findUser, updateUser } from '../store/users-repo.js';
+import { type AccountContext, now, type Principal } from './account-context.js';
+import { randomSecret, sha256 } from './secrets.js';
+import { revokeSessions } from './sessions.js';
+
+const RESET_LINK_MS = 60 * 60_000;
+
+/** Change one's own password: needs the current one (throttled like sign-in); ends the other sessions. */
+export async function changePassword(
+  ctx: AccountContext,
+  principal: Principal,
+  input: { currentPassword: string; newPassword: string },
+  ip: string,
+): Promise<{ endedSessions: number }> {
+  ctx.requireAccounts();
+  const user = await findUser(ctx.db, principal.userId);
+  if (!user?.password_hash) throw new AppError('bad_request', 'This account has no password to change.');
+  await ctx.throttle.reserve('password', user.id, ip);
+  if (!(await ctx.verify(input.currentPassword, user.password_hash))) {
+    await ctx.throttle.failed('password', user.id, ip);
+    ctx.audit('password.change_failed', { userId: user.id, ip });
+    throw new AppError('forbidden', 'The current password is wrong.');
+  }
+  await ctx.throttle.succeeded('password', user.id, ip);
+  const passwordHash = await ctx.hash(input.newPassword);
+  const ended = await ctx.db.transaction().execute(async (trx) => {
+    await updateUser(trx, user.id, { password_hash: passwordHash });
+    // Keeps the session that made the change (a token-made change keeps no session).
+    return deleteUserSessions(trx, user.id, principal.sessionId);
+  });
+  ctx.audit('password.changed', { userId: user.id, ip, endedSessions: ended.length });
+  await revokeSessions(ctx, user.id, ended);
+  return { endedSessions: ended.length };
+}
+
+/**
+ * An admin-issued one-time link to set a new password (1 h; a newer link replaces it). Only the
+ * token's hash is stored; the token is in the URL's fragment, which browsers do not send to
+ * servers or in Referer headers.
+ */
+export async function createResetLink(
+  ctx: AccountContext,
+  adminId: string,
+  userId: string,
+  origin: string,
+): Promise<{ url: string; expiresAt: string }> {
+  ctx.requireAccounts();
+  const user = await findUser(ctx.db, userId);
+  if (!user?.password_hash) throw notFound('User');
+  const token = randomSecret('rst_');
+  const created = new Date();
+  const expiresAt = new Date(created.getTime() + RESET_LINK_MS).toISOString();
+  await ctx.db.transaction().execute((trx) =>
+    replacePasswordReset(trx, {
+      id: newId(),
+      user_id: userId,
+      token_hash: sha256(token),
+      created_by: adminId,
+      created_at: created.toISOString(),
+      expires_at: expiresAt,
+    }),
+  );
+  ctx.audit('reset_link.created', { adminId, userId });
+  return { url: `${origin.replace(/\/+$/, '')}/reset#token=${token}`, expiresAt };
+}
+
+/** Use a reset link: sets the password and ends every session of the user. */
+export async function resetPassword(
+  ctx: AccountContext,
+  input: { token: string; newPassword: string },
+  ip: string,
+): Promise<void> {
+  ctx.requireAccounts();
+  const tokenHash = sha256(input.token);
+  // A wrong or used token costs a query, never a hash.
+  if (!(await findPasswordReset(ctx.db, tokenHash, now()))) throw invalidResetLink();
+  const passwordHash = await ctx.hash(input.newPassword);
+  const { userId, ended } = await ctx.db.transaction().execute(async (trx) => {
+    const owner = await claimPasswordReset(trx, tokenHash, now());
+    if (!owner) throw invalidResetLink();
+    await updateUser(trx, owner, { password_hash: passwordHash });
+    return { userId: owner, ended: await deleteUserSessions(trx, owner) };
+  });
+  ctx.audit('password.reset', { userId, ip, endedSessions: ended.length });
+  await revokeSessions(ctx, userId, ended);
+}
+
+const invalidResetLink = () =>
+  new AppError(
+    'bad_request',
+    'This reset link is not valid: it was used, replaced or has expired. Ask an admin for a new one.',
+  );
