@@ -1,22 +1,11 @@
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from './helpers/clients.js';
+import { captureLogs } from './helpers/logs.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';
 
 let t: TestApp;
 afterEach(async () => t?.close());
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
 
 async function start(options: TestAppOptions = {}) {
   t = await createTestApp({ ...options, env: { AUTH_MODE: 'local', ...options.env } });
@@ -26,7 +15,7 @@ async function start(options: TestAppOptions = {}) {
 describe('accounts', () => {
   it('the first account is admin, later ones are users; me, logout and the cookie', async () => {
     // A public address: the first admin needs the setup code from the log (test/security/accounts).
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('debug');
     const app = await start({ env: { PUBLIC_URL: 'https://chat.example.com' }, logger });
     const setupCode = /setup code (setup_\S+)/.exec(lines.join(''))?.[1];
     const anonymous = new Client(app);
@@ -81,7 +70,7 @@ describe('accounts', () => {
   });
 
   it('never stores or logs a password in clear', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines } = captureLogs('debug');
     const app = await start({ logger });
     const password = 'sup3r-secret-passw0rd';
     await new Client(app).signup('alice', password);

@@ -13,10 +13,8 @@ let base: string;
 
 async function start(options: TestAppOptions = {}) {
   t = await createTestApp(options);
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no address');
-  base = `http://127.0.0.1:${address.port}`;
+  // Fastify answers with the address it listens on, e.g. http://127.0.0.1:41234.
+  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
 }
 
 afterEach(async () => t?.close());

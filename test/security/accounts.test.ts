@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/server/app.js';
@@ -10,6 +9,7 @@ import { parseConfig } from '../../src/server/config.js';
 import { AppError } from '../../src/server/errors.js';
 import { Client } from '../helpers/clients.js';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/databases.js';
+import { captureLogs } from '../helpers/logs.js';
 import { postgresTestUrl, redisTestUrl, uniquePrefix } from '../helpers/redis.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/test-app.js';
 
@@ -27,17 +27,6 @@ afterEach(async () => {
   await t?.close();
   t = undefined;
 });
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 async function start(options: TestAppOptions = {}) {
   const logs = captureLogs();
