@@ -1,5 +1,5 @@
 // Prepare a Parley SQLite file for the benchmark, before the server starts, through Parley's own
-// store code (dist/): migrations, the built-in users, then
+// store façade (dist/): migrations, the built-in users, then
 //   --conversations N   N empty conversations of the local user (one per concurrent stream), and
 //   --history M         a default conversation (the one /chat/history shows) holding M messages,
 //                       alternating user / demo-model reply, each the child of the one before.
@@ -8,9 +8,7 @@
 import { demoReply } from '../dist/server/ai/demo-model.js';
 import { ensureBuiltinUsers, LOCAL_USER_ID } from '../dist/server/auth/builtin-users.js';
 import { newId } from '../dist/server/ids.js';
-import { insertConversation } from '../dist/server/store/conversations-repo.js';
 import { openStore } from '../dist/server/store/database.js';
-import { insertMessage } from '../dist/server/store/messages-repo.js';
 
 const [file, ...rest] = process.argv.slice(2);
 if (!file) throw new Error('usage: setup-db.mjs <sqlite file> [--conversations N] [--history M]');
@@ -22,16 +20,15 @@ const conversations = option('--conversations');
 const history = option('--history');
 
 const store = await openStore(`sqlite:${file}`);
-const db = store.db;
 const start = Date.parse('2026-01-01T00:00:00.000Z');
-await ensureBuiltinUsers(db, new Date(start).toISOString());
+await ensureBuiltinUsers(store.repos, new Date(start).toISOString());
 
 const conversationIds = [];
-await db.transaction().execute(async (trx) => {
+await store.transaction(async (tx) => {
   for (let i = 0; i < conversations; i++) {
     const at = new Date(start + i).toISOString();
     const id = newId();
-    await insertConversation(trx, {
+    await tx.conversations.insertConversation({
       id,
       user_id: LOCAL_USER_ID,
       title: `Stream ${i}`,
@@ -49,8 +46,8 @@ let historyConversationId = null;
 if (history > 0) {
   historyConversationId = newId();
   const first = new Date(start).toISOString();
-  await db.transaction().execute(async (trx) => {
-    await insertConversation(trx, {
+  await store.transaction(async (tx) => {
+    await tx.conversations.insertConversation({
       id: historyConversationId,
       user_id: LOCAL_USER_ID,
       title: 'Chat',
@@ -68,7 +65,7 @@ if (history > 0) {
       const user = i % 2 === 0;
       if (user) question = `Question number ${i / 2} about the long history benchmark`;
       const id = newId();
-      await insertMessage(trx, {
+      await tx.messages.insertMessage({
         id,
         conversation_id: historyConversationId,
         user_id: LOCAL_USER_ID,

@@ -63,7 +63,7 @@ for (const target of storeTargets()) {
     async function open() {
       database = await target.create();
       store = await openStore(database.url);
-      await ensureBuiltinUsers(store.db, new Date().toISOString());
+      await ensureBuiltinUsers(store.repos, new Date().toISOString());
     }
 
     afterEach(async () => {

@@ -1,21 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBuiltinUsers, LOCAL_USER_ID } from '../src/server/auth/builtin-users.js';
 import { newId } from '../src/server/ids.js';
-import {
-  deleteConversation,
-  findConversation,
-  insertConversation,
-  listConversations,
-} from '../src/server/store/conversations-repo.js';
+import { interruptAfterCrash } from '../src/server/runs/run-status.js';
 import { openStore, type Store } from '../src/server/store/database.js';
-import {
-  branchTo,
-  insertMessage,
-  interruptStreamingMessages,
-  messagesBefore,
-  newestMessage,
-} from '../src/server/store/messages-repo.js';
-import { insertRun, interruptRunningRuns, latestRun } from '../src/server/store/runs-repo.js';
 import type { MessageRow } from '../src/server/store/schema.js';
 import { storeTargets, type TestDatabase } from './helpers/databases.js';
 
@@ -28,7 +15,7 @@ for (const target of storeTargets()) {
     async function open() {
       database = await target.create();
       store = await openStore(database.url);
-      await ensureBuiltinUsers(store.db, new Date().toISOString());
+      await ensureBuiltinUsers(store.repos, new Date().toISOString());
     }
 
     afterEach(async () => {
@@ -37,7 +24,7 @@ for (const target of storeTargets()) {
     });
 
     async function conversation(userId = LOCAL_USER_ID, updatedAt = new Date().toISOString()) {
-      return insertConversation(store.db, {
+      return store.repos.conversations.insertConversation({
         id: newId(),
         user_id: userId,
         model: 'demo',
@@ -52,7 +39,7 @@ for (const target of storeTargets()) {
       content: string,
     ): Promise<MessageRow> {
       const at = new Date().toISOString();
-      return insertMessage(store.db, {
+      return store.repos.messages.insertMessage({
         id: newId(),
         conversation_id: conversationId,
         user_id: LOCAL_USER_ID,
@@ -80,13 +67,13 @@ for (const target of storeTargets()) {
       await message(c.id, u1.id, 'AI one, regenerated');
       const u2 = await message(c.id, a1.id, 'follow up');
       const a2 = await message(c.id, u2.id, 'AI two');
-      expect((await branchTo(store.db, a2.id)).map((m) => m.content)).toEqual([
+      expect((await store.repos.messages.branchTo(a2.id)).map((m) => m.content)).toEqual([
         'hello',
         'AI one',
         'follow up',
         'AI two',
       ]);
-      expect((await newestMessage(store.db, c.id))?.id).toBe(a2.id);
+      expect((await store.repos.messages.newestMessage(c.id))?.id).toBe(a2.id);
     });
 
     it('reads only the newest part of a long branch: at most maxDepth parents or about maxChars', async () => {
@@ -97,7 +84,7 @@ for (const target of storeTargets()) {
         parent = (await message(c.id, parent, `message ${String(i).padStart(2, '0')}`)).id;
       const leaf = parent as string;
       const contents = async (depth?: number, chars?: number) =>
-        (await branchTo(store.db, leaf, depth, chars)).map((m) => m.content);
+        (await store.repos.messages.branchTo(leaf, depth, chars)).map((m) => m.content);
       // Each message is 10 characters: the walk stops at the first one that reaches 25 in all.
       expect(await contents(undefined, 25)).toEqual(['message 09', 'message 10', 'message 11']);
       expect(await contents(4)).toEqual([
@@ -120,9 +107,9 @@ for (const target of storeTargets()) {
         parent = row.id;
         ids.push(row.id);
       }
-      const first = await messagesBefore(store.db, c.id, 2);
+      const first = await store.repos.messages.messagesBefore(c.id, 2);
       expect(first.map((m) => m.content)).toEqual(['m4', 'm3']);
-      const second = await messagesBefore(store.db, c.id, 2, first[1]?.id);
+      const second = await store.repos.messages.messagesBefore(c.id, 2, first[1]?.id);
       expect(second.map((m) => m.content)).toEqual(['m2', 'm1']);
     });
 
@@ -136,12 +123,12 @@ for (const target of storeTargets()) {
       const same = '2026-01-01T00:00:00.000Z';
       const mine = [await conversation(LOCAL_USER_ID, same), await conversation(LOCAL_USER_ID, same)];
       const theirs = await conversation(other, same);
-      expect(await findConversation(store.db, LOCAL_USER_ID, theirs.id)).toBeUndefined();
-      expect(await deleteConversation(store.db, LOCAL_USER_ID, theirs.id)).toBe(false);
-      const page1 = await listConversations(store.db, LOCAL_USER_ID, 1);
+      expect(await store.repos.conversations.findConversation(LOCAL_USER_ID, theirs.id)).toBeUndefined();
+      expect(await store.repos.conversations.deleteConversation(LOCAL_USER_ID, theirs.id)).toBe(false);
+      const page1 = await store.repos.conversations.listConversations(LOCAL_USER_ID, 1);
       const last = page1[0];
       if (!last) throw new Error('empty page');
-      const page2 = await listConversations(store.db, LOCAL_USER_ID, 1, {
+      const page2 = await store.repos.conversations.listConversations(LOCAL_USER_ID, 1, {
         updatedAt: last.updated_at,
         id: last.id,
       });
@@ -153,7 +140,7 @@ for (const target of storeTargets()) {
       const c = await conversation();
       const u = await message(c.id, null, 'question');
       const at = new Date().toISOString();
-      const reply = await insertMessage(store.db, {
+      const reply = await store.repos.messages.insertMessage({
         id: newId(),
         conversation_id: c.id,
         user_id: LOCAL_USER_ID,
@@ -164,7 +151,7 @@ for (const target of storeTargets()) {
         created_at: at,
         updated_at: at,
       });
-      await insertRun(store.db, {
+      await store.repos.runs.insertRun({
         id: newId(),
         conversation_id: c.id,
         user_id: LOCAL_USER_ID,
@@ -175,15 +162,51 @@ for (const target of storeTargets()) {
         instance_id: 'gone',
         started_at: at,
       });
-      expect(await interruptStreamingMessages(store.db, at)).toBe(1);
-      expect(await interruptRunningRuns(store.db, at)).toBe(1);
+      expect(await interruptAfterCrash(store.repos, at)).toBe(1);
       const after = await store.db
         .selectFrom('messages')
         .selectAll()
         .where('id', '=', reply.id)
         .executeTakeFirst();
       expect(after).toMatchObject({ status: 'interrupted', content: 'half an ans' });
-      expect((await latestRun(store.db, c.id))?.status).toBe('interrupted');
+      expect((await store.repos.runs.latestRun(c.id))?.status).toBe('interrupted');
+    });
+
+    it('commits a transaction as a whole, and rolls all of it back when it throws', async () => {
+      await open();
+      const c = await conversation();
+      const at = new Date().toISOString();
+      const row = (content: string) => ({
+        id: newId(),
+        conversation_id: c.id,
+        user_id: LOCAL_USER_ID,
+        parent_id: null,
+        role: 'user' as const,
+        content,
+        status: 'complete' as const,
+        created_at: at,
+        updated_at: at,
+      });
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.messages.insertMessage(row('written, then undone'));
+          await tx.conversations.touchConversation(c.id, '2030-01-01T00:00:00.000Z');
+          throw new Error('second step failed');
+        }),
+      ).rejects.toThrow('second step failed');
+      expect(await store.repos.messages.messagesBefore(c.id, 10)).toEqual([]);
+      expect((await store.repos.conversations.conversationById(c.id))?.updated_at).toBe(c.updated_at);
+
+      const kept = await store.transaction(async (tx) => {
+        const first = await tx.messages.insertMessage(row('one'));
+        await tx.messages.insertMessage({ ...row('two'), parent_id: first.id });
+        return first.id;
+      });
+      expect((await store.repos.messages.messagesBefore(c.id, 10)).map((m) => m.content)).toEqual([
+        'two',
+        'one',
+      ]);
+      expect((await store.repos.messages.messageById(kept))?.content).toBe('one');
     });
 
     it('deleting a conversation removes its messages and runs', async () => {
@@ -191,7 +214,7 @@ for (const target of storeTargets()) {
       const c = await conversation();
       const u = await message(c.id, null, 'bye');
       await message(c.id, u.id, 'AI bye');
-      expect(await deleteConversation(store.db, LOCAL_USER_ID, c.id)).toBe(true);
+      expect(await store.repos.conversations.deleteConversation(LOCAL_USER_ID, c.id)).toBe(true);
       expect(await store.db.selectFrom('messages').selectAll().execute()).toEqual([]);
     });
   });

@@ -54,7 +54,7 @@ for (const target of storeTargets()) {
     beforeAll(async () => {
       database = await target.create();
       store = await openStore(database.url);
-      await ensureBuiltinUsers(store.db, new Date().toISOString());
+      await ensureBuiltinUsers(store.repos, new Date().toISOString());
     }, 120_000);
     afterAll(async () => {
       await store?.close();
@@ -172,7 +172,7 @@ for (const target of storeTargets()) {
     it('follow every write and delete (cascades too), counted in UTF-8 bytes', async () => {
       database = await target.create();
       store = await openStore(database.url);
-      await ensureBuiltinUsers(store.db, new Date().toISOString());
+      await ensureBuiltinUsers(store.repos, new Date().toISOString());
       const before = await storedBytes(store.db, ALICE);
       const at = new Date().toISOString();
       const c = await insertConversation(store.db, {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import type { Store } from '../store/database.js';
+import type { Data, Repositories } from '../store/repositories.js';
 import type { Role, UserRow } from '../store/schema.js';
 import type { CounterStore } from './counters.js';
 import { HashQueue } from './hash-queue.js';
@@ -63,7 +63,7 @@ export interface RevokedIdentity {
 export interface AccountServiceDeps {
   /** Told after a credential is revoked (logout, token revoked, user disabled, password changed). */
   onRevoked?: (revoked: RevokedIdentity) => Promise<void>;
-  store: Store;
+  store: Data;
   config: Pick<
     Config,
     | 'signup'
@@ -103,8 +103,12 @@ export class AccountContext {
     this.hashes = deps.hashQueue ?? new HashQueue();
   }
 
-  get db() {
-    return this.deps.store.db;
+  get repos() {
+    return this.deps.store.repos;
+  }
+
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.deps.store.transaction(fn);
   }
 
   get config() {

@@ -1,5 +1,4 @@
 import { notFound } from '../errors.js';
-import { findUser } from '../store/users-repo.js';
 import {
   AccountContext,
   type AccountServiceDeps,
@@ -66,7 +65,7 @@ export class AccountService {
   }
 
   async me(userId: string): Promise<UserDto> {
-    const user = await findUser(this.ctx.db, userId);
+    const user = await this.ctx.repos.users.findUser(userId);
     if (!user) throw notFound('User');
     return userDto(user);
   }

@@ -1,16 +1,7 @@
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { insertInvite } from '../store/invites-repo.js';
 import type { Role, UserRow } from '../store/schema.js';
-import { deleteUserSessions } from '../store/sessions-repo.js';
-import { tokenUsage } from '../store/usage-repo.js';
-import {
-  countActiveAdmins,
-  findUser,
-  listAccounts,
-  type UserPatch,
-  updateUser as updateUserRow,
-} from '../store/users-repo.js';
+import type { UserPatch } from '../store/users-repo.js';
 import { type AccountContext, type UserDto, userDto } from './account-context.js';
 import { randomSecret, sha256 } from './secrets.js';
 
@@ -26,11 +17,11 @@ export interface UserUpdate {
 
 /** A page of accounts with their token usage, for the admin. */
 export async function listUsers(ctx: AccountContext, limit: number, after?: string) {
-  const rows = await listAccounts(ctx.db, limit + 1, after);
+  const rows = await ctx.repos.users.listAccounts(limit + 1, after);
   const page = rows.slice(0, limit);
   const at = new Date();
   const items = await Promise.all(
-    page.map(async (row) => ({ ...userDto(row), usage: await tokenUsage(ctx.db, row.id, at) })),
+    page.map(async (row) => ({ ...userDto(row), usage: await ctx.repos.usage.tokenUsage(row.id, at) })),
   );
   return { items, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
 }
@@ -41,11 +32,11 @@ export async function updateUser(
   id: string,
   patch: UserUpdate,
 ): Promise<UserDto> {
-  const user = await findUser(ctx.db, id);
+  const user = await ctx.repos.users.findUser(id);
   if (!user?.password_hash) throw notFound('User');
   const losesAdmin =
     user.role === 'admin' && (patch.role === 'user' || patch.disabled === true || patch.approved === false);
-  if (losesAdmin && (await countActiveAdmins(ctx.db)) <= 1) {
+  if (losesAdmin && (await ctx.repos.users.countActiveAdmins()) <= 1) {
     throw new AppError('conflict', 'This is the last admin: make someone else admin first.');
   }
   const changes: UserPatch = {};
@@ -54,11 +45,11 @@ export async function updateUser(
   if (patch.role !== undefined) changes.role = patch.role;
   if (patch.tokenQuotaDaily !== undefined) changes.token_quota_daily = patch.tokenQuotaDaily;
   if (patch.tokenQuotaMonthly !== undefined) changes.token_quota_monthly = patch.tokenQuotaMonthly;
-  const updated = await ctx.db.transaction().execute(async (trx) => {
-    const row = await updateUserRow(trx, id, changes);
+  const updated = await ctx.transaction(async (trx) => {
+    const row = await trx.users.updateUser(id, changes);
     // Disabling (or un-approving) takes effect at once: the user's sessions end (tokens are
     // refused at lookup).
-    if (patch.disabled === true || patch.approved === false) await deleteUserSessions(trx, id);
+    if (patch.disabled === true || patch.approved === false) await trx.sessions.deleteUserSessions(id);
     return row as UserRow;
   });
   ctx.audit('user.updated', { adminId, userId: id, changes: patch });
@@ -76,7 +67,7 @@ export async function createInvite(
   const code = randomSecret('inv_');
   const created = new Date();
   const expiresAt = new Date(created.getTime() + INVITE_DAYS * 86_400_000).toISOString();
-  await insertInvite(ctx.db, {
+  await ctx.repos.invites.insertInvite({
     id: newId(),
     code_hash: sha256(code),
     created_by: adminId,

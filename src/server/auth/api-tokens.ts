@@ -1,13 +1,5 @@
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import {
-  deleteApiToken,
-  findApiTokenByHash,
-  insertApiToken,
-  listApiTokens as listTokenRows,
-  touchApiToken,
-} from '../store/tokens-repo.js';
-import { findUser } from '../store/users-repo.js';
 import { type AccountContext, now, type Principal } from './account-context.js';
 import { randomSecret, sha256 } from './secrets.js';
 
@@ -22,30 +14,30 @@ export async function createApiToken(ctx: AccountContext, userId: string, name: 
     created_at: now(),
     last_used_at: null,
   };
-  await insertApiToken(ctx.db, row);
+  await ctx.repos.tokens.insertApiToken(row);
   ctx.audit('token.created', { userId, tokenId: row.id, name: row.name });
   return { token, ...tokenDto(row) };
 }
 
 export async function listApiTokens(ctx: AccountContext, userId: string) {
-  return (await listTokenRows(ctx.db, userId)).map(tokenDto);
+  return (await ctx.repos.tokens.listApiTokens(userId)).map(tokenDto);
 }
 
 export async function revokeApiToken(ctx: AccountContext, userId: string, id: string): Promise<void> {
-  if (!(await deleteApiToken(ctx.db, userId, id))) throw notFound('Token');
+  if (!(await ctx.repos.tokens.deleteApiToken(userId, id))) throw notFound('Token');
   ctx.audit('token.revoked', { userId, tokenId: id });
   await ctx.revoked({ userId, tokenId: id });
 }
 
 /** The principal behind an API token; undefined if revoked or the user is disabled. */
 export async function fromApiToken(ctx: AccountContext, token: string): Promise<Principal | undefined> {
-  const row = await findApiTokenByHash(ctx.db, sha256(token));
+  const row = await ctx.repos.tokens.findApiTokenByHash(sha256(token));
   if (!row) return undefined;
-  const user = await findUser(ctx.db, row.user_id);
+  const user = await ctx.repos.users.findUser(row.user_id);
   if (!user || user.disabled === 1 || user.pending === 1) return undefined;
   // Recording every use would be a write per request; once a minute is enough to show activity.
   if (!row.last_used_at || Date.now() - Date.parse(row.last_used_at) > 60_000) {
-    await touchApiToken(ctx.db, row.id, now());
+    await ctx.repos.tokens.touchApiToken(row.id, now());
   }
   return { userId: user.id, role: user.role, via: 'token', tokenId: row.id };
 }

@@ -1,14 +1,3 @@
-import { deleteExpiredInvites } from '../store/invites-repo.js';
-import { deleteExpiredPasswordResets } from '../store/password-resets-repo.js';
-import { deleteExpiredSessions } from '../store/sessions-repo.js';
-import { deleteSetupCodes, insertSetupCode } from '../store/setup-codes-repo.js';
-import {
-  claimLocalUser,
-  countAccounts,
-  countActiveAdmins,
-  findUserByUsername,
-  updateUser,
-} from '../store/users-repo.js';
 import { type AccountContext, now } from './account-context.js';
 import { LOCAL_USER_ID } from './builtin-users.js';
 import { randomSecret, sha256 } from './secrets.js';
@@ -23,8 +12,8 @@ const SETUP_CODE_MS = 24 * 60 * 60_000;
 export async function bootstrap(ctx: AccountContext): Promise<void> {
   await purgeExpired(ctx);
   if (ctx.config.authMode === 'none') return;
-  if ((await countActiveAdmins(ctx.db)) > 0) {
-    await deleteSetupCodes(ctx.db);
+  if ((await ctx.repos.users.countActiveAdmins()) > 0) {
+    await ctx.repos.setupCodes.deleteSetupCodes();
     return;
   }
   const { adminUsername, adminPassword, publiclyReachable } = ctx.config;
@@ -32,10 +21,10 @@ export async function bootstrap(ctx: AccountContext): Promise<void> {
     await bootstrapAdmin(ctx, adminUsername, adminPassword);
     return;
   }
-  if (!publiclyReachable || (await countAccounts(ctx.db)) > 0) return;
+  if (!publiclyReachable || (await ctx.repos.users.countAccounts()) > 0) return;
   const code = randomSecret('setup_');
   const created = new Date();
-  await insertSetupCode(ctx.db, {
+  await ctx.repos.setupCodes.insertSetupCode({
     code_hash: sha256(code),
     created_at: created.toISOString(),
     expires_at: new Date(created.getTime() + SETUP_CODE_MS).toISOString(),
@@ -49,9 +38,9 @@ export async function bootstrap(ctx: AccountContext): Promise<void> {
 async function bootstrapAdmin(ctx: AccountContext, rawUsername: string, password: string): Promise<void> {
   const username = rawUsername.trim().toLowerCase();
   const passwordHash = await ctx.hash(password);
-  const existing = await findUserByUsername(ctx.db, username);
+  const existing = await ctx.repos.users.findUserByUsername(username);
   if (existing?.password_hash) {
-    await updateUser(ctx.db, existing.id, {
+    await ctx.repos.users.updateUser(existing.id, {
       password_hash: passwordHash,
       role: 'admin',
       disabled: 0,
@@ -65,13 +54,13 @@ async function bootstrapAdmin(ctx: AccountContext, rawUsername: string, password
     return;
   }
   if (
-    await claimLocalUser(ctx.db, LOCAL_USER_ID, {
+    await ctx.repos.users.claimLocalUser(LOCAL_USER_ID, {
       username,
       display_name: username,
       password_hash: passwordHash,
     })
   ) {
-    await deleteSetupCodes(ctx.db);
+    await ctx.repos.setupCodes.deleteSetupCodes();
     ctx.audit('admin.bootstrap', { userId: LOCAL_USER_ID, username, created: true });
   }
 }
@@ -80,10 +69,10 @@ async function bootstrapAdmin(ctx: AccountContext, rawUsername: string, password
 export async function purgeExpired(ctx: AccountContext): Promise<void> {
   const at = now();
   const purged = {
-    sessions: await deleteExpiredSessions(ctx.db, at),
-    invites: await deleteExpiredInvites(ctx.db, at),
-    resetLinks: await deleteExpiredPasswordResets(ctx.db, at),
-    setupCodes: await deleteSetupCodes(ctx.db, at),
+    sessions: await ctx.repos.sessions.deleteExpiredSessions(at),
+    invites: await ctx.repos.invites.deleteExpiredInvites(at),
+    resetLinks: await ctx.repos.passwordResets.deleteExpiredPasswordResets(at),
+    setupCodes: await ctx.repos.setupCodes.deleteSetupCodes(at),
   };
   if (Object.values(purged).some((n) => n > 0)) ctx.logger.info({ purged }, 'purged expired credentials');
 }

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database, NewUser } from '../store/schema.js';
-import { insertUserIfAbsent } from '../store/users-repo.js';
+import type { Repositories } from '../store/repositories.js';
+import type { NewUser } from '../store/schema.js';
 
 /**
  * The users that exist before anyone signs up. Who a request acts as is auth's decision, so their
@@ -13,10 +12,10 @@ export const LOCAL_USER_ID = '00000000-0000-7000-8000-000000000001';
 export const GUEST_USER_ID = '00000000-0000-7000-8000-000000000002';
 
 /** Create the built-in users if missing (every start; a no-op once they exist). */
-export async function ensureBuiltinUsers(db: Kysely<Database>, now: string): Promise<void> {
+export async function ensureBuiltinUsers(repos: Repositories, now: string): Promise<void> {
   const builtins: NewUser[] = [
     { id: LOCAL_USER_ID, username: 'local', display_name: 'Local user', role: 'admin', created_at: now },
     { id: GUEST_USER_ID, username: 'guest', display_name: 'Guest', role: 'user', created_at: now },
   ];
-  for (const row of builtins) await insertUserIfAbsent(db, row);
+  for (const row of builtins) await repos.users.insertUserIfAbsent(row);
 }

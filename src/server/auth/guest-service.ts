@@ -3,8 +3,7 @@ import type { ModelRegistry } from '../ai/model-registry.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Store } from '../store/database.js';
-import { deleteIdleGuests, findGuest, insertGuestUnderCap, touchGuest } from '../store/guests-repo.js';
+import type { Data } from '../store/repositories.js';
 import type { Principal } from './account-service.js';
 import { addressBucket } from './address-bucket.js';
 import type { CounterStore } from './counters.js';
@@ -26,7 +25,7 @@ const PURGE_BATCH = 500;
 const PURGE_BATCHES_PER_TICK = 20;
 
 export interface GuestServiceDeps {
-  store: Store;
+  store: Data;
   counters: CounterStore;
   models: ModelRegistry;
   config: Pick<Config, 'guestAccess' | 'guestModels'>;
@@ -59,12 +58,12 @@ export class GuestService {
 
   /** The guest named by a (verified) cookie, if it still exists and is not disabled. */
   async principal(userId: string): Promise<Principal | undefined> {
-    const guest = await findGuest(this.deps.store.db, userId);
+    const guest = await this.deps.store.repos.guests.findGuest(userId);
     if (!guest || guest.disabled) return undefined;
     // Recording every request would be a write each; hourly is precise enough for a 30-day purge.
     const at = new Date();
     if (at.getTime() - Date.parse(guest.lastSeenAt) > HOUR) {
-      await touchGuest(this.deps.store.db, userId, at.toISOString());
+      await this.deps.store.repos.guests.touchGuest(userId, at.toISOString());
     }
     return { userId, role: 'user', via: 'guest' };
   }
@@ -85,7 +84,7 @@ export class GuestService {
     }
     const userId = newId();
     const at = new Date().toISOString();
-    const created = await insertGuestUnderCap(this.deps.store.db, this.deps.store.dialect, {
+    const created = await this.deps.store.repos.guests.insertGuestUnderCap({
       user: {
         id: userId,
         // A colon cannot appear in a chosen username, so a guest never collides with an account.
@@ -122,7 +121,7 @@ export class GuestService {
     const before = new Date(at.getTime() - GUEST_IDLE_DAYS * DAY).toISOString();
     let total = 0;
     for (let batch = 0; batch < PURGE_BATCHES_PER_TICK; batch++) {
-      const deleted = await deleteIdleGuests(this.deps.store.db, before, PURGE_BATCH);
+      const deleted = await this.deps.store.repos.guests.deleteIdleGuests(before, PURGE_BATCH);
       total += deleted;
       if (deleted < PURGE_BATCH) break;
     }

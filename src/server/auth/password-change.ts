@@ -1,12 +1,5 @@
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import {
-  claimPasswordReset,
-  findPasswordReset,
-  replacePasswordReset,
-} from '../store/password-resets-repo.js';
-import { deleteUserSessions } from '../store/sessions-repo.js';
-import { findUser, updateUser } from '../store/users-repo.js';
 import { type AccountContext, now, type Principal } from './account-context.js';
 import { randomSecret, sha256 } from './secrets.js';
 import { revokeSessions } from './sessions.js';
@@ -21,7 +14,7 @@ export async function changePassword(
   ip: string,
 ): Promise<{ endedSessions: number }> {
   ctx.requireAccounts();
-  const user = await findUser(ctx.db, principal.userId);
+  const user = await ctx.repos.users.findUser(principal.userId);
   if (!user?.password_hash) throw new AppError('bad_request', 'This account has no password to change.');
   await ctx.throttle.reserve('password', user.id, ip);
   if (!(await ctx.verify(input.currentPassword, user.password_hash))) {
@@ -31,10 +24,10 @@ export async function changePassword(
   }
   await ctx.throttle.succeeded('password', user.id, ip);
   const passwordHash = await ctx.hash(input.newPassword);
-  const ended = await ctx.db.transaction().execute(async (trx) => {
-    await updateUser(trx, user.id, { password_hash: passwordHash });
+  const ended = await ctx.transaction(async (trx) => {
+    await trx.users.updateUser(user.id, { password_hash: passwordHash });
     // Keeps the session that made the change (a token-made change keeps no session).
-    return deleteUserSessions(trx, user.id, principal.sessionId);
+    return trx.sessions.deleteUserSessions(user.id, principal.sessionId);
   });
   ctx.audit('password.changed', { userId: user.id, ip, endedSessions: ended.length });
   await revokeSessions(ctx, user.id, ended);
@@ -53,13 +46,13 @@ export async function createResetLink(
   origin: string,
 ): Promise<{ url: string; expiresAt: string }> {
   ctx.requireAccounts();
-  const user = await findUser(ctx.db, userId);
+  const user = await ctx.repos.users.findUser(userId);
   if (!user?.password_hash) throw notFound('User');
   const token = randomSecret('rst_');
   const created = new Date();
   const expiresAt = new Date(created.getTime() + RESET_LINK_MS).toISOString();
-  await ctx.db.transaction().execute((trx) =>
-    replacePasswordReset(trx, {
+  await ctx.transaction((trx) =>
+    trx.passwordResets.replacePasswordReset({
       id: newId(),
       user_id: userId,
       token_hash: sha256(token),
@@ -81,13 +74,13 @@ export async function resetPassword(
   ctx.requireAccounts();
   const tokenHash = sha256(input.token);
   // A wrong or used token costs a query, never a hash.
-  if (!(await findPasswordReset(ctx.db, tokenHash, now()))) throw invalidResetLink();
+  if (!(await ctx.repos.passwordResets.findPasswordReset(tokenHash, now()))) throw invalidResetLink();
   const passwordHash = await ctx.hash(input.newPassword);
-  const { userId, ended } = await ctx.db.transaction().execute(async (trx) => {
-    const owner = await claimPasswordReset(trx, tokenHash, now());
+  const { userId, ended } = await ctx.transaction(async (trx) => {
+    const owner = await trx.passwordResets.claimPasswordReset(tokenHash, now());
     if (!owner) throw invalidResetLink();
-    await updateUser(trx, owner, { password_hash: passwordHash });
-    return { userId: owner, ended: await deleteUserSessions(trx, owner) };
+    await trx.users.updateUser(owner, { password_hash: passwordHash });
+    return { userId: owner, ended: await trx.sessions.deleteUserSessions(owner) };
   });
   ctx.audit('password.reset', { userId, ip, endedSessions: ended.length });
   await revokeSessions(ctx, userId, ended);

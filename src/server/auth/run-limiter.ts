@@ -1,9 +1,7 @@
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Store } from '../store/database.js';
-import { tokenUsage } from '../store/usage-repo.js';
-import { findUser } from '../store/users-repo.js';
+import type { Data } from '../store/repositories.js';
 import type { CounterStore } from './counters.js';
 
 const MINUTE = 60_000;
@@ -41,7 +39,7 @@ export class RunLimiter {
 
   constructor(
     private readonly deps: {
-      store: Store;
+      store: Data;
       counters: CounterStore;
       config: Pick<Config, 'messageLimitRpm' | 'maxConcurrentRuns' | 'tokenQuotaDaily' | 'tokenQuotaMonthly'>;
       /** The message-limit window; a minute, shorter in tests. */
@@ -172,12 +170,12 @@ export class RunLimiter {
 
   private async checkQuota(userId: string): Promise<void> {
     const { config, store } = this.deps;
-    const user = await findUser(store.db, userId);
+    const user = await store.repos.users.findUser(userId);
     const daily = user?.token_quota_daily ?? config.tokenQuotaDaily;
     const monthly = user?.token_quota_monthly ?? config.tokenQuotaMonthly;
     if (!daily && !monthly) return;
     const at = new Date();
-    const used = await tokenUsage(store.db, userId, at);
+    const used = await store.repos.usage.tokenUsage(userId, at);
     if (daily && used.day >= daily) {
       throw new AppError(
         'quota_exceeded',

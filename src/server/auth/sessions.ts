@@ -1,13 +1,3 @@
-import {
-  deleteSession,
-  deleteUserSessions,
-  findSession,
-  insertSession,
-  listUserSessions,
-  touchSession,
-  trimUserSessions,
-} from '../store/sessions-repo.js';
-import { findUser } from '../store/users-repo.js';
 import { type AccountContext, type NewSession, now, type Principal } from './account-context.js';
 import { randomSecret, sha256 } from './secrets.js';
 
@@ -34,7 +24,7 @@ export async function startSession(
   const sessionToken = randomSecret();
   const csrfToken = randomSecret();
   const created = new Date();
-  await insertSession(ctx.db, {
+  await ctx.repos.sessions.insertSession({
     id: sha256(sessionToken),
     user_id: userId,
     csrf_token: csrfToken,
@@ -43,14 +33,14 @@ export async function startSession(
     user_agent: userAgent ? userAgent.slice(0, USER_AGENT_CHARS) : null,
     last_seen_at: created.toISOString(),
   });
-  for (const id of await trimUserSessions(ctx.db, userId, MAX_SESSIONS_PER_USER)) {
+  for (const id of await ctx.repos.sessions.trimUserSessions(userId, MAX_SESSIONS_PER_USER)) {
     await ctx.revoked({ userId, sessionId: id });
   }
   return { sessionToken, csrfToken };
 }
 
 export async function logout(ctx: AccountContext, principal: Principal): Promise<void> {
-  if (principal.sessionId) await deleteSession(ctx.db, principal.sessionId);
+  if (principal.sessionId) await ctx.repos.sessions.deleteSession(principal.sessionId);
   ctx.audit('logout', { userId: principal.userId });
   if (principal.sessionId) await ctx.revoked({ userId: principal.userId, sessionId: principal.sessionId });
 }
@@ -58,13 +48,14 @@ export async function logout(ctx: AccountContext, principal: Principal): Promise
 /** The principal behind a session cookie; undefined if unknown, expired or the user is disabled. */
 export async function fromSession(ctx: AccountContext, sessionToken: string): Promise<Principal | undefined> {
   const at = now();
-  const found = await findSession(ctx.db, sha256(sessionToken), at);
+  const found = await ctx.repos.sessions.findSession(sha256(sessionToken), at);
   if (!found) return undefined;
-  const user = await findUser(ctx.db, found.userId);
+  const user = await ctx.repos.users.findUser(found.userId);
   if (!user || user.disabled === 1 || user.pending === 1) return undefined;
   // For the session list; once a minute is enough and keeps reads from becoming writes.
   const seen = found.session.last_seen_at;
-  if (!seen || Date.parse(at) - Date.parse(seen) > 60_000) await touchSession(ctx.db, found.session.id, at);
+  if (!seen || Date.parse(at) - Date.parse(seen) > 60_000)
+    await ctx.repos.sessions.touchSession(found.session.id, at);
   return {
     userId: user.id,
     role: user.role,
@@ -76,7 +67,7 @@ export async function fromSession(ctx: AccountContext, sessionToken: string): Pr
 
 /** This user's live sessions, newest first (bounded by MAX_SESSIONS_PER_USER). */
 export async function listSessions(ctx: AccountContext, principal: Principal): Promise<SessionInfo[]> {
-  const rows = await listUserSessions(ctx.db, principal.userId, now(), MAX_SESSIONS_PER_USER);
+  const rows = await ctx.repos.sessions.listUserSessions(principal.userId, now(), MAX_SESSIONS_PER_USER);
   return rows.map((row) => ({
     id: row.id.slice(0, 16),
     createdAt: row.created_at,
@@ -92,7 +83,7 @@ export async function endAllSessions(
   ctx: AccountContext,
   principal: Principal,
 ): Promise<{ endedSessions: number }> {
-  const ended = await deleteUserSessions(ctx.db, principal.userId);
+  const ended = await ctx.repos.sessions.deleteUserSessions(principal.userId);
   ctx.audit('sessions.ended', { userId: principal.userId, endedSessions: ended.length });
   await revokeSessions(ctx, principal.userId, ended);
   return { endedSessions: ended.length };

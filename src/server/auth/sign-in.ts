@@ -1,6 +1,5 @@
 import { AppError } from '../errors.js';
 import type { UserRow } from '../store/schema.js';
-import { findUserByUsername, replacePasswordHash } from '../store/users-repo.js';
 import { type AccountContext, type NewSession, type UserDto, userDto } from './account-context.js';
 import { needsRehash } from './passwords.js';
 import { startSession } from './sessions.js';
@@ -20,7 +19,7 @@ export async function login(
     ctx.audit('login.throttled', { username, ip });
     throw error;
   }
-  const user = await findUserByUsername(ctx.db, username);
+  const user = await ctx.repos.users.findUserByUsername(username);
   const ok = await ctx.verify(input.password, user?.password_hash);
   if (!user?.password_hash || !ok || user.disabled === 1) {
     await ctx.throttle.failed('login', username, ip);
@@ -47,7 +46,7 @@ async function upgradeHash(ctx: AccountContext, user: UserRow, password: string)
   if (!user.password_hash || !needsRehash(user.password_hash)) return;
   try {
     // Only if the hash is still the one verified: a password changed meanwhile wins.
-    if (await replacePasswordHash(ctx.db, user.id, user.password_hash, await ctx.hash(password))) {
+    if (await ctx.repos.users.replacePasswordHash(user.id, user.password_hash, await ctx.hash(password))) {
       ctx.audit('password.rehashed', { userId: user.id });
     }
   } catch (error) {

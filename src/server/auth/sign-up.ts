@@ -1,15 +1,6 @@
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import { findUsableInvite, redeemInvite } from '../store/invites-repo.js';
 import type { UserRow } from '../store/schema.js';
-import { claimSetupCode, deleteSetupCodes, findSetupCode } from '../store/setup-codes-repo.js';
-import {
-  claimLocalUser,
-  countAccounts,
-  findUser,
-  findUserByUsername,
-  insertUser,
-} from '../store/users-repo.js';
 import { type AccountContext, type NewSession, now, type UserDto, userDto } from './account-context.js';
 import { LOCAL_USER_ID } from './builtin-users.js';
 import { sha256 } from './secrets.js';
@@ -35,15 +26,17 @@ async function signupPlan(
   username: string,
   input: { inviteCode?: string; setupCode?: string },
 ): Promise<'first' | 'later'> {
-  if (await findUserByUsername(ctx.db, username)) throw new AppError('conflict', 'That username is taken.');
-  if ((await countAccounts(ctx.db)) === 0) {
+  if (await ctx.repos.users.findUserByUsername(username))
+    throw new AppError('conflict', 'That username is taken.');
+  if ((await ctx.repos.users.countAccounts()) === 0) {
     if (!ctx.config.publiclyReachable) return 'first';
-    if (input.setupCode && (await findSetupCode(ctx.db, sha256(input.setupCode), now()))) return 'first';
+    if (input.setupCode && (await ctx.repos.setupCodes.findSetupCode(sha256(input.setupCode), now())))
+      return 'first';
     throw setupRequired();
   }
   if (ctx.config.signup === 'closed') throw signupClosed();
   if (ctx.config.signup === 'invite') {
-    if (!input.inviteCode || !(await findUsableInvite(ctx.db, sha256(input.inviteCode), now()))) {
+    if (!input.inviteCode || !(await ctx.repos.invites.findUsableInvite(sha256(input.inviteCode), now()))) {
       throw inviteRequired();
     }
   }
@@ -71,23 +64,23 @@ export async function signup(
   const at = now();
   const displayName = input.displayName?.trim() || username;
 
-  const userId = await ctx.db.transaction().execute(async (trx) => {
-    if (await findUserByUsername(trx, username)) {
+  const userId = await ctx.transaction(async (trx) => {
+    if (await trx.users.findUserByUsername(username)) {
       throw new AppError('conflict', 'That username is taken.');
     }
     if (plan === 'first') {
       const { publiclyReachable } = ctx.config;
       // Single use: the code is deleted as it is claimed; of two parallel sign-ups one wins.
-      if (publiclyReachable && !(await claimSetupCode(trx, sha256(input.setupCode ?? ''), at))) {
+      if (publiclyReachable && !(await trx.setupCodes.claimSetupCode(sha256(input.setupCode ?? ''), at))) {
         throw setupRequired();
       }
-      const claimed = await claimLocalUser(trx, LOCAL_USER_ID, {
+      const claimed = await trx.users.claimLocalUser(LOCAL_USER_ID, {
         username,
         display_name: displayName,
         password_hash: passwordHash,
       });
       if (claimed) {
-        if (publiclyReachable) await deleteSetupCodes(trx);
+        if (publiclyReachable) await trx.setupCodes.deleteSetupCodes();
         return LOCAL_USER_ID;
       }
       // Another sign-up became the admin a moment ago: on a public address the code was theirs
@@ -98,11 +91,11 @@ export async function signup(
     const { signup } = ctx.config;
     if (signup === 'closed') throw signupClosed();
     if (signup === 'invite') {
-      if (!input.inviteCode || !(await redeemInvite(trx, sha256(input.inviteCode), id, at))) {
+      if (!input.inviteCode || !(await trx.invites.redeemInvite(sha256(input.inviteCode), id, at))) {
         throw inviteRequired();
       }
     }
-    await insertUser(trx, {
+    await trx.users.insertUser({
       id,
       username,
       display_name: displayName,
@@ -113,7 +106,7 @@ export async function signup(
     });
     return id;
   });
-  const user = (await findUser(ctx.db, userId)) as UserRow;
+  const user = (await ctx.repos.users.findUser(userId)) as UserRow;
   ctx.audit('signup', { userId, username, role: user.role, pending: user.pending === 1, ip });
   if (user.pending === 1) return { user: userDto(user) };
   return { user: userDto(user), session: await startSession(ctx, userId, userAgent) };

@@ -1,7 +1,5 @@
 import { notFound } from '../errors.js';
-import { conversationById } from '../store/conversations-repo.js';
-import type { Store } from '../store/database.js';
-import { messageById } from '../store/messages-repo.js';
+import type { Repositories } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 
 /**
@@ -43,40 +41,40 @@ function allows(policy: AccessPolicy, conversation: ConversationRow, userId: str
 
 /** The conversation when the policy grants `access` to it, else undefined (missing or refused alike). */
 export async function accessibleConversation(
-  db: Store['db'],
+  repos: Repositories,
   policy: AccessPolicy,
   userId: string,
   id: string,
   access: Access,
 ): Promise<ConversationRow | undefined> {
-  const row = await conversationById(db, id);
+  const row = await repos.conversations.conversationById(id);
   return row && allows(policy, row, userId, access) ? row : undefined;
 }
 
 /** The conversation, or a 404 when it does not exist or the policy refuses `access`. */
 export async function requireConversation(
-  db: Store['db'],
+  repos: Repositories,
   policy: AccessPolicy,
   userId: string,
   id: string,
   access: Access,
 ): Promise<ConversationRow> {
-  const row = await accessibleConversation(db, policy, userId, id, access);
+  const row = await accessibleConversation(repos, policy, userId, id, access);
   if (!row) throw notFound('Conversation');
   return row;
 }
 
 /** A message and its conversation, checked through the conversation; a 404 "Message" when refused. */
 export async function requireMessage(
-  db: Store['db'],
+  repos: Repositories,
   policy: AccessPolicy,
   userId: string,
   id: string,
   access: Access,
 ): Promise<{ message: MessageRow; conversation: ConversationRow }> {
-  const message = await messageById(db, id);
+  const message = await repos.messages.messageById(id);
   const conversation = message
-    ? await accessibleConversation(db, policy, userId, message.conversation_id, access)
+    ? await accessibleConversation(repos, policy, userId, message.conversation_id, access)
     : undefined;
   if (!message || !conversation) throw notFound('Message');
   return { message, conversation };

@@ -3,17 +3,8 @@ import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
-import {
-  type ConversationCursor,
-  deleteConversation,
-  findDefaultConversation,
-  insertConversation,
-  listConversations,
-  updateConversation,
-} from '../store/conversations-repo.js';
-import type { Store } from '../store/database.js';
-import { firstUserMessage, messagesBefore } from '../store/messages-repo.js';
-import { activeRunsOf } from '../store/runs-repo.js';
+import type { ConversationCursor } from '../store/conversations-repo.js';
+import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 import {
   type Access,
@@ -27,7 +18,7 @@ import { conversationDto, messageDto } from './serialize.js';
 import { titleFrom } from './title.js';
 
 export interface ChatServiceDeps {
-  store: Store;
+  store: Data;
   /** Stops this instance's runs of a conversation before it is deleted (the run manager's stop). */
   stopRuns: (userId: string, conversationId: string) => Promise<unknown>;
   bus: EventBus;
@@ -61,8 +52,8 @@ function decodeCursor(raw: string): ConversationCursor {
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  private get db() {
-    return this.deps.store.db;
+  private get repos() {
+    return this.deps.store.repos;
   }
 
   private get policy(): AccessPolicy {
@@ -79,8 +70,7 @@ export class ChatService {
 
   /** Many conversations (a page of the list) with their active runs, in one query. */
   private async dtos(rows: ConversationRow[]): Promise<ConversationDto[]> {
-    const active = await activeRunsOf(
-      this.db,
+    const active = await this.repos.runs.activeRunsOf(
       rows.map((row) => row.id),
       now(),
     );
@@ -103,7 +93,7 @@ export class ChatService {
 
   /** The conversation if the policy grants `userId` this access, else a 404 (never a 403). */
   requireConversation(userId: string, id: string, access: Access): Promise<ConversationRow> {
-    return requireConversation(this.db, this.policy, userId, id, access);
+    return requireConversation(this.repos, this.policy, userId, id, access);
   }
 
   /** A message and its conversation, checked through the conversation; else a 404 "Message". */
@@ -112,7 +102,7 @@ export class ChatService {
     id: string,
     access: Access,
   ): Promise<{ message: MessageRow; conversation: ConversationRow }> {
-    return requireMessage(this.db, this.policy, userId, id, access);
+    return requireMessage(this.repos, this.policy, userId, id, access);
   }
 
   async createConversation(
@@ -121,7 +111,7 @@ export class ChatService {
     isDefault = false,
   ): Promise<ConversationDto> {
     const at = now();
-    const row = await insertConversation(this.db, {
+    const row = await this.repos.conversations.insertConversation({
       id: newId(),
       user_id: userId,
       title: input.title?.trim() || null,
@@ -141,8 +131,7 @@ export class ChatService {
     limit: number,
     cursor?: string,
   ): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
-    const rows = await listConversations(
-      this.db,
+    const rows = await this.repos.conversations.listConversations(
       userId,
       limit + 1,
       cursor ? decodeCursor(cursor) : undefined,
@@ -167,7 +156,7 @@ export class ChatService {
   ): Promise<ConversationDto> {
     await this.requireConversation(userId, id, 'write');
     this.checkModel(patch.model);
-    const row = await updateConversation(this.db, userId, id, {
+    const row = await this.repos.conversations.updateConversation(userId, id, {
       ...(patch.title !== undefined ? { title: patch.title.trim() || null } : {}),
       ...(patch.model !== undefined ? { model: patch.model } : {}),
       ...(patch.systemPrompt !== undefined ? { system_prompt: patch.systemPrompt } : {}),
@@ -182,7 +171,7 @@ export class ChatService {
   async deleteConversation(userId: string, id: string): Promise<void> {
     await this.requireConversation(userId, id, 'write');
     await this.deps.stopRuns(userId, id);
-    if (!(await deleteConversation(this.db, userId, id))) throw notFound('Conversation');
+    if (!(await this.repos.conversations.deleteConversation(userId, id))) throw notFound('Conversation');
     this.deps.bus.publish(userId, { type: 'conversation.deleted', conversationId: id });
   }
 
@@ -193,7 +182,7 @@ export class ChatService {
     before?: string,
   ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
     await this.requireConversation(userId, conversationId, 'read');
-    const rows = await messagesBefore(this.db, conversationId, limit + 1, before);
+    const rows = await this.repos.messages.messagesBefore(conversationId, limit + 1, before);
     const page = rows.slice(0, limit).reverse();
     return {
       items: page.map(messageDto),
@@ -203,14 +192,14 @@ export class ChatService {
 
   /** The last `limit` messages of the default conversation, oldest first (the seed's history). */
   async history(userId: string, limit: number): Promise<MessageRow[]> {
-    const conversation = await findDefaultConversation(this.db, userId);
+    const conversation = await this.repos.conversations.findDefaultConversation(userId);
     if (!conversation) return [];
-    return (await messagesBefore(this.db, conversation.id, limit)).reverse();
+    return (await this.repos.messages.messagesBefore(conversation.id, limit)).reverse();
   }
 
   /** The conversation the seed endpoints act on, created on first use. */
   async defaultConversation(userId: string): Promise<ConversationRow> {
-    const existing = await findDefaultConversation(this.db, userId);
+    const existing = await this.repos.conversations.findDefaultConversation(userId);
     if (existing) return existing;
     const dto = await this.createConversation(userId, { title: 'Chat' }, true);
     return this.requireConversation(userId, dto.id, 'write');
@@ -219,11 +208,11 @@ export class ChatService {
   /** After a first complete reply (runs/ calls this), give an untitled conversation a short title. */
   async titleAfterFirstReply(userId: string, conversationId: string): Promise<void> {
     // Through the policy like any write; a conversation deleted meanwhile is simply skipped.
-    const current = await accessibleConversation(this.db, this.policy, userId, conversationId, 'write');
+    const current = await accessibleConversation(this.repos, this.policy, userId, conversationId, 'write');
     if (!current || current.title !== null) return;
-    const first = await firstUserMessage(this.db, conversationId);
+    const first = await this.repos.messages.firstUserMessage(conversationId);
     if (!first) return;
-    const row = await updateConversation(this.db, userId, conversationId, {
+    const row = await this.repos.conversations.updateConversation(userId, conversationId, {
       title: titleFrom(first.content),
     });
     if (row)

@@ -3,10 +3,8 @@ import {
   PARLEY_EXPORT_VERSION,
   type ParleyExportDto,
 } from '../../shared/export-schemas.js';
-import type { Store } from '../store/database.js';
-import { branchTo, newestMessage } from '../store/messages-repo.js';
+import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
-import { conversationMessages } from '../store/transfer-repo.js';
 import { type AccessPolicy, ownerOnly, requireConversation } from './access.js';
 
 /**
@@ -144,17 +142,17 @@ export function fileBaseName(title: string | null): string {
 
 /** Export is a read: whoever the policy lets read the conversation may export it. */
 export async function exportConversation(
-  store: Store,
+  store: Data,
   userId: string,
   conversationId: string,
   format: ExportFormat,
   policy: AccessPolicy = ownerOnly,
 ): Promise<ExportFile> {
-  const conversation = await requireConversation(store.db, policy, userId, conversationId, 'read');
+  const conversation = await requireConversation(store.repos, policy, userId, conversationId, 'read');
   const exportedAt = new Date().toISOString();
   const title = fileBaseName(conversation.title);
   if (format === 'json') {
-    const messages = await conversationMessages(store.db, conversation.id);
+    const messages = await store.repos.transfer.conversationMessages(conversation.id);
     return {
       title,
       extension: 'json',
@@ -163,8 +161,8 @@ export async function exportConversation(
     };
   }
   // The current branch ends at the newest message, as in the chat view.
-  const leaf = await newestMessage(store.db, conversation.id);
-  const branch = leaf ? await branchTo(store.db, leaf.id) : [];
+  const leaf = await store.repos.messages.newestMessage(conversation.id);
+  const branch = leaf ? await store.repos.messages.branchTo(leaf.id) : [];
   return {
     title,
     extension: 'md',

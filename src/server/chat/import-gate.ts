@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
-import type { Store } from '../store/database.js';
-import { claimImport, type ImportLimits, releaseImport } from '../store/storage-repo.js';
+import type { Data } from '../store/repositories.js';
+import type { claimImport, ImportLimits } from '../store/storage-repo.js';
 
 /**
  * Who may start an import now. An import holds its parsed file (up to 20 MiB of JSON, several
@@ -32,7 +32,7 @@ export interface ImportTicket {
 export class ImportGate {
   private running = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Data) {}
 
   /** Admit an import of `userId` or throw a 429 saying when to retry. */
   async admit(userId: string): Promise<ImportTicket> {
@@ -49,7 +49,7 @@ export class ImportGate {
     this.running++;
     let claim: Awaited<ReturnType<typeof claimImport>>;
     try {
-      claim = await claimImport(this.store.db, userId, new Date(), LIMITS);
+      claim = await this.store.repos.storage.claimImport(userId, new Date(), LIMITS);
     } catch (error) {
       this.running--;
       throw error;
@@ -70,7 +70,7 @@ export class ImportGate {
         if (released) return;
         released = true;
         this.running--;
-        await releaseImport(this.store.db, userId, until);
+        await this.store.repos.storage.releaseImport(userId, until);
       },
     };
   }

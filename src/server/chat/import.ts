@@ -13,11 +13,8 @@ import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
-import { insertConversation } from '../store/conversations-repo.js';
-import type { Store } from '../store/database.js';
+import type { Data } from '../store/repositories.js';
 import type { ConversationRow, NewConversation, NewMessage } from '../store/schema.js';
-import { storedBytes } from '../store/storage-repo.js';
-import { deleteConversations, insertMessages } from '../store/transfer-repo.js';
 import { fromChatGpt } from './chatgpt-format.js';
 import {
   checkSchema,
@@ -46,7 +43,7 @@ import { timeSlicer } from './time-slice.js';
  */
 
 export interface ImportDeps {
-  store: Store;
+  store: Data;
   models: ModelRegistry;
   bus: EventBus;
   /** Bytes the user may keep (STORAGE_QUOTA_MB); unset: no quota (store-level tests). */
@@ -235,7 +232,7 @@ export async function importConversations(
   const conversations = await parseImport(body, now, slice);
   if (deps.storageQuotaBytes !== undefined) {
     const needed = importBytes(conversations);
-    const stored = await storedBytes(deps.store.db, userId);
+    const stored = await deps.store.repos.storage.storedBytes(userId);
     if (stored + needed > deps.storageQuotaBytes) {
       throw new AppError(
         'storage_quota_exceeded',
@@ -254,10 +251,10 @@ export async function importConversations(
     batch = { conversations: [], messages: [] };
     batchChars = 0;
     if (rows.length === 0 && messages.length === 0) return;
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       // Conversations first: a batch's messages belong to them or to ones written before.
-      for (const row of rows) await insertConversation(trx, row);
-      await insertMessages(trx, messages);
+      for (const row of rows) await trx.conversations.insertConversation(row);
+      await trx.transfer.insertMessages(messages);
     });
     // The transaction held the loop for most of a slice on its own.
     await slice.yield();
@@ -320,11 +317,12 @@ export async function importConversations(
   } catch (error) {
     // Take back what was written; the messages go with their conversations.
     // Should that fail too, the write's own error is the one to report.
-    await deleteConversations(
-      deps.store.db,
-      userId,
-      written.map(({ row }) => row.id),
-    ).catch(() => {});
+    await deps.store.repos.transfer
+      .deleteConversations(
+        userId,
+        written.map(({ row }) => row.id),
+      )
+      .catch(() => {});
     throw error;
   }
   for (const { row } of written) {

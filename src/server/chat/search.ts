@@ -1,7 +1,7 @@
 import type { SearchHitDto, SearchPageDto } from '../../shared/search-schemas.js';
 import { AppError } from '../errors.js';
-import type { Store } from '../store/database.js';
-import { type SearchTerms, SNIPPET_CLOSE, SNIPPET_OPEN, searchDocuments } from '../store/search-repo.js';
+import type { Data } from '../store/repositories.js';
+import { type SearchTerms, SNIPPET_CLOSE, SNIPPET_OPEN } from '../store/search-repo.js';
 
 /** Deeper pages than this are refused: ranking every match again for page 50 helps nobody. */
 export const MAX_SEARCH_OFFSET = 1_000;
@@ -93,14 +93,14 @@ function decodeCursor(raw: string): number {
  * worst a hit shifts by a place between pages) where a keyset on floating-point scores would not.
  */
 export async function searchConversations(
-  store: Store,
+  store: Data,
   userId: string,
   text: string,
   limit: number,
   cursor?: string,
 ): Promise<SearchPageDto> {
   const offset = cursor ? decodeCursor(cursor) : 0;
-  const hits = await searchDocuments(store, userId, parseSearchText(text), limit + 1, offset);
+  const hits = await store.repos.search.searchDocuments(userId, parseSearchText(text), limit + 1, offset);
   const page = hits.slice(0, limit);
   const next = offset + limit;
   return {

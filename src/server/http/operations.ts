@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { LogEvent } from 'kysely';
 import type { Logger } from 'pino';
 import type { BreakerState, ModelRegistry } from '../ai/model-registry.js';
 import type { Config } from '../config.js';
 import { logShipperOf } from '../observability/logger.js';
-import { Metrics } from '../observability/metrics.js';
+import { Metrics, type QueryEvent } from '../observability/metrics.js';
 import { onProviderError } from '../observability/provider-events.js';
 import { createRunObserver, type RunObserver } from '../observability/run-observer.js';
 import { createTracing, type Tracing } from '../observability/tracing.js';
@@ -22,7 +21,7 @@ import { installOpenApi } from './openapi/openapi-document.js';
 export interface OperationsDeps {
   config: Config;
   /** The store's query events (for its metrics); http/ never holds the store itself. */
-  onStoreQuery(listener: (event: LogEvent) => void): () => void;
+  onStoreQuery(listener: (event: QueryEvent) => void): () => void;
   models: ModelRegistry;
   logger: Logger;
   /** The logger was made for this app (not passed in): its Splunk shipper is flushed on close. */

@@ -1,5 +1,5 @@
-import type { LogEvent } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueryEvent } from '../store/database.js';
 import type { SplunkHecStats } from './splunk-hec.js';
 
 /**
@@ -49,22 +49,7 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-/** Kysely's operation node kinds, as short labels. */
-function operationOf(event: LogEvent): string {
-  const kind = event.query.query.kind;
-  switch (kind) {
-    case 'SelectQueryNode':
-      return 'select';
-    case 'InsertQueryNode':
-      return 'insert';
-    case 'UpdateQueryNode':
-      return 'update';
-    case 'DeleteQueryNode':
-      return 'delete';
-    default:
-      return 'other';
-  }
-}
+export type { QueryEvent };
 
 export class Metrics {
   readonly registry = new Registry();
@@ -240,10 +225,10 @@ export class Metrics {
     this.providerErrors.inc({ provider, status });
   }
 
-  storeQuery(event: LogEvent): void {
+  storeQuery(event: QueryEvent): void {
     this.storeQueries.observe(
-      { operation: operationOf(event), outcome: event.level === 'error' ? 'error' : 'ok' },
-      event.queryDurationMillis / 1000,
+      { operation: event.operation, outcome: event.failed ? 'error' : 'ok' },
+      event.durationMs / 1000,
     );
   }
 }

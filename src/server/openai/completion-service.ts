@@ -7,10 +7,8 @@ import { describeModelError } from '../chat/model-errors.js';
 import { estimateTokens } from '../chat/prompt.js';
 import { conversationDto } from '../chat/serialize.js';
 import type { EventBus } from '../realtime/event-bus.js';
-import type { Store } from '../store/database.js';
+import type { Data } from '../store/repositories.js';
 import type { MessageStatus } from '../store/schema.js';
-import { addApiTokenUsage } from '../store/tokens-repo.js';
-import { addTokenUsage } from '../store/usage-repo.js';
 import { modelFailed, modelNotFound, type OpenAIApiError } from './errors.js';
 import { type HistoryTarget, recordExchange, resolveHistoryTarget } from './history.js';
 import type { CompletionCall } from './request.js';
@@ -39,7 +37,7 @@ export interface CompletionResult {
 }
 
 export interface CompletionServiceDeps {
-  store: Store;
+  store: Data;
   models: ModelRegistry;
   limiter: RunLimiter;
   bus: EventBus;
@@ -209,10 +207,14 @@ export class CompletionService {
     apiTokenId: string | undefined,
   ): Promise<void> {
     if (apiTokenId) {
-      await addApiTokenUsage(this.deps.store.db, apiTokenId, usage.inputTokens + usage.outputTokens);
+      await this.deps.store.repos.tokens.addApiTokenUsage(apiTokenId, usage.inputTokens + usage.outputTokens);
     }
     if (!history) {
-      await addTokenUsage(this.deps.store.db, userId, usage.inputTokens + usage.outputTokens, new Date());
+      await this.deps.store.repos.usage.addTokenUsage(
+        userId,
+        usage.inputTokens + usage.outputTokens,
+        new Date(),
+      );
       return;
     }
     const conversation = await recordExchange(

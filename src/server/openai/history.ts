@@ -3,11 +3,8 @@ import { type AccessPolicy, accessibleConversation, ownerOnly, requireConversati
 import { titleFrom } from '../chat/title.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { insertConversation, touchConversation } from '../store/conversations-repo.js';
-import type { Store } from '../store/database.js';
-import { insertMessage, messagesBefore } from '../store/messages-repo.js';
+import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageStatus } from '../store/schema.js';
-import { addTokenUsage } from '../store/usage-repo.js';
 import { invalidRequest } from './errors.js';
 
 /**
@@ -47,7 +44,7 @@ export interface Exchange {
  * today their own), else 404, leaking nothing.
  */
 export async function resolveHistoryTarget(
-  store: Store,
+  store: Data,
   userId: string,
   header: string | string[] | undefined,
   lastUserText: string | undefined,
@@ -65,7 +62,7 @@ export async function resolveHistoryTarget(
   const ids = { userMessageId: newId(), assistantMessageId: newId() };
   if (value.toLowerCase() === 'new') return { isNew: true, conversationId: newId(), ...ids };
   if (value.length > MAX_ID_CHARS) throw notFound('Conversation');
-  const found = await requireConversation(store.db, policy, userId, value, 'write');
+  const found = await requireConversation(store.repos, policy, userId, value, 'write');
   return { isNew: false, conversationId: found.id, ...ids };
 }
 
@@ -74,7 +71,7 @@ export async function resolveHistoryTarget(
  * undefined when an existing one was deleted while the reply was being written.
  */
 export async function recordExchange(
-  store: Store,
+  store: Data,
   target: HistoryTarget,
   exchange: Exchange,
   policy: AccessPolicy = ownerOnly,
@@ -82,11 +79,11 @@ export async function recordExchange(
   const at = new Date();
   const now = at.toISOString();
   const { reply } = exchange;
-  return store.db.transaction().execute(async (trx) => {
-    await addTokenUsage(trx, exchange.userId, reply.inputTokens + reply.outputTokens, at);
+  return store.transaction(async (trx) => {
+    await trx.usage.addTokenUsage(exchange.userId, reply.inputTokens + reply.outputTokens, at);
     let conversation: ConversationRow | undefined;
     if (target.isNew) {
-      conversation = await insertConversation(trx, {
+      conversation = await trx.conversations.insertConversation({
         id: target.conversationId,
         user_id: exchange.userId,
         title: titleFrom(exchange.userText),
@@ -109,8 +106,8 @@ export async function recordExchange(
     // The reply follows what the conversation held when the question was asked.
     const [parent] = target.isNew
       ? []
-      : await messagesBefore(trx, target.conversationId, 1, target.userMessageId);
-    await insertMessage(trx, {
+      : await trx.messages.messagesBefore(target.conversationId, 1, target.userMessageId);
+    await trx.messages.insertMessage({
       id: target.userMessageId,
       conversation_id: target.conversationId,
       user_id: exchange.userId,
@@ -121,7 +118,7 @@ export async function recordExchange(
       created_at: exchange.startedAt,
       updated_at: exchange.startedAt,
     });
-    await insertMessage(trx, {
+    await trx.messages.insertMessage({
       id: target.assistantMessageId,
       conversation_id: target.conversationId,
       user_id: exchange.userId,
@@ -137,7 +134,7 @@ export async function recordExchange(
       created_at: exchange.startedAt,
       updated_at: now,
     });
-    await touchConversation(trx, target.conversationId, now);
+    await trx.conversations.touchConversation(target.conversationId, now);
     return { ...conversation, updated_at: now };
   });
 }

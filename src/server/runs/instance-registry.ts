@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
-import type { Store } from '../store/database.js';
-import { forgetInstance, forgetStaleInstances, heartbeat, liveInstances } from '../store/leases-repo.js';
-import { interruptStreamingMessages } from '../store/messages-repo.js';
-import { interruptRunningRuns } from '../store/runs-repo.js';
+import type { Data } from '../store/repositories.js';
+import { interruptAfterCrash } from './run-status.js';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -18,7 +16,7 @@ export class InstanceRegistry {
   private warned = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Data,
     private readonly id: string,
     private readonly withRedis: boolean,
     private readonly logger: Logger,
@@ -27,11 +25,10 @@ export class InstanceRegistry {
 
   async start(at: string): Promise<void> {
     this.startedAt = at;
-    const db = this.store.db;
-    await forgetStaleInstances(db, new Date(Date.now() - 60_000).toISOString());
+    const repos = this.store.repos;
+    await repos.leases.forgetStaleInstances(new Date(Date.now() - 60_000).toISOString());
     if (!this.withRedis) {
-      const interrupted = await interruptStreamingMessages(db, at);
-      await interruptRunningRuns(db, at);
+      const interrupted = await interruptAfterCrash(repos, at);
       if (interrupted > 0) {
         this.logger.warn({ count: interrupted }, 'replies cut off by a previous crash marked interrupted');
       }
@@ -46,11 +43,11 @@ export class InstanceRegistry {
   }
 
   private async beat(now: string): Promise<void> {
-    const db = this.store.db;
-    await heartbeat(db, this.id, this.startedAt, now, this.withRedis);
+    const repos = this.store.repos;
+    await repos.leases.heartbeat(this.id, this.startedAt, now, this.withRedis);
     if (this.withRedis || this.warned) return;
     // A crashed predecessor stopped beating before we started; a live twin keeps beating.
-    const others = await liveInstances(db, this.id, this.startedAt);
+    const others = await repos.leases.liveInstances(this.id, this.startedAt);
     if (others.length > 0) {
       this.warned = true;
       this.logger.error(
@@ -62,6 +59,6 @@ export class InstanceRegistry {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await forgetInstance(this.store.db, this.id).catch(() => undefined);
+    await this.store.repos.leases.forgetInstance(this.id).catch(() => undefined);
   }
 }

@@ -13,13 +13,9 @@ import { describeModelError } from '../chat/model-errors.js';
 import type { RunObservation, RunObserver } from '../observability/run-observer.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
-import { touchConversation } from '../store/conversations-repo.js';
-import type { Store } from '../store/database.js';
-import { renewLeases } from '../store/leases-repo.js';
-import { checkpointReplyText, saveRunResult } from '../store/messages-repo.js';
-import { finishRun } from '../store/runs-repo.js';
-import type { MessageStatus, RunKind } from '../store/schema.js';
-import { addTokenUsage } from '../store/usage-repo.js';
+import type { Data } from '../store/repositories.js';
+import type { RunKind } from '../store/schema.js';
+import { checkpointReply, finishRunAndReply } from './run-status.js';
 
 /**
  * Runs live on the server, not in a request: a run streams the model's reply into the run log
@@ -83,7 +79,7 @@ export class ActiveRun {
 }
 
 export interface RunManagerDeps {
-  store: Store;
+  store: Data;
   runLog: RunLog;
   bus: EventBus;
   models: ModelRegistry;
@@ -383,16 +379,22 @@ export class RunManager {
     const { input } = run;
     const at = now();
     try {
-      await this.deps.store.db.transaction().execute(async (trx) => {
-        const owned = await saveRunResult(trx, input.messageId, run.id, {
-          content: outcome.text,
-          status: outcome.status as MessageStatus,
-          model: input.modelId,
-          input_tokens: outcome.usage.inputTokens,
-          output_tokens: outcome.usage.outputTokens,
-          finish_reason: outcome.finishReason,
-          error: outcome.error,
-          updated_at: at,
+      await this.deps.store.transaction(async (trx) => {
+        const owned = await finishRunAndReply(trx, {
+          runId: run.id,
+          messageId: input.messageId,
+          status: outcome.status,
+          lastSeq: run.seq,
+          reply: {
+            content: outcome.text,
+            model: input.modelId,
+            input_tokens: outcome.usage.inputTokens,
+            output_tokens: outcome.usage.outputTokens,
+            finish_reason: outcome.finishReason,
+            error: outcome.error,
+            updated_at: at,
+          },
+          at,
         });
         if (!owned) {
           this.deps.logger.warn(
@@ -400,12 +402,11 @@ export class RunManager {
             'a newer run took over this reply; its final text was not saved over that run',
           );
         }
-        await finishRun(trx, run.id, outcome.status, run.seq, at);
-        await touchConversation(trx, input.conversationId, at);
+        await trx.conversations.touchConversation(input.conversationId, at);
         // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
         const spent =
           (outcome.usage.inputTokens ?? 0) + (outcome.usage.outputTokens ?? 0) - input.prefixOutputTokens;
-        await addTokenUsage(trx, input.userId, spent, new Date(at));
+        await trx.usage.addTokenUsage(input.userId, spent, new Date(at));
       });
       run.dirty = false;
     } catch (err) {
@@ -433,12 +434,12 @@ export class RunManager {
     const dirty = [...this.active.values()].filter((run) => run.dirty);
     const at = now();
     try {
-      await this.deps.store.db.transaction().execute(async (trx) => {
-        await renewLeases(trx, [...this.active.keys()], this.leaseUntil());
+      await this.deps.store.transaction(async (trx) => {
+        await trx.leases.renewLeases([...this.active.keys()], this.leaseUntil());
         for (const run of dirty) {
           run.dirty = false;
           // Only while still streaming: a late checkpoint must never overwrite the final text.
-          await checkpointReplyText(trx, run.input.messageId, run.text, at);
+          await checkpointReply(trx, run.input.messageId, run.text, at);
         }
       });
       return dirty.length;

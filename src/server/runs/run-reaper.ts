@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { encodeRunEvent, runEnd } from '../../shared/run-events.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
-import type { Store } from '../store/database.js';
-import { expiredRuns, interruptRun } from '../store/leases-repo.js';
+import type { Data } from '../store/repositories.js';
 import type { RunManager } from './run-manager.js';
+import { interruptLostRun } from './run-status.js';
 
 /**
  * Finds runs whose instance died (their lease ran out), marks them and their message
@@ -16,7 +16,7 @@ export class RunReaper {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly deps: { store: Store; runs: RunManager; runLog: RunLog; bus: EventBus; logger: Logger },
+    private readonly deps: { store: Data; runs: RunManager; runLog: RunLog; bus: EventBus; logger: Logger },
   ) {}
 
   start(intervalMs: number): void {
@@ -37,10 +37,10 @@ export class RunReaper {
   async sweep(): Promise<number> {
     const now = new Date().toISOString();
     let reaped = 0;
-    for (const run of await expiredRuns(this.deps.store.db, now)) {
+    for (const run of await this.deps.store.repos.leases.expiredRuns(now)) {
       // Our own run is alive even if a long pause delayed its lease renewal.
       if (this.deps.runs.get(run.id)) continue;
-      if (!(await interruptRun(this.deps.store.db, run, now))) continue;
+      if (!(await interruptLostRun(this.deps.store.repos, run, now))) continue;
       reaped += 1;
       // The same ending a run writes itself; its usage died with its instance.
       const ending = runEnd(

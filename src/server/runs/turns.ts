@@ -9,23 +9,14 @@ import { messageDto } from '../chat/serialize.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ControlBus } from '../realtime/control-bus.js';
-import { touchConversation } from '../store/conversations-repo.js';
-import type { Store } from '../store/database.js';
-import {
-  branchTo,
-  claimForContinue,
-  findMessageInConversation,
-  insertMessage,
-  isSecondStreamingReply,
-  messageById,
-  newestMessage,
-} from '../store/messages-repo.js';
-import { activeRunsOf, insertRun, latestRun, runById, runningRuns } from '../store/runs-repo.js';
+import { isSecondStreamingReply } from '../store/messages-repo.js';
+import type { Data, Repositories } from '../store/repositories.js';
 import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
 import type { ActiveRun, RunManager } from './run-manager.js';
+import { claimReplyForContinue, openRun } from './run-status.js';
 
 export interface TurnServiceDeps {
-  store: Store;
+  store: Data;
   /** Conversations: access (requireConversation), model names, and the title after a first reply. */
   chat: ChatService;
   limiter: RunLimiter;
@@ -59,7 +50,7 @@ interface TurnPlan {
   waitForSlot?: boolean;
   /** In the turn's transaction: write or claim the reply (and a new user message, if any). */
   write(
-    trx: Store['db'],
+    trx: Repositories,
     model: string,
     at: string,
   ): Promise<{ reply: MessageRow; userMessage?: MessageRow }>;
@@ -75,7 +66,7 @@ const PROMPT_HISTORY_MESSAGES = 200;
 
 /**
  * Which replies `continue` can pick up: cut off by a crash, a stop, an error or the length limit.
- * A quick check before admission; the claim itself is claimForContinue (the same rule, atomic).
+ * A quick check before admission; the claim itself is claimReplyForContinue (run-status.ts: the same rule, atomic).
  */
 function isContinuable(message: MessageRow): boolean {
   return (
@@ -115,8 +106,8 @@ function oneReplyAtATime(error: unknown): never {
 export class TurnService {
   constructor(private readonly deps: TurnServiceDeps) {}
 
-  private get db() {
-    return this.deps.store.db;
+  private get repos() {
+    return this.deps.store.repos;
   }
 
   /** Commit the user message, a pending reply and the run in one transaction, then start the run. */
@@ -145,13 +136,13 @@ export class TurnService {
         if (input.parentId === null) {
           parentId = null;
         } else if (input.parentId !== undefined) {
-          const parent = await findMessageInConversation(trx, conversationId, input.parentId);
+          const parent = await trx.messages.findMessageInConversation(conversationId, input.parentId);
           if (!parent) throw notFound('Parent message');
           parentId = parent.id;
         } else {
-          parentId = (await newestMessage(trx, conversationId))?.id ?? null;
+          parentId = (await trx.messages.newestMessage(conversationId))?.id ?? null;
         }
-        const userMessage = await insertMessage(trx, {
+        const userMessage = await trx.messages.insertMessage({
           id: newId(),
           conversation_id: conversationId,
           user_id: userId,
@@ -206,9 +197,8 @@ export class TurnService {
       // Claim the reply (continuable → streaming) with the run in one transaction: of parallel
       // requests one wins; the others get a 409, free their slot and never call the model.
       write: async (trx, _model, at) => {
-        // claimForContinue keeps its user_id filter as a second wall behind the policy (access.ts).
-        const claimed = await claimForContinue(trx, userId, message.id, at);
-        if (!claimed) throw notContinuable(await messageById(trx, message.id));
+        const claimed = await claimReplyForContinue(trx, userId, message.id, at);
+        if (!claimed) throw notContinuable(await trx.messages.messageById(message.id));
         return { reply: claimed };
       },
     });
@@ -225,13 +215,12 @@ export class TurnService {
     const release = await this.admit(userId, { waitForSlot: plan.waitForSlot });
     const at = now();
     const written = await this.releaseOnError(release, () =>
-      this.db
-        .transaction()
-        .execute(async (trx) => {
+      this.deps.store
+        .transaction(async (trx) => {
           const turn = await plan.write(trx, model, at);
           const runId = newId();
           await this.insertRunRow(trx, runId, conversation, userId, turn.reply.id, kind, model, at);
-          await touchConversation(trx, conversation.id, at);
+          await trx.conversations.touchConversation(conversation.id, at);
           return { ...turn, runId };
         })
         .catch(oneReplyAtATime),
@@ -264,13 +253,13 @@ export class TurnService {
    */
   async stop(userId: string, conversationId: string): Promise<string[]> {
     await this.deps.chat.requireConversation(userId, conversationId, 'write');
-    const running = await runningRuns(this.db, conversationId);
+    const running = await this.repos.runs.runningRuns(conversationId);
     const stoppedHere = new Set((await this.deps.runs.stop(userId, conversationId)).map((run) => run.id));
     const elsewhere = running.filter((run) => !stoppedHere.has(run.id));
     if (elsewhere.length > 0) {
       await this.deps.control.send({ type: 'stop', userId, conversationId });
       const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline && (await runningRuns(this.db, conversationId)).length > 0) {
+      while (Date.now() < deadline && (await this.repos.runs.runningRuns(conversationId)).length > 0) {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }
@@ -290,25 +279,25 @@ export class TurnService {
     await this.deps.chat.requireConversation(userId, conversationId, 'read');
     if (runId !== undefined) {
       // Checked through its conversation: the policy above admitted this one, and the run is in it.
-      const run = await runById(this.db, runId);
+      const run = await this.repos.runs.runById(runId);
       if (!run || run.conversation_id !== conversationId) throw notFound('Run');
       return run.id;
     }
     // From the store: the run may stream on another instance (its log is shared).
-    const active = (await activeRunsOf(this.db, [conversationId], now())).get(conversationId);
+    const active = (await this.repos.runs.activeRunsOf([conversationId], now())).get(conversationId);
     if (active) return active.id;
-    if (after !== undefined) return (await latestRun(this.db, conversationId))?.id;
+    if (after !== undefined) return (await this.repos.runs.latestRun(conversationId))?.id;
     return undefined;
   }
 
   private async insertPendingReply(
-    trx: Store['db'],
+    trx: Repositories,
     conversation: ConversationRow,
     parentId: string,
     model: string,
     at: string,
   ): Promise<MessageRow> {
-    return insertMessage(trx, {
+    return trx.messages.insertMessage({
       id: newId(),
       conversation_id: conversation.id,
       user_id: conversation.user_id,
@@ -323,7 +312,7 @@ export class TurnService {
   }
 
   private async insertRunRow(
-    trx: Store['db'],
+    trx: Repositories,
     id: string,
     conversation: ConversationRow,
     userId: string,
@@ -332,13 +321,12 @@ export class TurnService {
     model: string,
     at: string,
   ): Promise<void> {
-    await insertRun(trx, {
+    await openRun(trx, {
       id,
       conversation_id: conversation.id,
       user_id: userId,
       message_id: messageId,
       kind,
-      status: 'running',
       model,
       instance_id: this.deps.instanceId,
       started_at: at,
@@ -388,8 +376,7 @@ export class TurnService {
   ): Promise<ActiveRun> {
     const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
     const branch = await this.releaseOnError(release, () =>
-      branchTo(
-        this.db,
+      this.repos.messages.branchTo(
         kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
         PROMPT_HISTORY_MESSAGES,
         historyCharsFor(contextWindow),

@@ -11,17 +11,44 @@ import {
   sql,
 } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
-import type { Database } from './schema.js';
+import { type Data, type Repositories, repositoriesOn } from './repositories.js';
+import type { Database, Dialect } from './schema.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './schema.js';
 
-export interface Store {
+/** One finished query, for metrics: its kind, whether it failed, how long it took. */
+export interface QueryEvent {
+  operation: 'select' | 'insert' | 'update' | 'delete' | 'other';
+  failed: boolean;
+  durationMs: number;
+}
+
+const OPERATIONS: Record<string, QueryEvent['operation']> = {
+  SelectQueryNode: 'select',
+  InsertQueryNode: 'insert',
+  UpdateQueryNode: 'update',
+  DeleteQueryNode: 'delete',
+};
+
+function queryEvent(event: LogEvent): QueryEvent {
+  return {
+    operation: OPERATIONS[event.query.query.kind] ?? 'other',
+    failed: event.level === 'error',
+    durationMs: event.queryDurationMillis,
+  };
+}
+
+/**
+ * The open database. Domain code uses only its `Data` side (repositories and transactions);
+ * `db` is for store/ itself and for tests that set up or inspect rows directly.
+ */
+export interface Store extends Data {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
   /** Cheap round trip used by /readyz. */
   ping(): Promise<void>;
   /** Hear about every query with its duration (metrics); returns the unsubscribe function. */
-  onQuery(listener: (event: LogEvent) => void): () => void;
+  onQuery(listener: (event: QueryEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -84,9 +111,11 @@ export async function openStore(url: string): Promise<Store> {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   // Kysely times every query for its log hook; the store is opened before any app (and its metrics)
   // exists, so listeners subscribe later.
-  const listeners = new Set<(event: LogEvent) => void>();
+  const listeners = new Set<(event: QueryEvent) => void>();
   const log = (event: LogEvent) => {
-    for (const listener of listeners) listener(event);
+    if (listeners.size === 0) return;
+    const query = queryEvent(event);
+    for (const listener of listeners) listener(query);
   };
   const db = dialect === 'sqlite' ? openSqlite(url, log) : await openPostgres(url, log);
   const migrator = new Migrator({ db, provider: migrationProvider });
@@ -97,9 +126,12 @@ export async function openStore(url: string): Promise<Store> {
       cause: error,
     });
   }
+  const repos: Repositories = repositoriesOn(db, dialect);
   return {
     db,
     dialect,
+    repos,
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositoriesOn(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db);
     },

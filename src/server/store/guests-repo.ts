@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Dialect } from './database.js';
-import type { Database, NewConversation, NewUser } from './schema.js';
+import type { Database, Dialect, NewConversation, NewUser } from './schema.js';
 
 /**
  * Guests of the seed routes (GUEST_ACCESS=on): a user row each (so every per-user rule applies:

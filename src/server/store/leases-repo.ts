@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, RunRow } from './schema.js';
+import type { Database, MessageStatus, RunRow, RunStatus } from './schema.js';
 
 /** Extend the leases of the runs this instance is streaming. */
 export async function renewLeases(db: Kysely<Database>, runIds: string[], until: string): Promise<void> {
@@ -20,23 +20,29 @@ export async function expiredRuns(db: Kysely<Database>, now: string): Promise<Ru
 }
 
 /**
- * Claim a dead run: mark it and its message interrupted in one transaction. Returns false when
- * another instance got there first (or its owner finished it meanwhile).
+ * Claim a dead run: mark it (while its status is one of `from.run`) and its message (while one of
+ * `from.reply`) interrupted in one transaction. Returns false when another instance got there
+ * first (or its owner finished it meanwhile).
  */
-export async function interruptRun(db: Kysely<Database>, run: RunRow, now: string): Promise<boolean> {
+export async function interruptRun(
+  db: Kysely<Database>,
+  run: RunRow,
+  from: { run: readonly RunStatus[]; reply: readonly MessageStatus[] },
+  now: string,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const claimed = await trx
       .updateTable('runs')
       .set({ status: 'interrupted', finished_at: now })
       .where('id', '=', run.id)
-      .where('status', '=', 'running')
+      .where('status', 'in', from.run)
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return false;
     await trx
       .updateTable('messages')
       .set({ status: 'interrupted', updated_at: now })
       .where('id', '=', run.message_id)
-      .where('status', '=', 'streaming')
+      .where('status', 'in', from.reply)
       .execute();
     return true;
   });

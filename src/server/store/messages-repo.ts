@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, MessageRow, MessageUpdate, NewMessage } from './schema.js';
+import type { Database, MessageRow, MessageStatus, MessageUpdate, NewMessage } from './schema.js';
 
 export async function insertMessage(db: Kysely<Database>, row: NewMessage): Promise<MessageRow> {
   await db.insertInto('messages').values(row).execute();
@@ -92,16 +92,18 @@ export async function updateMessage(db: Kysely<Database>, id: string, patch: Mes
 }
 
 /**
- * Claim a reply for `continue`: the transition (interrupted | stopped | error | cut off) →
- * streaming, done in one guarded UPDATE so that of parallel requests exactly one wins. Returns the
- * claimed row as it now is (its current text is the prefix to continue), or undefined when the
- * reply was not continuable (already claimed, still streaming, complete). Throws a unique
- * violation (see isSecondStreamingReply) when another reply to the same user message streams.
+ * Claim a reply for `continue`: the transition (one of `from`) → streaming, done in one guarded
+ * UPDATE so that of parallel requests exactly one wins. A `complete` reply qualifies only when it
+ * was cut off at the length limit. Returns the claimed row as it now is (its current text is the
+ * prefix to continue), or undefined when the reply was not continuable (already claimed, still
+ * streaming, complete). Throws a unique violation (see isSecondStreamingReply) when another reply
+ * to the same user message streams.
  */
 export async function claimForContinue(
   db: Kysely<Database>,
   userId: string,
   id: string,
+  from: readonly MessageStatus[],
   at: string,
 ): Promise<MessageRow | undefined> {
   return db
@@ -110,12 +112,8 @@ export async function claimForContinue(
     .where('id', '=', id)
     .where('user_id', '=', userId)
     .where('role', '=', 'assistant')
-    .where((eb) =>
-      eb.or([
-        eb('status', 'in', ['interrupted', 'stopped', 'error']),
-        eb.and([eb('status', '=', 'complete'), eb('finish_reason', '=', 'length')]),
-      ]),
-    )
+    .where('status', 'in', from)
+    .where((eb) => eb.or([eb('status', '!=', 'complete'), eb('finish_reason', '=', 'length')]))
     .returningAll()
     .executeTakeFirst();
 }
@@ -139,20 +137,23 @@ export function isSecondStreamingReply(error: unknown): boolean {
 }
 
 /**
- * A run's final write of its reply: text, status and usage. Only while this run still owns the
- * message: if the run was declared lost (its lease lapsed) and a newer run has since claimed the
- * message, that run's text must not be overwritten with this one's.
+ * A run's final write of its reply: text, status and usage, while the reply's status is one of
+ * `from`. Only while this run still owns the message: if the run was declared lost (its lease
+ * lapsed) and a newer run has since claimed the message, that run's text must not be overwritten
+ * with this one's.
  */
 export async function saveRunResult(
   db: Kysely<Database>,
   id: string,
   runId: string,
-  patch: MessageUpdate,
+  from: readonly MessageStatus[],
+  patch: MessageUpdate & { status: MessageStatus },
 ): Promise<boolean> {
   const result = await db
     .updateTable('messages')
     .set(patch)
     .where('id', '=', id)
+    .where('status', 'in', from)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('runs').select('id').where('message_id', '=', id).where('id', '>', runId))),
     )
@@ -179,14 +180,19 @@ export async function checkpointReplyText(
 }
 
 /**
- * Startup recovery: replies that were streaming when the process died become `interrupted`. Only
- * the status changes: the text checkpointed so far stays, as what the user saw (up to a second old).
+ * Startup recovery: replies that were streaming (`from`) when the process died become
+ * `interrupted`. Only the status changes: the text checkpointed so far stays, as what the user saw
+ * (up to a second old).
  */
-export async function interruptStreamingMessages(db: Kysely<Database>, now: string): Promise<number> {
+export async function interruptStreamingMessages(
+  db: Kysely<Database>,
+  from: readonly MessageStatus[],
+  now: string,
+): Promise<number> {
   const result = await db
     .updateTable('messages')
     .set({ status: 'interrupted', updated_at: now })
-    .where('status', '=', 'streaming')
+    .where('status', 'in', from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

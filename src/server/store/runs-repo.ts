@@ -5,18 +5,22 @@ export async function insertRun(db: Kysely<Database>, row: NewRun): Promise<void
   await db.insertInto('runs').values(row).execute();
 }
 
+/** A run's end: its status becomes `status` while it is one of `from`; false when it was not. */
 export async function finishRun(
   db: Kysely<Database>,
   id: string,
+  from: readonly RunStatus[],
   status: RunStatus,
   lastSeq: number,
   now: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable('runs')
     .set({ status, last_seq: lastSeq, finished_at: now })
     .where('id', '=', id)
-    .execute();
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** A run by id; callers check it belongs to a conversation the policy let them read (chat/access.ts). */
@@ -35,11 +39,16 @@ export async function latestRun(db: Kysely<Database>, conversationId: string): P
     .executeTakeFirst();
 }
 
-export async function interruptRunningRuns(db: Kysely<Database>, now: string): Promise<number> {
+/** Startup recovery: runs left `running` (`from`) by a crash become `interrupted`. */
+export async function interruptRunningRuns(
+  db: Kysely<Database>,
+  from: readonly RunStatus[],
+  now: string,
+): Promise<number> {
   const result = await db
     .updateTable('runs')
     .set({ status: 'interrupted', finished_at: now })
-    .where('status', '=', 'running')
+    .where('status', 'in', from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -5,6 +5,9 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
  * text and keep one code path for SQLite and PostgreSQL.
  */
 
+/** The two databases Parley runs on. */
+export type Dialect = 'sqlite' | 'postgres';
+
 export type Role = 'admin' | 'user';
 export type MessageRole = 'user' | 'assistant' | 'system';
 export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'interrupted' | 'error';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type RawBuilder, sql } from 'kysely';
-import type { Store } from './database.js';
-import type { MessageRole } from './schema.js';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database, Dialect, MessageRole } from './schema.js';
 
 /**
  * Full-text search, the one place that knows how each dialect does it (the indexes are made in
@@ -60,7 +59,8 @@ interface HitRow {
 
 /** One page of the user's own matches, best first; ties broken newest first, then by id. */
 export async function searchDocuments(
-  store: Store,
+  db: Kysely<Database>,
+  dialect: Dialect,
   userId: string,
   query: SearchTerms,
   limit: number,
@@ -68,9 +68,9 @@ export async function searchDocuments(
 ): Promise<SearchHit[]> {
   if (query.terms.length === 0) return [];
   const rows =
-    store.dialect === 'sqlite'
-      ? await searchSqlite(store, userId, query, limit, offset)
-      : await searchPostgres(store, userId, query, limit, offset);
+    dialect === 'sqlite'
+      ? await searchSqlite(db, userId, query, limit, offset)
+      : await searchPostgres(db, userId, query, limit, offset);
   return rows.map((row) => ({
     kind: row.kind,
     refId: row.ref_id,
@@ -115,7 +115,7 @@ function sqliteScore(terms: string[]): RawBuilder<number> {
 }
 
 async function searchSqlite(
-  store: Store,
+  db: Kysely<Database>,
   userId: string,
   query: SearchTerms,
   limit: number,
@@ -144,14 +144,14 @@ async function searchSqlite(
     from texts t
     cross join conversations c on c.id = t.conversation_id
     order by score desc, t.created_at desc, t.ref_id desc
-    limit ${limit} offset ${offset}`.execute(store.db);
+    limit ${limit} offset ${offset}`.execute(db);
   if (ranked.rows.length === 0) return [];
   const ids = ranked.rows.map((row) => row.doc_id);
   const snippets = await sql<{ doc_id: number; snippet: string }>`
     select rowid as doc_id,
       snippet(search_fts, 1, ${SNIPPET_OPEN}, ${SNIPPET_CLOSE}, '…', ${SNIPPET_TOKENS}) as snippet
     from search_fts
-    where search_fts match ${match} and rowid in (${sql.join(ids)})`.execute(store.db);
+    where search_fts match ${match} and rowid in (${sql.join(ids)})`.execute(db);
   const byId = new Map(snippets.rows.map((row) => [row.doc_id, row.snippet]));
   return ranked.rows.map(({ doc_id, ...row }) => ({ ...row, snippet: byId.get(doc_id) ?? null }));
 }
@@ -176,7 +176,7 @@ function postgresOwnerQuery(userId: string): RawBuilder<unknown> {
 }
 
 async function searchPostgres(
-  store: Store,
+  db: Kysely<Database>,
   userId: string,
   query: SearchTerms,
   limit: number,
@@ -223,6 +223,6 @@ async function searchPostgres(
     from page
     join conversations c on c.id = page.conversation_id
     left join messages m on page.kind = 'message' and m.id = page.ref_id
-    order by page.score desc, page.created_at desc, page.ref_id desc`.execute(store.db);
+    order by page.score desc, page.created_at desc, page.ref_id desc`.execute(db);
   return result.rows;
 }
