@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { ModelInput } from './message-parts.js';
 
 /**
  * The shapes at the HTTP boundary, used for validation, response serialization, TypeScript types
@@ -128,6 +129,8 @@ export const ModelList = Type.Object({
       provider: Type.String(),
       name: Type.String(),
       contextWindow: Nullable(Type.Integer()),
+      /** What the model reads besides text: images, PDFs natively (others get extracted text). */
+      input: Type.Array(ModelInput),
       available: Type.Boolean(),
       /** The provider's circuit breaker; null when the model has none (demo, local). */
       breaker: Nullable(

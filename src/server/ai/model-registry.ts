@@ -1,4 +1,5 @@
 import type { LanguageModel } from 'ai';
+import type { ModelInputKind } from '../../shared/message-parts.js';
 
 /** State of a provider's circuit breaker, as `GET /api/models` shows it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -9,13 +10,18 @@ export interface ModelInfo {
   provider: string;
   name: string;
   contextWindow: number | null;
+  /** What the model reads natively (`text` always; `image`, `pdf` for some). Text only when absent. */
+  input?: ModelInputKind[];
   available: boolean;
   /** The provider's circuit breaker; null for models without one (demo, local). Filled by `list()`. */
   breaker?: BreakerState | null;
 }
 
 /** A model as listed: the breaker state is always filled in. */
-export type ListedModel = Omit<ModelInfo, 'breaker'> & { breaker: BreakerState | null };
+export type ListedModel = Omit<ModelInfo, 'breaker' | 'input'> & {
+  breaker: BreakerState | null;
+  input: ModelInputKind[];
+};
 
 export interface RegisteredModel {
   info: ModelInfo;
@@ -47,6 +53,7 @@ export class ModelRegistry {
     return [...this.models.values()].map((entry) => ({
       ...entry.info,
       breaker: entry.breakerState?.() ?? entry.info.breaker ?? null,
+      input: entry.info.input ?? ['text'],
     }));
   }
 

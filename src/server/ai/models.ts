@@ -39,6 +39,7 @@ function demoEntry(config: Pick<Config, 'demoDelayMs'>): RegisteredModel {
       // It answers only the newest question; a small model's window keeps its prompts (and the history
       // read for them) as small as a real small model's would be.
       contextWindow: DEMO_CONTEXT_WINDOW,
+      input: ['text'],
       available: true,
     },
     model: createDemoModel({ delayMs: config.demoDelayMs }),

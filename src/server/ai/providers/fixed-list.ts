@@ -22,6 +22,7 @@ export function listedModels(
         provider: descriptor.id,
         name: known?.name ?? id,
         contextWindow: known?.contextWindow ?? null,
+        input: ['text'],
         available: true,
       },
       model: languageModel(id),

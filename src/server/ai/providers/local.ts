@@ -38,6 +38,7 @@ export function registerLocalModel(
       provider: 'local',
       name: `${id.slice('local/'.length)} (local)`,
       contextWindow: Math.min(DEFAULT_CONTEXT, trainContext ?? DEFAULT_CONTEXT),
+      input: ['text'],
       available: true,
     },
     model: createLocalModel({ path: modelPath, threads: config.localModelThreads, logger }),

@@ -22,6 +22,7 @@ export function createOpenAICompatibleModels(endpoint: ModelsFileEndpoint): Regi
       provider: endpoint.name,
       name: model.name ?? model.id,
       contextWindow: model.contextWindow ?? null,
+      input: ['text'],
       available: true,
     },
     model: provider.chatModel(model.id),
