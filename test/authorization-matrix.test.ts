@@ -1,5 +1,7 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from './helpers/clients.js';
+import { multipartFile } from './helpers/multipart.js';
 import { readSse } from './helpers/sse.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -21,6 +23,8 @@ interface Fixture {
   replyId: string;
   stoppedReplyId: string;
   tokenId: string;
+  /** An image A uploaded. */
+  fileId: string;
   /** Strings only A may ever see. */
   secrets: string[];
 }
@@ -238,6 +242,26 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('GET', `/api/search?q=${encodeURIComponent(SECRET)}`),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
+  // A file is its uploader's alone; anyone signed in may upload their own.
+  'POST /api/files': {
+    call: async (_f, c) => {
+      const { payload, headers } = multipartFile(Buffer.from('my own notes'), 'notes.txt');
+      return c.request('POST', '/api/files', payload, headers);
+    },
+    expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
+  },
+  'GET /api/files/:id': {
+    call: (f, c) => c.request('GET', `/api/files/${f.fileId}`),
+    expect: objectRoute(200),
+  },
+  'GET /api/files/:id/preview': {
+    call: (f, c) => c.request('GET', `/api/files/${f.fileId}/preview`),
+    expect: objectRoute(200),
+  },
+  'DELETE /api/files/:id': {
+    call: (f, c) => c.request('DELETE', `/api/files/${f.fileId}`),
+    expect: objectRoute(204),
+  },
   'GET /api/conversations/:id/export': {
     call: (f, c) => c.request('GET', `/api/conversations/${f.conversationId}/export`),
     expect: objectRoute(200),
@@ -331,6 +355,11 @@ async function fixture(): Promise<Fixture> {
   // A's seed history too.
   await a.request('POST', '/chat/message', { message: `${SECRET} seed` });
   const token = (await a.request('POST', '/api/tokens', { name: SECRET })).json();
+  const image = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
+  const upload = multipartFile(image, `${SECRET}.png`);
+  const file = (await a.request('POST', '/api/files', upload.payload, upload.headers)).json();
   return {
     t,
     base: `http://127.0.0.1:${address.port}`,
@@ -340,7 +369,9 @@ async function fixture(): Promise<Fixture> {
     replyId: first.assistantMessage.id,
     stoppedReplyId: second.assistantMessage.id,
     tokenId: token.id,
+    fileId: file.id,
     secrets: [
+      file.id,
       SECRET,
       conversation.id,
       first.userMessage.id,
@@ -370,7 +401,12 @@ async function snapshotOfA(f: Fixture) {
     .select('id')
     .where('user_id', '=', f.clients.a.userId as string)
     .execute();
-  return { rows, conversations, tokens };
+  const files = await f.t.store.db
+    .selectFrom('files')
+    .select(['id', 'name', 'conversation_id'])
+    .where('user_id', '=', f.clients.a.userId as string)
+    .execute();
+  return { rows, conversations, tokens, files };
 }
 
 describe('authorization matrix', () => {

@@ -189,6 +189,32 @@ describe('parseConfig', () => {
     expect(parseConfig({ REDIS_URL: 'redis://cache:6379' }).redisUrl).toBe('redis://cache:6379');
     expect(configError({ REDIS_URL: 'cache:6379' }).message).toMatch(/^Invalid setting REDIS_URL=/);
   });
+
+  it('reads where attachments live, and refuses an S3 store it cannot use', () => {
+    expect(parseConfig({}).fileStore).toEqual({ kind: 'database' });
+    expect(parseConfig({}).maxFileBytes).toBe(20 * 1024 * 1024);
+    expect(parseConfig({ FILE_STORE: 'filesystem', FILES_DIR: '/var/parley/files' }).fileStore).toEqual({
+      kind: 'filesystem',
+      directory: '/var/parley/files',
+    });
+    expect(
+      parseConfig({
+        FILE_STORE: 's3',
+        S3_BUCKET: 'chat',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_ACCESS_KEY_ID: 'id',
+        S3_SECRET_ACCESS_KEY: 'secret',
+      }).fileStore,
+    ).toMatchObject({ kind: 's3', bucket: 'chat', region: 'us-east-1', forcePathStyle: true, prefix: '' });
+    expect(configError({ FILE_STORE: 'ftp' }).message).toMatch(/^Invalid setting FILE_STORE="ftp"/);
+    expect(configError({ FILE_STORE: 's3' }).message).toBe(
+      'Invalid setting S3_BUCKET: required when FILE_STORE=s3.',
+    );
+    expect(configError({ FILE_STORE: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'id' }).message).toMatch(
+      /^Invalid setting S3_ACCESS_KEY_ID \/ S3_SECRET_ACCESS_KEY: set both/,
+    );
+    expect(configError({ MAX_FILE_MB: '0' }).message).toMatch(/^Invalid setting MAX_FILE_MB=/);
+  });
 });
 
 describe('the server process with a bad setting', () => {

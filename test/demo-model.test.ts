@@ -1,6 +1,8 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { generateText, streamText } from 'ai';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { documentTextPart } from '../src/server/ai/attachments.js';
 import { createDemoModel, demoReply, tokenizeDemo } from '../src/server/ai/demo-model.js';
 
 const PROMPT = 'How do I make sourdough bread at home?';
@@ -284,5 +286,94 @@ describe('countDemoTokens', () => {
     ];
     for (const sample of samples)
       expect(countDemoTokens(sample), JSON.stringify(sample)).toBe(tokenizeDemo(sample).length);
+  });
+});
+
+describe('createDemoModel with attachments', () => {
+  const photo = () =>
+    sharp({ create: { width: 640, height: 480, channels: 3, background: '#08f' } })
+      .png()
+      .toBuffer()
+      .then((buffer) => new Uint8Array(buffer));
+  const report = documentTextPart(
+    'report.docx',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    5432,
+    'Quarterly report for Parley\n\nRevenue grew in every region, and costs fell for the third quarter running.',
+  );
+
+  it('says what the last user message carried, then gives its usual reply to the typed text', async () => {
+    const png = await photo();
+    const result = streamText({
+      model: createDemoModel({ delayMs: 0 }),
+      messages: [
+        { role: 'user', content: 'an earlier question' },
+        { role: 'assistant', content: demoReply('an earlier question') },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: PROMPT },
+            { type: 'file', data: png, mediaType: 'image/png', filename: 'screenshot.png' },
+            report,
+          ],
+        },
+      ],
+    });
+    expect(await result.text).toBe(
+      `I received 2 attachments: screenshot.png (image/png, ${png.byteLength.toLocaleString('en-US')} bytes, 640×480 pixels); ` +
+        'report.docx (application/vnd.openxmlformats-officedocument.wordprocessingml.document, 5,432 bytes), ' +
+        'which begins “Quarterly report for Parley Revenue grew in every region, and costs fell …”.' +
+        `\n\n${demoReply(PROMPT)}`,
+    );
+  });
+
+  it('describes one attachment, a short document whole, and an image it cannot read', async () => {
+    const model = createDemoModel({ delayMs: 0 });
+    const one = await generateText({
+      model,
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'text', text: documentTextPart('todo.txt', 'text/plain', 9, 'milk\neggs').text }],
+        },
+      ],
+    });
+    expect(one.text).toBe(
+      `I received 1 attachment: todo.txt (text/plain, 9 bytes), which begins “milk eggs”.\n\n${demoReply('')}`,
+    );
+
+    const broken = await generateText({
+      model,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'file', data: new Uint8Array([1, 2, 3]), mediaType: 'image/webp', filename: 'odd.webp' },
+            { type: 'text', text: documentTextPart('blank.txt', 'text/plain', 0, '').text },
+          ],
+        },
+      ],
+    });
+    expect(broken.text.split('\n\n')[0]).toBe(
+      'I received 2 attachments: odd.webp (image/webp, 3 bytes, not a readable image); blank.txt (text/plain, 0 bytes), with no text.',
+    );
+  });
+
+  it('continues a cut-off reply about attachments with exactly the remainder', async () => {
+    const png = await photo();
+    const user = {
+      role: 'user' as const,
+      content: [
+        { type: 'text' as const, text: PROMPT },
+        { type: 'file' as const, data: png, mediaType: 'image/png', filename: 'screenshot.png' },
+      ],
+    };
+    const model = createDemoModel({ delayMs: 0 });
+    const full = await generateText({ model, messages: [user] });
+    expect(full.text.startsWith('I received 1 attachment: screenshot.png (image/png, ')).toBe(true);
+    const partial = full.text.slice(0, 70);
+    const rest = await streamText({ model, messages: [user, { role: 'assistant', content: partial }] }).text;
+    expect(partial + rest).toBe(full.text);
   });
 });

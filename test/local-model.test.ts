@@ -63,8 +63,36 @@ describe('local model settings', () => {
       provider: 'local',
       name: 'tiny (local)',
       contextWindow: 1024, // the GGUF's llama.context_length, read from its header
+      input: ['text'],
       available: true,
     });
+  });
+
+  it('refuses a file part with a clear error instead of dropping it (before loading anything)', async () => {
+    // The file does not exist: the refusal comes first, so no runtime is needed for this test.
+    const model = createLocalModel({ path: path.join(dir, 'never-loaded.gguf'), threads: 1 });
+    const messages = [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text' as const, text: 'What is in this picture?' },
+          { type: 'file' as const, data: new Uint8Array([137, 80, 78, 71]), mediaType: 'image/png' },
+        ],
+      },
+    ];
+    const refusal = 'The local model reads text only; pick a model that takes images.';
+    await expect(generateText({ model, messages, maxRetries: 0 })).rejects.toThrow(refusal);
+    let streamed: unknown;
+    const result = streamText({
+      model,
+      messages,
+      maxRetries: 0,
+      onError: ({ error }) => {
+        streamed = error;
+      },
+    });
+    await result.consumeStream();
+    expect(String(streamed)).toContain(refusal);
   });
 
   it('turns a missing file at call time into an error naming LOCAL_MODEL_PATH', async () => {

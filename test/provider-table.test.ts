@@ -6,6 +6,7 @@ import { createModelRegistry } from '../src/server/ai/models.js';
 import { parseModelsFile } from '../src/server/ai/models-file.js';
 import { listedModels } from '../src/server/ai/providers/fixed-list.js';
 import { PROVIDERS, type ProviderDescriptor } from '../src/server/ai/providers/index.js';
+import { inputByName, TEXT_IMAGE } from '../src/server/ai/providers/model-input.js';
 import { buildApp, type ParleyApp } from '../src/server/app.js';
 import { describeModelError } from '../src/server/chat/model-errors.js';
 import { openStore, type Store } from '../src/server/store/database.js';
@@ -38,7 +39,14 @@ async function parleyWith(env: Record<string, string>, providers?: readonly Prov
 
 interface ListedJson {
   defaultModel: string;
-  models: { id: string; provider: string; name: string; contextWindow: number | null; breaker: unknown }[];
+  models: {
+    id: string;
+    provider: string;
+    name: string;
+    contextWindow: number | null;
+    input: string[];
+    breaker: unknown;
+  }[];
 }
 
 async function listed(app: ParleyApp): Promise<ListedJson> {
@@ -83,6 +91,8 @@ describe('the provider table', () => {
         { id: 'acme-small', name: 'Acme Small', contextWindow: 32_000, default: true },
         { id: 'acme-large', name: 'Acme Large', contextWindow: 64_000 },
       ],
+      input: inputByName([[/^acme-large/, TEXT_IMAGE]]),
+      imageLimits: { maxDimension: 1000, maxBytes: 1_000_000 },
       hosts: ['acme.test'],
       remote: true,
       // The factory a provider file would export; the demo model stands in for an SDK model.
@@ -99,6 +109,12 @@ describe('the provider table', () => {
       ['acme/acme-x', 'acme', 'acme-x', null, 'closed'],
     ]);
     expect(body.defaultModel).toBe('acme/acme-large');
+    // What each model reads and the image limits come from the row too.
+    expect(body.models.map((m) => [m.id, m.input])).toEqual([
+      ['demo', ['text', 'image', 'pdf']],
+      ['acme/acme-large', ['text', 'image']],
+      ['acme/acme-x', ['text']],
+    ]);
 
     // A reply through the new row's model, as a user would send it.
     const created = await app.inject({
@@ -116,6 +132,18 @@ describe('the provider table', () => {
     });
     expect(sent.statusCode).toBe(200);
     expect(textOf(parseSse(sent.body))).toBe(demoReply('Hello there'));
+  });
+
+  it("gives each model its row's image limits, asked by model id", async () => {
+    const openai = PROVIDERS.find((row) => row.id === 'openai');
+    if (!openai) throw new Error('no openai row');
+    const limits = { maxDimension: 1000, maxBytes: 1_000_000 };
+    const registry = await createModelRegistry(testConfig({ OPENAI_API_KEY: 'sk' }), {
+      logger,
+      providers: [{ ...openai, imageLimits: limits }],
+    });
+    expect(registry.imageLimits('openai/gpt-4o-mini')).toEqual(limits);
+    expect(registry.imageLimits('demo')).toEqual({ maxDimension: 2048, maxBytes: 10 * 1024 * 1024 });
   });
 
   it.each(PROVIDERS.filter((row) => row.hosts.length > 0))(

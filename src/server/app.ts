@@ -41,6 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     limiter: services.limiter,
     runs: services.runs,
     sse: services.sse,
+    files: services.files,
     state: services.state,
     routes,
   };

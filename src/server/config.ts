@@ -75,8 +75,11 @@ export interface Config {
   /** Default per-user token quotas (input + output); 0 means no quota. Admins can set per user. */
   readonly tokenQuotaDaily: number;
   readonly tokenQuotaMonthly: number;
-  /** Bytes of imported conversations and messages one user may keep (STORAGE_QUOTA_MB). */
+  /** Bytes one user may keep: messages, imports and attachments together (STORAGE_QUOTA_MB). */
   readonly storageQuotaBytes: number;
+  /** Where attachments' bytes live, and the largest one accepted (MAX_FILE_MB). */
+  readonly fileStore: FileStoreConfig;
+  readonly maxFileBytes: number;
   /** Open SSE streams (events and run streams) one user may hold at once. */
   readonly maxStreamsPerUser: number;
   /** Open HTTP connections the server accepts at once; more are refused. */
@@ -95,6 +98,20 @@ export interface Config {
   readonly splunkHecUrl: string | undefined;
   readonly splunkHecToken: string | undefined;
 }
+
+export type FileStoreConfig =
+  | { kind: 'database' }
+  | { kind: 'filesystem'; directory: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      endpoint: string | undefined;
+      region: string;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+      prefix: string;
+    };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -284,6 +301,36 @@ function splunk(env: Env): { url: string | undefined; token: string | undefined 
   return { url: hecUrl, token };
 }
 
+const FILE_STORES = ['database', 'filesystem', 's3'] as const;
+
+function fileStore(env: Env, dataDir: string): FileStoreConfig {
+  const kind = oneOf(env, 'FILE_STORE', FILE_STORES, 'database');
+  if (kind === 'database') return { kind };
+  if (kind === 'filesystem')
+    return { kind, directory: read(env, 'FILES_DIR') ?? path.join(dataDir, 'files') };
+  const bucket = read(env, 'S3_BUCKET');
+  if (!bucket) throw new ConfigError('Invalid setting S3_BUCKET: required when FILE_STORE=s3.');
+  const accessKeyId = read(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = read(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      'Invalid setting S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both, or neither (the AWS default credentials).',
+    );
+  }
+  const endpoint = url(env, 'S3_ENDPOINT');
+  return {
+    kind,
+    bucket,
+    endpoint,
+    region: read(env, 'S3_REGION') ?? 'us-east-1',
+    accessKeyId,
+    secretAccessKey,
+    // S3-compatible servers (MinIO, Ceph, R2, a test server) usually want path-style addressing.
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    prefix: read(env, 'S3_PREFIX') ?? '',
+  };
+}
+
 /** Parse settings from an environment object (tests pass their own; main passes process.env). */
 export function parseConfig(env: Env): Config {
   const dbUrl = databaseUrl(env);
@@ -291,11 +338,12 @@ export function parseConfig(env: Env): Config {
   const admin = bootstrapAdmin(env);
   const listenHost = host(env);
   const publicUrl = url(env, 'PUBLIC_URL');
+  const dataDir = dataDirFor(dbUrl);
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535, 'APP_PORT'),
     host: listenHost,
     databaseUrl: dbUrl,
-    dataDir: dataDirFor(dbUrl),
+    dataDir,
     redisUrl: redisUrl(env),
     redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'parley',
     authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, 'local'),
@@ -342,6 +390,8 @@ export function parseConfig(env: Env): Config {
     ),
     tokenQuotaMonthly: integer(env, 'TOKEN_QUOTA_MONTHLY', 0, 0, Number.MAX_SAFE_INTEGER),
     storageQuotaBytes: integer(env, 'STORAGE_QUOTA_MB', 1024, 1, 10_000_000) * 1024 * 1024,
+    fileStore: fileStore(env, dataDir),
+    maxFileBytes: integer(env, 'MAX_FILE_MB', 20, 1, 1024) * 1024 * 1024,
     maxStreamsPerUser: integer(env, 'MAX_STREAMS_PER_USER', 20, 1, 1_000_000),
     maxConnections: integer(env, 'MAX_CONNECTIONS', 20_000, 1, 10_000_000),
     publicUrl,

@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   bad_request: 400,
   validation_error: 400,
   unknown_model: 400,
+  /** A message's file the chosen model cannot read (an image for a text-only model). */
+  attachment_not_supported: 400,
   not_continuable: 409,
   unauthorized: 401,
   forbidden: 403,

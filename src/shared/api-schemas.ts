@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { ModelInput } from './message-parts.js';
+import { MessagePart, ModelInput } from './message-parts.js';
 
 /**
  * The shapes at the HTTP boundary, used for validation, response serialization, TypeScript types
@@ -8,6 +8,8 @@ import { ModelInput } from './message-parts.js';
 
 /** Longest message a user may send, in characters (a long paste of code still fits). */
 export const MAX_CONTENT_CHARS = 100_000;
+/** Attachments one message may carry. */
+export const MAX_FILES_PER_MESSAGE = 10;
 export const MAX_TITLE_CHARS = 200;
 export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
 export const MAX_ID_CHARS = 64;
@@ -84,7 +86,10 @@ export const Message = Type.Object({
   conversationId: Type.String(),
   parentId: Nullable(Type.String()),
   role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+  /** The plain text: the text parts joined (what search, the seed routes and old clients read). */
   content: Type.String(),
+  /** The message's parts in order: text and attachments (a text-only message has one text part). */
+  parts: Type.Array(MessagePart),
   status: MessageStatus,
   model: Nullable(Type.String()),
   usage: Type.Object({ inputTokens: Nullable(Type.Integer()), outputTokens: Nullable(Type.Integer()) }),
@@ -106,6 +111,8 @@ export const SendMessageBody = Type.Object({
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   /** The message to answer after (edit-and-resend); null starts a new root; omitted: the newest message. */
   parentId: Type.Optional(Nullable(Id)),
+  /** Uploaded files (`POST /api/files`) this message carries, in order; content may then be empty. */
+  files: Type.Optional(Type.Array(Id, { maxItems: MAX_FILES_PER_MESSAGE, uniqueItems: true })),
 });
 
 export const RunOptionsBody = Type.Object({

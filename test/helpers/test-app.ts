@@ -47,7 +47,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const store = await openStore(config.databaseUrl);
   const entries: RegisteredModel[] = [
     {
-      info: { id: 'demo', provider: 'parley', name: 'Demo', contextWindow: null, available: true },
+      // As the real demo model: it reads images and PDFs (and describes them).
+      info: {
+        id: 'demo',
+        provider: 'parley',
+        name: 'Demo',
+        contextWindow: null,
+        input: ['text', 'image', 'pdf'],
+        available: true,
+      },
       model: createDemoModel({ delayMs: config.demoDelayMs, ...options.demo }),
     },
     ...(options.models ?? []).map(({ id, model }) => ({

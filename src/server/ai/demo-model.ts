@@ -7,6 +7,7 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
+import { readUserMessage } from './demo-attachments.js';
 
 // Built-in demo model: lets Parley run end to end (streaming, stop, continue) with no API keys.
 // It goes through the same AI SDK pipeline as a real provider, so everything above it is exercised for real.
@@ -169,24 +170,34 @@ interface Plan {
   inputTokens: number;
 }
 
+/**
+ * The reply to a user message: what it carried (files, documents) when it carried any, then the
+ * usual reply to its typed text. Deterministic, so "continue" can find where a cut-off reply was.
+ */
+async function replyTo(message: LanguageModelV3Prompt[number] | undefined): Promise<string> {
+  if (message?.role !== 'user') return demoReply('');
+  const { question, description } = await readUserMessage(message.content);
+  const reply = demoReply(question);
+  return description ? `${description}\n\n${reply}` : reply;
+}
+
 // Works out what to emit: the full reply, or only the rest of it when the prompt ends with a cut-off
 // assistant message that is a prefix of the reply (the "continue" flow).
-function planReply(options: LanguageModelV3CallOptions): Plan {
+async function planReply(options: LanguageModelV3CallOptions): Promise<Plan> {
   const { prompt } = options;
   const last = prompt[prompt.length - 1];
   const partial = last?.role === 'assistant' ? textOf(last.content) : undefined;
   const searchEnd = partial === undefined ? prompt.length : prompt.length - 1;
 
-  let question = '';
+  let question: LanguageModelV3Prompt[number] | undefined;
   for (let i = searchEnd - 1; i >= 0; i--) {
-    const message = prompt[i];
-    if (message?.role === 'user') {
-      question = textOf(message.content);
+    if (prompt[i]?.role === 'user') {
+      question = prompt[i];
       break;
     }
   }
 
-  const reply = demoReply(question);
+  const reply = await replyTo(question);
   let remainder = reply;
   if (partial && reply.startsWith(partial)) remainder = reply.slice(partial.length);
 
@@ -226,7 +237,7 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
       options.onCall?.({ abortSignal: signal });
       if (signal?.aborted) throw abortReason(signal);
 
-      const plan = planReply(callOptions);
+      const plan = await planReply(callOptions);
       return {
         content: [{ type: 'text', text: plan.tokens.join('') }],
         finishReason: plan.finishReason,
@@ -240,7 +251,7 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
       const signal = callOptions.abortSignal;
       options.onCall?.({ abortSignal: signal });
 
-      const plan = planReply(callOptions);
+      const plan = await planReply(callOptions);
       const { tokens } = plan;
       let index = 0;
       let phase: 'head' | 'body' | 'done' = 'head';

@@ -23,9 +23,23 @@ export type ListedModel = Omit<ModelInfo, 'breaker' | 'input'> & {
   input: ModelInputKind[];
 };
 
+/**
+ * The largest image a provider takes, for the resizer that runs before a model call: the longer
+ * side in pixels, and the file's size in bytes (raw bytes, before any base64 encoding).
+ */
+export interface ImageLimits {
+  maxDimension: number;
+  maxBytes: number;
+}
+
+/** For models whose provider states no limits of its own (MODELS_FILE endpoints, demo, local). */
+export const DEFAULT_IMAGE_LIMITS: Readonly<ImageLimits> = { maxDimension: 2048, maxBytes: 10 * 1024 * 1024 };
+
 export interface RegisteredModel {
   info: ModelInfo;
   model: LanguageModel;
+  /** Its provider's image limits (filled from the provider table at startup); the defaults when absent. */
+  imageLimits?: ImageLimits;
   /** Registry ids to try, in order, when this model fails before its first token (MODELS_FILE `fallbacks`). */
   fallbacks?: string[];
   /** Live breaker state of the model's provider; read on every `list()`, so the listing is never stale. */
@@ -63,5 +77,10 @@ export class ModelRegistry {
 
   get(id: string): RegisteredModel | undefined {
     return this.models.get(id);
+  }
+
+  /** The image limits for a model id; the defaults for an unknown id, so a caller can always resize. */
+  imageLimits(id: string): ImageLimits {
+    return { ...(this.models.get(id)?.imageLimits ?? DEFAULT_IMAGE_LIMITS) };
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import YAML from 'yaml';
+import type { ModelInputKind } from '../../shared/message-parts.js';
 import { ConfigError } from '../config.js';
 import { reservedNamespaces } from './providers/index.js';
 
@@ -20,16 +21,22 @@ import { reservedNamespaces } from './providers/index.js';
  *         - id: llama-3.3-70b-versatile
  *           name: Llama 3.3 70B
  *           contextWindow: 131072
+ *           input: [text, image]         # what it reads natively: text, image, pdf (default: text)
  *           fallbacks: [openai/gpt-4o-mini]
  */
 
 type Env = Record<string, string | undefined>;
+
+/** The values `input` takes, in the order a model's list is shown. */
+const INPUT_KINDS = ['text', 'image', 'pdf'] as const satisfies readonly ModelInputKind[];
 
 const ModelSchema = Type.Object(
   {
     id: Type.String({ minLength: 1 }),
     name: Type.Optional(Type.String({ minLength: 1 })),
     contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** What the model reads natively; text is implied (every model reads the prompt). */
+    input: Type.Optional(Type.Array(Type.Enum(INPUT_KINDS))),
     /** Registry ids (`openai/gpt-4o-mini`), or ids of the same endpoint, tried in order. */
     fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   },
@@ -88,6 +95,14 @@ const ARTICLE: Record<string, string> = {
   boolean: 'true or false',
 };
 
+/** The value a JSON pointer from a schema error points at, to quote it back. */
+function valueAt(value: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((at, key) => (at as Record<string, unknown> | null | undefined)?.[key], value);
+}
+
 /** The first schema error, as a sentence about the file's own field names. */
 function schemaProblem(value: unknown): string | undefined {
   const error = Value.Errors(ModelsFileSchema, value)[0];
@@ -117,6 +132,10 @@ function schemaProblem(value: unknown): string | undefined {
       return `${at} must not be empty`;
     case 'minimum':
       return `${at} must be at least ${String(params.limit)}`;
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[] | undefined)?.map(String).join(', ') ?? '';
+      return `${at} is ${JSON.stringify(valueAt(value, error.instancePath))}; expected one of ${allowed}`;
+    }
     default:
       return `${at || 'the file'} ${error.message}`;
   }
@@ -159,12 +178,17 @@ function checkEndpoints(file: Static<typeof ModelsFileSchema>, env: Env): Models
       if (ids.has(model.id)) throw new Problem(`${at}.models[${j}].id "${model.id}" is listed twice`);
       ids.add(model.id);
     });
+    const models = endpoint.models.map((model) =>
+      model.input
+        ? { ...model, input: INPUT_KINDS.filter((kind) => kind === 'text' || model.input?.includes(kind)) }
+        : model,
+    );
     return {
       name: endpoint.name,
       baseURL: endpoint.baseURL.replace(/\/+$/, ''),
       apiKey,
       headers: endpoint.headers,
-      models: endpoint.models,
+      models,
     };
   });
 }

@@ -39,7 +39,8 @@ function demoEntry(config: Pick<Config, 'demoDelayMs'>): RegisteredModel {
       // It answers only the newest question; a small model's window keeps its prompts (and the history
       // read for them) as small as a real small model's would be.
       contextWindow: DEMO_CONTEXT_WINDOW,
-      input: ['text'],
+      // Everything, so the whole attachment path runs without a key: it describes what it received.
+      input: ['text', 'image', 'pdf'],
       available: true,
     },
     model: createDemoModel({ delayMs: config.demoDelayMs }),
@@ -123,7 +124,12 @@ async function providerModels(
       env: options.env ?? {},
     });
     if (built.unlisted) unlisted.add(descriptor.id);
-    batches.push({ descriptor, models: built.models });
+    // The row's image limits go on each of its models, so callers ask the registry by model id.
+    const models = built.models.map((entry) => ({
+      ...entry,
+      imageLimits: entry.imageLimits ?? { ...descriptor.imageLimits },
+    }));
+    batches.push({ descriptor, models });
   }
   return { batches, unlisted };
 }

@@ -5,6 +5,7 @@ import type { AccountService } from '../auth/account-service.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { AccessPolicy } from '../chat/access.js';
 import type { Config } from '../config.js';
+import type { FileService } from '../files/file-service.js';
 import type { HttpTimeouts } from '../http/http-limits.js';
 import type { SseConnections } from '../http/sse.js';
 import type { Realtime } from '../realtime/realtime.js';
@@ -48,6 +49,7 @@ export interface AppInternals {
   limiter: RunLimiter;
   runs: RunManager;
   sse: SseConnections;
+  files: FileService;
   /** main.ts sets shuttingDown before draining: readiness turns false at once. */
   state: { shuttingDown: boolean };
   /** Every registered route (method and URL pattern). */

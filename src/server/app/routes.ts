@@ -4,6 +4,7 @@ import { authRoutes } from '../http/auth-routes.js';
 import { conversationRoutes } from '../http/conversation-routes.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { exportRoutes } from '../http/export-routes.js';
+import { fileRoutes } from '../http/file-routes.js';
 import { openaiRoutes } from '../http/openai-routes.js';
 import { opsRoutes } from '../http/ops-routes.js';
 import { runRoutes } from '../http/run-routes.js';
@@ -27,6 +28,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   await app.register(runRoutes({ turns, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));
+  await app.register(fileRoutes({ files: services.files }));
   await app.register(eventRoutes({ bus, sse, heartbeatMs }));
   await app.register(
     opsRoutes({

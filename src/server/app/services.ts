@@ -6,6 +6,8 @@ import { RunLimiter } from '../auth/run-limiter.js';
 import { ArchiveService } from '../chat/archive-service.js';
 import { ChatService } from '../chat/chat-service.js';
 import { SearchService } from '../chat/search-service.js';
+import { FileService } from '../files/file-service.js';
+import { openBlobStore } from '../files/open-blob-store.js';
 import { createOperations, type Operations } from '../http/operations.js';
 import { SseConnections } from '../http/sse.js';
 import { newId } from '../ids.js';
@@ -28,6 +30,7 @@ export interface Services {
   chat: ChatService;
   turns: TurnService;
   search: SearchService;
+  files: FileService;
   archive: ArchiveService;
   completions: CompletionService;
   sse: SseConnections;
@@ -96,8 +99,19 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     models,
     policy: deps.accessPolicy,
   });
+  // Attachments: bytes in the FILE_STORE, rows and quota in the database; orphans expire.
+  const blobs = openBlobStore(config.fileStore, store);
+  const files = new FileService({
+    store,
+    blobs,
+    maxFileBytes: config.maxFileBytes,
+    storageQuotaBytes: config.storageQuotaBytes,
+    logger,
+  });
+  files.start();
   const turns = new TurnService({
     store,
+    files,
     chat,
     limiter,
     control: realtime.control,
@@ -150,6 +164,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     chat,
     turns,
     search: new SearchService(store),
+    files,
     archive,
     completions,
     sse,
@@ -158,6 +173,8 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
       accounts.stopHousekeeping();
       await reaper.stop();
       await guests.stop();
+      await files.stop();
+      await blobs.close();
       await instances.stop();
       if (ownsRealtime) await realtime.close();
       await operations.close();

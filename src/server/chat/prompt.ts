@@ -1,26 +1,57 @@
-import type { ModelMessage } from 'ai';
+import type { FilePart, ModelMessage, TextPart, UserContent } from 'ai';
 import type { MessageRow } from '../store/schema.js';
+import { partsOf } from './message-parts.js';
 
 /**
  * Turn a branch of stored messages (root first) into what the model sees. Empty assistant
  * messages (a reply that failed before its first token) carry nothing and are left out. The
  * conversation's system prompt goes separately (the AI SDK's `system` option), never as a message.
+ * A user message's files come from `attachments` (files/prompt-attachments.ts), in the order the
+ * message names them, before its text.
  */
-export function toModelMessages(branch: MessageRow[]): ModelMessage[] {
+export function toModelMessages(
+  branch: MessageRow[],
+  attachments: ReadonlyMap<string, FilePart | TextPart> = new Map(),
+): ModelMessage[] {
   const messages: ModelMessage[] = [];
   for (const row of branch) {
     if (row.role === 'assistant') {
       if (row.content !== '') messages.push({ role: 'assistant', content: row.content });
     } else if (row.role === 'user') {
-      messages.push({ role: 'user', content: row.content });
+      messages.push({ role: 'user', content: row.parts ? userContent(row, attachments) : row.content });
     }
   }
   return messages;
 }
 
+function userContent(row: MessageRow, attachments: ReadonlyMap<string, FilePart | TextPart>): UserContent {
+  return partsOf(row).map((part) =>
+    part.type === 'text'
+      ? { type: 'text', text: part.text }
+      : (attachments.get(part.fileId) ?? {
+          type: 'text',
+          text: `[file: ${part.filename} is no longer available]`,
+        }),
+  );
+}
+
 /** A rough token count (about 4 characters a token in English); enough to stay under a window. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4) + 4;
+}
+
+/** What an image or a PDF sent natively costs, roughly (providers count ~85–1,600 tokens an image). */
+const NATIVE_FILE_TOKENS = 1_500;
+
+function estimateMessageTokens(message: ModelMessage): number {
+  if (typeof message.content === 'string') return estimateTokens(message.content);
+  let tokens = 4;
+  for (const part of message.content) {
+    if (part.type === 'text') tokens += estimateTokens(part.text);
+    else if (part.type === 'file' || part.type === 'image') tokens += NATIVE_FILE_TOKENS;
+    else tokens += estimateTokens(JSON.stringify(part));
+  }
+  return tokens;
 }
 
 /**
@@ -47,9 +78,7 @@ export function fitToContext(
   const kept: ModelMessage[] = [];
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i] as ModelMessage;
-    const cost = estimateTokens(
-      typeof message.content === 'string' ? message.content : JSON.stringify(message.content),
-    );
+    const cost = estimateMessageTokens(message);
     if (kept.length > 0 && cost > budget) break;
     kept.unshift(message);
     budget -= cost;

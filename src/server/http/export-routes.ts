@@ -9,6 +9,7 @@ import type { ImportTicket } from '../chat/import-gate.js';
 import { timeSlicer } from '../chat/time-slice.js';
 import { AppError } from '../errors.js';
 import { readBodyText } from './body-text.js';
+import { contentDisposition } from './content-disposition.js';
 import { parseJsonSliced } from './sliced-json.js';
 
 /** A ChatGPT `conversations.json` is large: this route alone takes bodies up to 20 MiB. */
@@ -20,20 +21,6 @@ const errors = { 400: ErrorSchema, 404: ErrorSchema };
 interface Admission {
   ticket: ImportTicket;
   state: 'admitted' | 'handling' | 'done';
-}
-
-/** `attachment` with an ASCII fallback name and the exact UTF-8 one (RFC 6266 / RFC 8187). */
-export function contentDisposition(baseName: string, extension: string): string {
-  const ascii = baseName
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/["\\%;]/g, '')
-    .trim();
-  const utf8 = encodeURIComponent(`${baseName}.${extension}`).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${ascii || 'conversation'}.${extension}"; filename*=UTF-8''${utf8}`;
 }
 
 export interface ExportRouteDeps {
@@ -60,7 +47,10 @@ export function exportRoutes({ archive }: ExportRouteDeps): FastifyPluginAsyncTy
         );
         return reply
           .header('content-type', file.contentType)
-          .header('content-disposition', contentDisposition(file.title, file.extension))
+          .header(
+            'content-disposition',
+            contentDisposition('attachment', `${file.title}.${file.extension}`, 'conversation'),
+          )
           .header('cache-control', 'no-store')
           .send(file.body);
       },

@@ -14,6 +14,7 @@ import { isJsonContentType } from './seed-routes.js';
  *   request from another site is refused (403). Scripts and curl send neither and keep working.
  * - Simple cross-site posts: a plain HTML form or `fetch` without CORS can send only text/plain,
  *   form or multipart bodies; writes must be JSON (415), which needs a preflight the server denies.
+ *   Uploads are multipart, so they must carry a custom header instead (isUpload).
  */
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -36,6 +37,23 @@ function bare(host: string): string {
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** The upload header: a custom header, so a cross-site page cannot send it without a preflight. */
+export const UPLOAD_HEADER = 'x-parley-upload';
+
+/**
+ * An upload (`POST /api/files`, multipart) is the one write that cannot be JSON. It must carry
+ * UPLOAD_HEADER: a form on another site cannot set headers, and a cross-site `fetch` that sets one
+ * needs a preflight, which is refused.
+ */
+function isUpload(request: FastifyRequest): boolean {
+  return (
+    request.method === 'POST' &&
+    request.url.split('?')[0] === '/api/files' &&
+    request.headers[UPLOAD_HEADER] !== undefined &&
+    /^multipart\/form-data\s*;/i.test(request.headers['content-type'] ?? '')
+  );
 }
 
 export function installLocalModeGuard(
@@ -99,7 +117,7 @@ export function installLocalModeGuard(
 
     if (WRITES.has(request.method)) {
       const type = request.headers['content-type'];
-      if ((type !== undefined || hasBody(request)) && !isJsonContentType(type)) {
+      if ((type !== undefined || hasBody(request)) && !isJsonContentType(type) && !isUpload(request)) {
         throw new AppError(
           'unsupported_media_type',
           'Send the request body as JSON (Content-Type: application/json).',

@@ -4,19 +4,24 @@ import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
+import { fileIdsOf, storedParts } from '../chat/message-parts.js';
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
 import { messageDto } from '../chat/serialize.js';
 import { AppError, notFound } from '../errors.js';
+import type { FileService } from '../files/file-service.js';
+import { type ModelReader, promptAttachments, requireReadable } from '../files/prompt-attachments.js';
 import { newId } from '../ids.js';
 import type { ControlBus } from '../realtime/control-bus.js';
 import { isSecondStreamingReply } from '../store/messages-repo.js';
 import type { Data, Repositories } from '../store/repositories.js';
-import type { ConversationRow, MessageRow, RunKind } from '../store/schema.js';
+import type { ConversationRow, FileRow, MessageRow, RunKind } from '../store/schema.js';
 import type { ActiveRun, RunManager } from './run-manager.js';
 import { claimReplyForContinue, openRun } from './run-status.js';
 
 export interface TurnServiceDeps {
   store: Data;
+  /** Attachments: tie a message's files to it, and read them for the prompt. */
+  files: Pick<FileService, 'attach' | 'blobs'>;
   /** Conversations: access (requireConversation), model names, and the title after a first reply. */
   chat: ChatService;
   limiter: RunLimiter;
@@ -114,10 +119,11 @@ export class TurnService {
   async sendMessage(
     userId: string,
     conversationId: string,
-    input: { content: string; model?: string; parentId?: string | null },
+    input: { content: string; model?: string; parentId?: string | null; files?: string[] },
     options: { log?: Logger; waitForSlot?: boolean } = {},
   ): Promise<StartedRun> {
-    if (input.content.trim() === '') {
+    const fileIds = input.files ?? [];
+    if (input.content.trim() === '' && fileIds.length === 0) {
       throw new AppError('validation_error', 'Message content cannot be empty.');
     }
     if (input.content.includes('\u0000')) {
@@ -142,6 +148,7 @@ export class TurnService {
         } else {
           parentId = (await trx.messages.newestMessage(conversationId))?.id ?? null;
         }
+        const files = await this.deps.files.attach(trx, userId, conversationId, fileIds);
         const userMessage = await trx.messages.insertMessage({
           id: newId(),
           conversation_id: conversationId,
@@ -149,6 +156,7 @@ export class TurnService {
           parent_id: parentId,
           role: 'user',
           content: input.content,
+          parts: storedParts(files, input.content),
           status: 'complete',
           created_at: at,
           updated_at: at,
@@ -162,6 +170,7 @@ export class TurnService {
             conversationId,
             messageId: userMessage?.id,
             length: input.content.length,
+            files: fileIds.length,
             ...(this.deps.logMessageContent ? { content: input.content } : {}),
           },
           'user message received',
@@ -218,15 +227,20 @@ export class TurnService {
       this.deps.store
         .transaction(async (trx) => {
           const turn = await plan.write(trx, model, at);
+          // The prompt's branch and its files, read in the transaction: a file the model cannot
+          // read refuses the turn here (a 400), and nothing of it is written.
+          const branch = await this.promptBranch(trx, turn.reply, kind, model);
+          const files = await this.filesOf(trx, conversation.id, branch);
+          requireReadable(this.readerFor(model), files.values());
           const runId = newId();
           await this.insertRunRow(trx, runId, conversation, userId, turn.reply.id, kind, model, at);
           await trx.conversations.touchConversation(conversation.id, at);
-          return { ...turn, runId };
+          return { ...turn, runId, branch, files };
         })
         .catch(oneReplyAtATime),
     );
     plan.committed?.(written);
-    const { reply, userMessage, runId } = written;
+    const { reply, userMessage, runId, branch, files } = written;
     const run = await this.startRun(
       conversation,
       userId,
@@ -235,6 +249,8 @@ export class TurnService {
       reply,
       kind,
       model,
+      branch,
+      files,
       // A continued reply keeps its text (and the tokens spent on it); new text is appended.
       kind === 'continue' ? reply.content : '',
       kind === 'continue' ? (reply.output_tokens ?? 0) : 0,
@@ -288,6 +304,43 @@ export class TurnService {
     if (active) return active.id;
     if (after !== undefined) return (await this.repos.runs.latestRun(conversationId))?.id;
     return undefined;
+  }
+
+  /** The branch the model reads: up to the reply (continue) or the message it answers. */
+  private promptBranch(
+    trx: Repositories,
+    reply: MessageRow,
+    kind: RunKind,
+    model: string,
+  ): Promise<MessageRow[]> {
+    const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
+    return trx.messages.branchTo(
+      kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
+      PROMPT_HISTORY_MESSAGES,
+      historyCharsFor(contextWindow),
+    );
+  }
+
+  /** The files the branch's messages name (this conversation's only); no query for text alone. */
+  private async filesOf(
+    trx: Repositories,
+    conversationId: string,
+    branch: MessageRow[],
+  ): Promise<Map<string, FileRow>> {
+    const ids = fileIdsOf(branch);
+    if (ids.length === 0) return new Map();
+    const rows = await trx.files.filesByIds(ids);
+    return new Map(rows.filter((row) => row.conversation_id === conversationId).map((row) => [row.id, row]));
+  }
+
+  /** What the model reads, for the attachment checks and the prompt. */
+  private readerFor(model: string): ModelReader {
+    const registered = this.deps.models.get(model);
+    return {
+      name: registered?.info.name ?? model,
+      input: registered?.info.input ?? ['text'],
+      imageLimits: this.deps.models.imageLimits(model),
+    };
   }
 
   private async insertPendingReply(
@@ -371,21 +424,25 @@ export class TurnService {
     reply: MessageRow,
     kind: RunKind,
     model: string,
+    branch: MessageRow[],
+    files: Map<string, FileRow>,
     prefix: string,
     prefixOutputTokens = 0,
   ): Promise<ActiveRun> {
     const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
-    const branch = await this.releaseOnError(release, () =>
-      this.repos.messages.branchTo(
-        kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
-        PROMPT_HISTORY_MESSAGES,
-        historyCharsFor(contextWindow),
-      ),
-    );
+    const attachments =
+      files.size === 0
+        ? new Map()
+        : await this.releaseOnError(release, () =>
+            promptAttachments(files.values(), this.readerFor(model), this.deps.files.blobs),
+          );
     const system = conversation.system_prompt ?? undefined;
     // The newest part of the branch that fits the model's context window (system prompt kept).
     const prompt = fitToContext(
-      toModelMessages(kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id)),
+      toModelMessages(
+        kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id),
+        attachments,
+      ),
       system,
       contextWindow,
     );

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import * as blobs from './blobs-repo.js';
 import * as conversations from './conversations-repo.js';
+import * as files from './files-repo.js';
 import * as guests from './guests-repo.js';
 import * as invites from './invites-repo.js';
 import * as leases from './leases-repo.js';
@@ -43,7 +45,9 @@ type DialectApplied<R, K extends keyof R> = Omit<R, K> & {
 };
 
 export interface Repositories {
+  readonly blobs: Bound<typeof blobs>;
   readonly conversations: Bound<typeof conversations>;
+  readonly files: Bound<typeof files>;
   readonly guests: DialectApplied<Bound<typeof guests>, 'insertGuestUnderCap'>;
   readonly invites: Bound<typeof invites>;
   readonly leases: Bound<typeof leases>;
@@ -81,7 +85,9 @@ function bind<M extends object>(module: M, db: Executor): Bound<M> {
 
 export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
   return {
+    blobs: bind(blobs, db),
     conversations: bind(conversations, db),
+    files: bind(files, db),
     guests: {
       ...bind(guests, db),
       insertGuestUnderCap: (input) => guests.insertGuestUnderCap(db, dialect, input),

@@ -134,8 +134,42 @@ export interface MessagesTable {
   output_tokens: number | null;
   finish_reason: string | null;
   error: string | null;
+  /** The parts as JSON when the message has more than text (migration 010); NULL: one text part. */
+  parts: Generated<string | null>;
   created_at: string;
   updated_at: string;
+}
+
+export type FileKind = 'image' | 'pdf' | 'docx' | 'text';
+
+export interface FilesTable {
+  id: string;
+  user_id: string;
+  /** Set when a message first names the file; NULL: uploaded, never sent (expires). */
+  conversation_id: string | null;
+  name: string;
+  media_type: string;
+  kind: FileKind;
+  /** Bytes; a string from PostgreSQL's bigint. */
+  size: number | string;
+  blob_key: string;
+  preview_key: string | null;
+  width: number | null;
+  height: number | null;
+  /** A document's text, extracted once at upload. */
+  extracted_text: string | null;
+  created_at: string;
+}
+
+export interface FileBlobsTable {
+  key: string;
+  data: Uint8Array;
+  media_type: string;
+}
+
+export interface BlobDeletionsTable {
+  key: string;
+  queued_at: string;
 }
 
 export interface RunsTable {
@@ -177,6 +211,9 @@ export interface Database {
   user_storage: UserStorageTable;
   guests: GuestsTable;
   instances: InstancesTable;
+  files: FilesTable;
+  file_blobs: FileBlobsTable;
+  blob_deletions: BlobDeletionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -191,3 +228,5 @@ export type NewMessage = Insertable<MessagesTable>;
 export type MessageUpdate = Updateable<MessagesTable>;
 export type RunRow = Selectable<RunsTable>;
 export type NewRun = Insertable<RunsTable>;
+export type FileRow = Selectable<FilesTable>;
+export type NewFile = Insertable<FilesTable>;

@@ -43,7 +43,7 @@ export function createLocalModel(options: LocalModelOptions): LocalLanguageModel
     async doGenerate(callOptions) {
       const signal = callOptions.abortSignal ?? new AbortController().signal;
       const warnings = callWarnings(callOptions);
-      const history = toHistory(callOptions.prompt, warnings);
+      const history = toHistory(callOptions.prompt);
       const loaded = await runtime();
       let text = '';
       let reasoning = '';
@@ -64,7 +64,7 @@ export function createLocalModel(options: LocalModelOptions): LocalLanguageModel
 
     async doStream(callOptions) {
       const warnings = callWarnings(callOptions);
-      const history = toHistory(callOptions.prompt, warnings);
+      const history = toHistory(callOptions.prompt);
       const loaded = await runtime();
       const head: LanguageModelV3StreamPart[] = [
         { type: 'stream-start', warnings },

@@ -15,6 +15,9 @@ export const PLAIN_TRANSCRIPT: TemplateOptions = {
   },
 };
 
+/** The error for a file part sent to the local model. */
+export const TEXT_ONLY_MESSAGE = 'The local model reads text only; pick a model that takes images.';
+
 function textOf(parts: readonly { type: string; text?: string }[]): string {
   return parts
     .filter((part) => part.type === 'text' && typeof part.text === 'string')
@@ -22,19 +25,18 @@ function textOf(parts: readonly { type: string; text?: string }[]): string {
     .join('');
 }
 
-/** The AI SDK prompt as node-llama-cpp chat history, ending with the model turn to generate or continue. */
-export function toHistory(prompt: LanguageModelV3Prompt, warnings: SharedV3Warning[]): HistoryItem[] {
+/**
+ * The AI SDK prompt as node-llama-cpp chat history, ending with the model turn to generate or
+ * continue. Throws for a file part anywhere in it.
+ */
+export function toHistory(prompt: LanguageModelV3Prompt): HistoryItem[] {
   const history: HistoryItem[] = [];
   for (const message of prompt) {
     if (message.role === 'system') history.push({ type: 'system', text: message.content });
     else if (message.role === 'user') {
-      if (message.content.some((part) => part.type !== 'text')) {
-        warnings.push({
-          type: 'unsupported',
-          feature: 'file parts',
-          details: 'the local model reads text only',
-        });
-      }
+      // Refused, not dropped: a reply that silently ignored the picture would look like an answer
+      // about it. Parley refuses earlier from the model's input list; this is the second wall.
+      if (message.content.some((part) => part.type === 'file')) throw new Error(TEXT_ONLY_MESSAGE);
       history.push({ type: 'user', text: textOf(message.content) });
     } else if (message.role === 'assistant') {
       history.push({ type: 'model', response: [textOf(message.content)] });

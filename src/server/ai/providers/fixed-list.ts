@@ -22,7 +22,7 @@ export function listedModels(
         provider: descriptor.id,
         name: known?.name ?? id,
         contextWindow: known?.contextWindow ?? null,
-        input: ['text'],
+        input: descriptor.input(id),
         available: true,
       },
       model: languageModel(id),

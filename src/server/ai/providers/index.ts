@@ -1,11 +1,19 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { RegisteredModel } from '../model-registry.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits, type RegisteredModel } from '../model-registry.js';
+import {
+  type InputOf,
+  inputByName,
+  sameInput,
+  TEXT_IMAGE,
+  TEXT_IMAGE_PDF,
+  TEXT_ONLY,
+} from './model-input.js';
 
 /**
  * Every model provider Parley can be configured with, one row each: which settings turn it on, the
- * models it offers by default, how error sentences name it, the hosts it talks to, and the file that
- * builds its AI SDK models. `models.ts` loops over this table and `chat/model-errors.ts` reads its
+ * models it offers by default, what its models read (text, images, PDFs) and the largest image it
+ * takes, how error sentences name it, the hosts it talks to, and the file that builds its AI SDK models. `models.ts` loops over this table and `chat/model-errors.ts` reads its
  * wording here, so adding a provider is one row plus its file in this folder. The rows hold no SDK:
  * each file (and its SDK) is imported only when the provider is configured, since together the SDKs
  * were a noticeable part of start-up time and idle memory.
@@ -41,6 +49,14 @@ export interface ProviderDescriptor {
   readonly keySetting?: string;
   /** Models it is known to serve; others get their id as name and an unknown context window. */
   readonly models: readonly KnownModel[];
+  /**
+   * What a model of this provider reads natively, by model id (without the provider prefix). Text
+   * only means attachments reach it as extracted text or not at all. MODELS_FILE models can
+   * override it per model (`input:`).
+   */
+  readonly input: InputOf;
+  /** The largest image it takes; the lead's resizer shrinks bigger ones before the call. */
+  readonly imageLimits: ImageLimits;
   /** API hosts (and their subdomains): a failed call to one of them is attributed to this provider. */
   readonly hosts: readonly string[];
   /**
@@ -95,6 +111,9 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
       { id: 'gpt-5', name: 'GPT-5', contextWindow: 400_000 },
       { id: 'gpt-5-mini', name: 'GPT-5 mini', contextWindow: 400_000 },
     ],
+    // Chat models with vision and PDF input; older ones (gpt-4-turbo, gpt-3.5) get text only.
+    input: inputByName([[/^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-5|o[134])(?![a-z0-9])/, TEXT_IMAGE_PDF]]),
+    imageLimits: { maxDimension: 2048, maxBytes: 20 * 1024 * 1024 },
     hosts: ['openai.com'],
     remote: true,
     load: async () => (await import('./openai.js')).createOpenAIModels,
@@ -115,6 +134,11 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
       { id: 'claude-opus-4-1', name: 'Claude Opus 4.1', contextWindow: 200_000 },
       { id: 'claude-sonnet-4-0', name: 'Claude Sonnet 4', contextWindow: 200_000 },
     ],
+    // Claude 3 and later read images and PDFs; claude-2 and claude-instant read text only.
+    input: inputByName([[/^claude-(?!2|instant)/, TEXT_IMAGE_PDF]]),
+    // The API counts the base64 text against its 5 MB: 3/4 of that in raw bytes, or a file just
+    // under 5 MB would be refused after encoding.
+    imageLimits: { maxDimension: 1568, maxBytes: Math.floor((5 * 1024 * 1024 * 3) / 4) },
     hosts: ['anthropic.com'],
     remote: true,
     load: async () => (await import('./anthropic.js')).createAnthropicModels,
@@ -135,6 +159,8 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
       { id: 'gemini-2.5-flash-lite', name: 'Gemini 2.5 Flash-Lite', contextWindow: 1_048_576 },
       { id: 'gemini-2.0-flash', name: 'Gemini 2.0 Flash', contextWindow: 1_048_576 },
     ],
+    input: inputByName([[/^gemini-/, TEXT_IMAGE_PDF]]),
+    imageLimits: { maxDimension: 3072, maxBytes: 20 * 1024 * 1024 },
     hosts: ['generativelanguage.googleapis.com'],
     remote: true,
     load: async () => (await import('./google.js')).createGoogleModels,
@@ -145,6 +171,19 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     name: 'Ollama',
     config: { enabledBy: 'ollamaBaseUrl', baseUrl: 'ollamaBaseUrl' },
     models: [],
+    // Vision models by family name (`llava:13b`, `qwen2.5vl:7b`...); the rest read text only. The
+    // 1b and 270m gemma3 sizes have no vision encoder. Ollama takes no PDFs.
+    input: inputByName([
+      [/^(bak)?llava/, TEXT_IMAGE],
+      [/^llama3\.2-vision/, TEXT_IMAGE],
+      [/^gemma3(:(?!1b\b|270m\b)|$)/, TEXT_IMAGE],
+      [/^qwen2\.5-?vl/, TEXT_IMAGE],
+      [/^minicpm-v/, TEXT_IMAGE],
+      [/^moondream/, TEXT_IMAGE],
+      [/^granite3\.2-vision/, TEXT_IMAGE],
+      [/^mistral-small(3\.[1-9]|[4-9])/, TEXT_IMAGE],
+    ]),
+    imageLimits: { maxDimension: 1024, maxBytes: 10 * 1024 * 1024 },
     // Wherever OLLAMA_BASE_URL points (usually localhost): errors name it from the call, not the host.
     hosts: [],
     remote: true,
@@ -158,6 +197,9 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     name: 'The model provider',
     config: { enabledBy: 'modelsFile' },
     models: [],
+    // Text unless the file lists a model's `input`: Parley cannot tell what an arbitrary server reads.
+    input: sameInput(TEXT_ONLY),
+    imageLimits: DEFAULT_IMAGE_LIMITS,
     hosts: [],
     remote: true,
     namespacesFromSettings: true,
@@ -170,6 +212,9 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     name: 'The local model',
     config: { enabledBy: 'localModelPath' },
     models: [],
+    // node-llama-cpp runs it as a text model here (no vision projector is loaded).
+    input: sameInput(TEXT_ONLY),
+    imageLimits: DEFAULT_IMAGE_LIMITS,
     hosts: [],
     remote: false,
     load: async () => (await import('./local.js')).createLocalModels,
@@ -189,6 +234,14 @@ export function reservedNamespaces(table: readonly ProviderDescriptor[] = PROVID
 export function providerById(id: string): ProviderDescriptor | undefined {
   const namespace = id.toLowerCase().split('.')[0] ?? '';
   return PROVIDERS.find((row) => row.id === namespace && !row.namespacesFromSettings);
+}
+
+/**
+ * The image limits of a provider, by the `provider` a model lists (`openai`, or a MODELS_FILE
+ * endpoint's name, which gets the defaults like the demo and local models).
+ */
+export function imageLimitsFor(providerId: string): ImageLimits {
+  return { ...(providerById(providerId)?.imageLimits ?? DEFAULT_IMAGE_LIMITS) };
 }
 
 /** The row whose API lives at this host name (or a subdomain of one of its hosts). */

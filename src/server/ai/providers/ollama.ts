@@ -1,5 +1,6 @@
 import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderFactory } from './index.js';
+import { withOllamaImages } from './ollama-images.js';
 
 /** How long to wait for the model list at startup. */
 const LIST_TIMEOUT_MS = 5_000;
@@ -62,9 +63,10 @@ export const createOllamaModels: ProviderFactory = async ({ descriptor, baseURL,
       name: displayName(tag),
       // /api/tags does not say; /api/show would, at one request per model on every start.
       contextWindow: null,
+      input: descriptor.input(tag.name),
       available: true,
     },
-    model: provider.chat(tag.name),
+    model: withOllamaImages(provider.chat(tag.name)),
   }));
   // With no models (down, or nothing pulled yet) a DEFAULT_MODEL or fallback naming one is only warned about.
   return { models, unlisted: models.length === 0 };

@@ -22,7 +22,8 @@ export function createOpenAICompatibleModels(endpoint: ModelsFileEndpoint): Regi
       provider: endpoint.name,
       name: model.name ?? model.id,
       contextWindow: model.contextWindow ?? null,
-      input: ['text'],
+      // The file's own list (validated, text included), else text: an arbitrary server may read nothing else.
+      input: model.input ? [...model.input] : ['text'],
       available: true,
     },
     model: provider.chatModel(model.id),

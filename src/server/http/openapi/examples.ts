@@ -31,6 +31,7 @@ export const userMessage = {
   parentId: null,
   role: 'user',
   content: 'Explain server-sent events in one paragraph.',
+  parts: [{ type: 'text', text: 'Explain server-sent events in one paragraph.' }],
   status: 'complete',
   model: null,
   usage: { inputTokens: null, outputTokens: null },
@@ -46,6 +47,12 @@ export const reply = {
   parentId: USER_MESSAGE_ID,
   role: 'assistant',
   content: 'Server-sent events (SSE) keep one HTTP response open and write events to it as they happen...',
+  parts: [
+    {
+      type: 'text',
+      text: 'Server-sent events (SSE) keep one HTTP response open and write events to it as they happen...',
+    },
+  ],
   status: 'complete',
   model: 'demo',
   usage: { inputTokens: 12, outputTokens: 86 },
@@ -58,6 +65,7 @@ export const reply = {
 export const pendingReply = {
   ...reply,
   content: '',
+  parts: [],
   status: 'streaming',
   usage: { inputTokens: null, outputTokens: null },
   finishReason: null,
@@ -199,3 +207,11 @@ export const metricsText = [
   'parley_active_runs 1',
   '',
 ].join('\n');
+
+export const fileInfo = {
+  id: '0196f0b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b',
+  name: 'screenshot.png',
+  mediaType: 'image/png',
+  size: 48213,
+  createdAt: '2026-05-04T09:30:02.117Z',
+};

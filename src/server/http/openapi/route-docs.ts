@@ -43,6 +43,7 @@ export const TAGS = [
   { name: 'Events', description: 'The user’s live events (SSE).' },
   { name: 'Search', description: 'Full-text search over the caller’s conversations.' },
   { name: 'Export', description: 'Export and import of conversations.' },
+  { name: 'Files', description: 'Attachments: upload, read, preview, delete; a message names them.' },
   { name: 'Models', description: 'Configured models.' },
   { name: 'OpenAI', description: 'OpenAI-compatible API (API tokens only).' },
   { name: 'Operations', description: 'Health, readiness, metrics and this contract.' },
@@ -468,6 +469,49 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       },
     },
   },
+  // ---- Files --------------------------------------------------------------------------------------------
+  'POST /api/files': {
+    operationId: 'uploadFile',
+    summary: 'Upload an attachment (multipart/form-data, field `file`)',
+    description:
+      'The type is detected from the bytes, not the name: images (PNG, JPEG, GIF, WebP), PDF, Word ' +
+      '(.docx) and UTF-8 text files are accepted, anything else is a 415. At most `MAX_FILE_MB` ' +
+      "(413 `payload_too_large`); the user's files, messages and imports together stay under " +
+      '`STORAGE_QUOTA_MB` (413 `storage_quota_exceeded`). A file never sent in a message expires after a day.',
+    tag: 'Files',
+    responses: {
+      201: ex.fileInfo,
+      413: ex.error('payload_too_large', 'Files can be at most 20 MB (MAX_FILE_MB).'),
+      415: ex.error('unsupported_media_type', 'This file is an ELF executable; accepted are images, PDF, …'),
+    },
+  },
+  'GET /api/files/:id': {
+    operationId: 'getFile',
+    summary: 'Download an attachment (its uploader only)',
+    description:
+      'Served with the type detected at upload (text of any kind as text/plain), `nosniff` and a ' +
+      'sandboxing Content-Security-Policy; images and PDFs inline, everything else as a download.',
+    tag: 'Files',
+    content: {
+      200: {
+        'application/octet-stream': { schema: Type.String({ format: 'binary' }), example: '(the bytes)' },
+      },
+    },
+    responses: { 404: ex.error('not_found', 'File not found.') },
+  },
+  'GET /api/files/:id/preview': {
+    operationId: 'getFilePreview',
+    summary: "An image attachment's thumbnail (WebP, at most 256 px)",
+    tag: 'Files',
+    content: { 200: { 'image/webp': { schema: Type.String({ format: 'binary' }), example: '(the bytes)' } } },
+    responses: { 404: ex.error('not_found', 'Preview not found.') },
+  },
+  'DELETE /api/files/:id': {
+    operationId: 'deleteFile',
+    summary: 'Delete an attachment (messages that named it show it as no longer available)',
+    tag: 'Files',
+    responses: { 404: ex.error('not_found', 'File not found.') },
+  },
   'GET /api/conversations/:id/export': {
     operationId: 'exportConversation',
     summary: 'Download a conversation: Parley JSON (every branch) or Markdown (the current branch)',
@@ -525,6 +569,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
             provider: 'parley',
             name: 'Demo (built in)',
             contextWindow: null,
+            input: ['text', 'image', 'pdf'],
             available: true,
             breaker: null,
           },
@@ -533,6 +578,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
             provider: 'openai',
             name: 'GPT-4o mini',
             contextWindow: 128000,
+            input: ['text', 'image', 'pdf'],
             available: true,
             breaker: 'closed',
           },

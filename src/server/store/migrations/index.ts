@@ -8,6 +8,7 @@ import * as accountSecurity from './006-account-security.js';
 import * as guests from './007-guests.js';
 import * as scopedSearch from './008-scoped-search.js';
 import * as oneStreamingReply from './009-one-streaming-reply.js';
+import * as files from './010-files.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -22,6 +23,7 @@ export const migrationProvider: MigrationProvider = {
       '007-guests': guests,
       '008-scoped-search': scopedSearch,
       '009-one-streaming-reply': oneStreamingReply,
+      '010-files': files,
     };
   },
 };

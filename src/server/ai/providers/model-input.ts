@@ -1,0 +1,32 @@
+import type { ModelInputKind } from '../../../shared/message-parts.js';
+
+// What a provider's models read natively, decided by model id: the rows of the provider table
+// (./index.ts) declare their rules with these helpers, so the capability list stays in that one table.
+
+export const TEXT_ONLY: readonly ModelInputKind[] = ['text'];
+export const TEXT_IMAGE: readonly ModelInputKind[] = ['text', 'image'];
+export const TEXT_IMAGE_PDF: readonly ModelInputKind[] = ['text', 'image', 'pdf'];
+
+/** A rule: ids matching the pattern read these inputs. */
+export type InputRule = readonly [pattern: RegExp, input: readonly ModelInputKind[]];
+
+/** Given a model id (without the provider prefix), what it reads. */
+export type InputOf = (modelId: string) => ModelInputKind[];
+
+/**
+ * The first rule whose pattern matches the id wins; no match reads text only. Ids are compared in
+ * lower case and without a registry path (`hf.co/user/llava-7b` is matched as `llava-7b`), since
+ * the family is what decides and users write names both ways.
+ */
+export function inputByName(rules: readonly InputRule[], otherwise = TEXT_ONLY): InputOf {
+  return (modelId) => {
+    const name = modelId.toLowerCase().split('/').pop() ?? '';
+    const found = rules.find(([pattern]) => pattern.test(name));
+    return [...(found?.[1] ?? otherwise)];
+  };
+}
+
+/** Every model of the provider reads the same inputs. */
+export function sameInput(input: readonly ModelInputKind[]): InputOf {
+  return () => [...input];
+}

@@ -1,0 +1,26 @@
+import type { FileStoreConfig } from '../config.js';
+import type { Data } from '../store/repositories.js';
+import type { BlobStore } from './blob-store.js';
+import { DatabaseBlobStore } from './database-blob-store.js';
+import { FilesystemBlobStore } from './filesystem-blob-store.js';
+import { S3BlobStore } from './s3-blob-store.js';
+
+/** The blob store FILE_STORE names. */
+export function openBlobStore(config: FileStoreConfig, store: Data): BlobStore {
+  switch (config.kind) {
+    case 'database':
+      return new DatabaseBlobStore(store);
+    case 'filesystem':
+      return new FilesystemBlobStore({ directory: config.directory });
+    case 's3':
+      return new S3BlobStore({
+        bucket: config.bucket,
+        region: config.region,
+        endpoint: config.endpoint,
+        accessKeyId: config.accessKeyId,
+        secretAccessKey: config.secretAccessKey,
+        forcePathStyle: config.forcePathStyle,
+        prefix: config.prefix,
+      });
+  }
+}

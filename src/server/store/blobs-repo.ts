@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** FILE_STORE=database: attachment bytes in the `file_blobs` table (migration 010). */
+
+export async function putBlob(
+  db: Kysely<Database>,
+  key: string,
+  data: Uint8Array,
+  mediaType: string,
+): Promise<void> {
+  await db
+    .insertInto('file_blobs')
+    .values({ key, data, media_type: mediaType })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ data, media_type: mediaType }))
+    .execute();
+}
+
+export async function getBlob(db: Kysely<Database>, key: string): Promise<Uint8Array | undefined> {
+  const row = await db.selectFrom('file_blobs').select('data').where('key', '=', key).executeTakeFirst();
+  return row ? new Uint8Array(row.data) : undefined;
+}
+
+export async function deleteBlobs(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db
+    .deleteFrom('file_blobs')
+    .where('key', 'in', [...keys])
+    .execute();
+}
