@@ -115,6 +115,24 @@ describe('files', () => {
     ]);
   });
 
+  it('regenerating a reply sends the attachments again', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const image = (await upload(alice, await png(300, 200), 'again.png')).json();
+    const id = await conversation(alice);
+    expect((await send(alice, id, { content: 'What is it?', files: [image.id] })).text).toContain('300×200');
+    const page = (await alice.request('GET', `/api/conversations/${id}/messages`)).json();
+    const reply = page.items.find((m: { role: string }) => m.role === 'assistant');
+    const again = await alice.request(
+      'POST',
+      `/api/messages/${reply.id}/regenerate`,
+      {},
+      { accept: 'text/event-stream' },
+    );
+    expect(again.statusCode).toBe(200);
+    expect(textOf(parseSse(again.body))).toContain('again.png (image/png');
+  });
+
   it('refuses an image for a model that cannot read images, before any model call, writing nothing', async () => {
     const t = await createTestApp({
       env: { AUTH_MODE: 'local' },

@@ -31,6 +31,16 @@ export function filePart(file: FileRow): FilePartDto {
   };
 }
 
+/** Bound on a message's searchable attachment text (each document's text is bounded at upload too). */
+const MAX_ATTACHMENT_TEXT_CHARS = 1_000_000;
+
+/** What search finds a message by besides its text: its files' names and documents' text. */
+export function attachmentText(files: readonly FileRow[]): string | null {
+  if (files.length === 0) return null;
+  const text = files.map((file) => (file.extracted_text ? `${file.name}\n${file.extracted_text}` : file.name)).join('\n');
+  return text.slice(0, MAX_ATTACHMENT_TEXT_CHARS);
+}
+
 /** The ids of every file the rows' parts name, each once, in order of appearance. */
 export function fileIdsOf(rows: readonly Pick<MessageRow, 'content' | 'parts'>[]): string[] {
   const ids = new Set<string>();

@@ -4,7 +4,7 @@ import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
-import { fileIdsOf, storedParts } from '../chat/message-parts.js';
+import { attachmentText, fileIdsOf, storedParts } from '../chat/message-parts.js';
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
 import { messageDto } from '../chat/serialize.js';
 import { AppError, notFound } from '../errors.js';
@@ -157,6 +157,7 @@ export class TurnService {
           role: 'user',
           content: input.content,
           parts: storedParts(files, input.content),
+          attachment_text: attachmentText(files),
           status: 'complete',
           created_at: at,
           updated_at: at,

@@ -136,6 +136,8 @@ export interface MessagesTable {
   error: string | null;
   /** The parts as JSON when the message has more than text (migration 010); NULL: one text part. */
   parts: Generated<string | null>;
+  /** The names and extracted text of the files it carries, for search (migration 011). */
+  attachment_text: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -192,9 +192,10 @@ async function searchPostgres(
   // page's rows only.
   const result = await sql<HitRow>`
     with message_hits as (
-      select m.id, m.conversation_id, m.role, m.created_at, m.content
+      select m.id, m.conversation_id, m.role, m.created_at,
+        m.content || coalesce(' ' || m.attachment_text, '') as content
       from messages m
-      where (to_tsvector('simple', content) || to_tsvector('simple', 'u' || md5(user_id))) @@ ${scoped}
+      where (to_tsvector('simple', content || coalesce(' ' || attachment_text, '')) || to_tsvector('simple', 'u' || md5(user_id))) @@ ${scoped}
         and m.status <> 'streaming' and m.user_id = ${userId}
       order by m.id desc limit ${MAX_CANDIDATES}
     ),
@@ -219,7 +220,8 @@ async function searchPostgres(
     )
     select page.kind, page.ref_id, page.conversation_id, c.title as conversation_title, page.role,
       page.created_at, page.score,
-      ts_headline('simple', coalesce(m.content, c.title, ''), ${q}, ${options}) as snippet
+      ts_headline('simple', coalesce(m.content || coalesce(' ' || m.attachment_text, ''), c.title, ''), ${q}, ${options})
+        as snippet
     from page
     join conversations c on c.id = page.conversation_id
     left join messages m on page.kind = 'message' and m.id = page.ref_id

@@ -109,5 +109,9 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('blob_deletions').ifExists().execute();
   await db.schema.dropTable('file_blobs').ifExists().execute();
   await db.schema.dropTable('files').ifExists().execute();
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    await sql`drop function if exists parley_files_delete()`.execute(db);
+    await sql`drop function if exists parley_files_insert()`.execute(db);
+  }
   await db.schema.alterTable('messages').dropColumn('parts').execute();
 }

@@ -9,6 +9,7 @@ import * as guests from './007-guests.js';
 import * as scopedSearch from './008-scoped-search.js';
 import * as oneStreamingReply from './009-one-streaming-reply.js';
 import * as files from './010-files.js';
+import * as attachmentSearch from './011-attachment-search.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -24,6 +25,7 @@ export const migrationProvider: MigrationProvider = {
       '008-scoped-search': scopedSearch,
       '009-one-streaming-reply': oneStreamingReply,
       '010-files': files,
+      '011-attachment-search': attachmentSearch,
     };
   },
 };
