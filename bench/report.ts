@@ -1,3 +1,4 @@
+import type { AttachmentsResult } from './sections/attachments.js';
 import type { ColdStartResult } from './sections/cold-start.js';
 import type { HistoryResult } from './sections/history.js';
 import type { ResumeResult } from './sections/resume.js';
@@ -21,6 +22,7 @@ export interface Results {
   history?: HistoryResult;
   resume?: ResumeResult;
   coldStart?: ColdStartResult;
+  attachments?: AttachmentsResult;
 }
 
 export interface Row {
@@ -202,6 +204,20 @@ export function rows(results: Results): Row[] {
       target: '≤ 120 MB',
       met: mb <= 120,
     });
+  }
+  const a = results.attachments;
+  if (a) {
+    for (const [kind, label] of [
+      ['image', 'photo-like PNG'],
+      ['text', 'text document'],
+    ] as const) {
+      const r = a[kind];
+      out.push({
+        figure: `Upload of a ${(r.bytes / 2 ** 20).toFixed(0)} MB ${label}, then two turns`,
+        value: `upload ${r.uploadMs.toFixed(0)} ms, first turn ${r.firstTurnMs.toFixed(0)} ms, next turn ${r.nextTurnMs.toFixed(0)} ms`,
+        target: '',
+      });
+    }
   }
   return out;
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createBench } from './lib/context.js';
 import { markdown, type Results, rows } from './report.js';
+import { attachments } from './sections/attachments.js';
 import { coldStart } from './sections/cold-start.js';
 import { longHistory } from './sections/history.js';
 import { resume } from './sections/resume.js';
@@ -17,7 +18,8 @@ import { BENCH_SETTINGS, ROOT } from './server.js';
  * Every server and load generator runs in its own process; see docs/benchmarks.md for the method.
  *
  *   BENCH_QUICK=1        tiny sizes, one run each (the test suite runs this so the bench cannot rot)
- *   BENCH_ONLY=a,b       only these sections: throughput, ttft, streams, history, resume, coldstart
+ *   BENCH_ONLY=a,b       only these sections: throughput, ttft, streams, history, resume, coldstart,
+ *                        attachments
  *   BENCH_PROFILE=1      start every Parley under `node --cpu-prof`; summarize each profile
  *   BENCH_REPS=n         runs per figure (default 3; 1 in quick mode)
  *   BENCH_POSTGRES_URL, BENCH_REDIS_URL   enable resume across two instances
@@ -26,7 +28,7 @@ import { BENCH_SETTINGS, ROOT } from './server.js';
  * results table in docs/benchmarks.md; other runs write bench/results/<quick|partial|profile>.json.
  */
 
-const SECTIONS = ['throughput', 'ttft', 'streams', 'history', 'resume', 'coldstart'] as const;
+const SECTIONS = ['throughput', 'ttft', 'streams', 'history', 'resume', 'coldstart', 'attachments'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -110,6 +112,7 @@ async function main() {
     results.history = await timed('history', () => longHistory(bench));
     results.resume = await timed('resume', () => resume(bench));
     results.coldStart = await timed('coldstart', () => coldStart(bench));
+    results.attachments = await timed('attachments', () => attachments(bench));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,8 +1,9 @@
 import { crc32, deflateSync } from 'node:zlib';
 import JSZip from 'jszip';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/server/errors.js';
+import { ExtractPool } from '../src/server/files/extract-pool.js';
 import {
   EXTRACT_TIMEOUT_MS,
   extractText,
@@ -52,6 +53,22 @@ function makePdf(pages: string[]): Uint8Array {
   pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return encode(pdf);
+}
+
+/**
+ * A PDF of a few hundred kilobytes whose one page's content stream inflates to `size` bytes of
+ * spaces: pdf.js inflates and scans it inside one step of one page (about a second per 100 MB),
+ * the kind of document that used to hold the event loop for all of that step.
+ */
+function deflateBombPdf(size: number): Uint8Array {
+  const data = deflateSync(Buffer.alloc(size, 0x20), { level: 9 });
+  const head =
+    '%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n' +
+    '2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n' +
+    '3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>\nendobj\n' +
+    `4 0 obj\n<< /Length ${data.length} /Filter /FlateDecode >>\nstream\n`;
+  const tail = '\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n';
+  return new Uint8Array(Buffer.concat([encode(head), data, encode(tail)]));
 }
 
 async function makeDocx(paragraphs: string[]): Promise<Uint8Array> {
@@ -305,6 +322,91 @@ describe('extractText: what the model reads', () => {
     const error = await refusal(extractText(manyPages, pdf, { timeoutMs: 1 }));
     expect(error.code).toBe('bad_request');
     expect(error.message).toMatch(/^Could not read this PDF: it took longer than/);
+  });
+});
+
+describe('extractText: a hostile document stalls a worker thread, never the server', () => {
+  const pdf: DetectedFile = { mediaType: 'application/pdf', kind: 'pdf' };
+  let bomb: Uint8Array | undefined;
+  /** About a second of pdf.js work inside one page (more when workers share the machine). */
+  const slowPdf = () => {
+    bomb ??= deflateBombPdf(100_000_000);
+    return bomb;
+  };
+  const pools: ExtractPool[] = [];
+  const poolOf = (options: ConstructorParameters<typeof ExtractPool>[0]) => {
+    const pool = new ExtractPool(options);
+    pools.push(pool);
+    return pool;
+  };
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.close()));
+  });
+
+  it('keeps the event loop turning while a slow PDF is read', async () => {
+    // On the main thread (as before the worker) this PDF let a 10 ms timer tick once in 2.5 s.
+    const bytes = slowPdf();
+    let ticks = 0;
+    let last = performance.now();
+    let longestGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      ticks++;
+    }, 10);
+    const started = performance.now();
+    try {
+      expect(await extractText(bytes, pdf, { pool: poolOf({}) })).toBe('');
+    } finally {
+      clearInterval(timer);
+    }
+    const took = performance.now() - started;
+    longestGap = Math.max(longestGap, performance.now() - last);
+    expect(longestGap).toBeLessThan(250);
+    expect(ticks).toBeGreaterThan(took / 10 / 5);
+  });
+
+  it('terminates the worker at the deadline, mid-page, and reads the next document', async () => {
+    const pool = poolOf({ maxWorkers: 1 });
+    // A warm worker (pdf.js loaded), so the deadline falls inside the slow page, not the start.
+    expect(await extractText(makePdf(['Warm up']), pdf, { pool })).toContain('Warm up');
+    const started = performance.now();
+    const error = await refusal(extractText(slowPdf(), pdf, { pool, timeoutMs: 300 }));
+    expect(error.code).toBe('bad_request');
+    expect(error.message).toBe('Could not read this PDF: it took longer than 0.3 seconds to read.');
+    // Answered at the deadline, not when pdf.js would have finished.
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(pool.stats()).toEqual({ workers: 0, running: 0, queued: 0, killed: 1 });
+    expect(await extractText(makePdf(['After the timeout']), pdf, { pool })).toContain('After the timeout');
+    expect(pool.stats()).toMatchObject({ workers: 1, killed: 1 });
+  });
+
+  it('refuses a document at once, with a 503, when too many are waiting', async () => {
+    const pool = poolOf({ maxWorkers: 1, maxQueue: 2 });
+    const waiting = [1, 2, 3].map(() =>
+      extractText(slowPdf(), pdf, { pool }).catch((error: unknown) => error),
+    );
+    expect(pool.stats()).toMatchObject({ running: 1, queued: 2 });
+    const error = await refusal(extractText(makePdf(['One too many']), pdf, { pool }));
+    expect(error.code).toBe('unavailable');
+    expect(error.status).toBe(503);
+    expect(error.retryAfterSeconds).toBe(5);
+    expect(error.message).toBe('The server is busy reading other documents; try again in a few seconds.');
+    await pool.close();
+    await Promise.all(waiting);
+  });
+
+  it('runs two documents at once by default and lets twenty wait', async () => {
+    const pool = poolOf({});
+    const docx: DetectedFile = { mediaType: DOCX, kind: 'docx' };
+    const waiting = Array.from({ length: 22 }, () =>
+      extractText(slowPdf(), pdf, { pool }).catch((error: unknown) => error),
+    );
+    expect(pool.stats()).toMatchObject({ workers: 2, running: 2, queued: 20 });
+    expect((await refusal(extractText(await makeDocx(['late']), docx, { pool }))).status).toBe(503);
+    await pool.close();
+    await Promise.all(waiting);
   });
 });
 

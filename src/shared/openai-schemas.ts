@@ -13,11 +13,34 @@ const Opt = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, 
 /** Messages in one request: generous for long agent transcripts, bounded against abuse. */
 export const MAX_OPENAI_MESSAGES = 2_000;
 
-/** A content part; only `text` parts are supported, others are refused with a clear error. */
+/**
+ * A content part: `text`, `image_url` (a data: URL or an http(s) URL the server downloads) or
+ * `file` (inline `file_data`). Other types, and `file_id`, are refused with a clear error. The
+ * URLs and file data carry no length bound of their own: the route's body limit and the decoded
+ * size checks (MAX_FILE_MB) bound them.
+ */
 export const ContentPart = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 64 }),
   text: Type.Optional(Type.String({ maxLength: MAX_CONTENT_CHARS })),
+  image_url: Type.Optional(
+    Type.Union([
+      Type.String({ minLength: 1 }),
+      Type.Object({
+        url: Type.String({ minLength: 1 }),
+        /** OpenAI's resolution hint; images are fitted to the model's limits whatever it says. */
+        detail: Opt(Type.String({ maxLength: 16 })),
+      }),
+    ]),
+  ),
+  file: Type.Optional(
+    Type.Object({
+      file_data: Opt(Type.String({ minLength: 1 })),
+      file_id: Opt(Type.String({ maxLength: 256 })),
+      filename: Opt(Type.String({ maxLength: 1_024 })),
+    }),
+  ),
 });
+export type ContentPartInput = Static<typeof ContentPart>;
 
 export const ChatMessage = Type.Object({
   role: Type.Enum(['system', 'developer', 'user', 'assistant']),

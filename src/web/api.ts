@@ -162,7 +162,7 @@ export const api = {
       'GET',
       `/api/conversations/${enc(id)}/messages?limit=${limit}${before ? `&before=${enc(before)}` : ''}`,
     ),
-  send: (id: string, body: { content: string; parentId?: string | null; model?: string }) =>
+  send: (id: string, body: { content: string; parentId?: string | null; model?: string; files?: string[] }) =>
     request<RunAccepted>('POST', `/api/conversations/${enc(id)}/messages`, body),
   regenerate: (messageId: string, model?: string) =>
     request<RunAccepted>('POST', `/api/messages/${enc(messageId)}/regenerate`, model ? { model } : {}),

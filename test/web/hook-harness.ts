@@ -283,6 +283,8 @@ export function message(id: string, extra: Partial<Message> = {}): Message {
     parentId: null,
     role: 'user',
     content: `text ${id}`,
+    // No parts: the hooks read only `content`; tests about attachments pass their own.
+    parts: [],
     status: 'complete',
     model: null,
     usage: { inputTokens: null, outputTokens: null },

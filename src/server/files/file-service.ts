@@ -8,6 +8,7 @@ import type { FileRow } from '../store/schema.js';
 import type { BlobStore } from './blob-store.js';
 import { extractText } from './extract-text.js';
 import { detectFile } from './file-type.js';
+import { FittedImageCache } from './fitted-image-cache.js';
 import { imageInfo, thumbnail } from './images.js';
 
 /** An upload never sent in a message is deleted after this long. */
@@ -56,6 +57,8 @@ export class FileService {
   private readonly inFlight = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> = Promise.resolve();
+  /** Images fitted to providers' limits, so a photo is re-encoded once per instance, not per turn. */
+  readonly fitted = new FittedImageCache();
 
   constructor(private readonly deps: FileServiceDeps) {}
 

@@ -4,7 +4,11 @@ import { documentTextPart } from '../ai/attachments.js';
 import { AppError } from '../errors.js';
 import type { FileRow } from '../store/schema.js';
 import type { BlobStore } from './blob-store.js';
+import type { FittedImageCache } from './fitted-image-cache.js';
 import { fitImage, type ImageLimits } from './images.js';
+
+/** A file's bytes were deleted while a turn was being built. */
+class FileGone extends Error {}
 
 /** What a model is: its name (for messages), what it reads natively, and its image limits. */
 export interface ModelReader {
@@ -40,25 +44,46 @@ export type PromptAttachment = FilePart | TextPart;
 export async function promptAttachments(
   files: Iterable<FileRow>,
   model: ModelReader,
-  blobs: BlobStore,
+  source: AttachmentSource,
 ): Promise<Map<string, PromptAttachment>> {
   const parts = new Map<string, PromptAttachment>();
-  for (const file of files) parts.set(file.id, await attachmentFor(file, model, blobs));
+  for (const file of files) parts.set(file.id, await attachmentFor(file, model, source));
   return parts;
 }
 
-async function attachmentFor(file: FileRow, model: ModelReader, blobs: BlobStore): Promise<PromptAttachment> {
+/** Where the bytes come from, and the images already fitted on this instance. */
+export interface AttachmentSource {
+  blobs: BlobStore;
+  fitted: FittedImageCache;
+}
+
+async function attachmentFor(
+  file: FileRow,
+  model: ModelReader,
+  { blobs, fitted }: AttachmentSource,
+): Promise<PromptAttachment> {
   const native =
     (file.kind === 'image' && model.input.includes('image')) ||
     (file.kind === 'pdf' && model.input.includes('pdf'));
   if (!native) {
     return documentTextPart(file.name, file.media_type, Number(file.size), file.extracted_text ?? '');
   }
-  const bytes = await blobs.get(file.blob_key);
-  if (!bytes) return { type: 'text', text: `[file: ${file.name} is no longer available]` };
+  const gone: PromptAttachment = { type: 'text', text: `[file: ${file.name} is no longer available]` };
   if (file.kind === 'image') {
-    const fitted = await fitImage(bytes, model.imageLimits);
-    return { type: 'file', data: fitted.bytes, mediaType: fitted.mediaType, filename: file.name };
+    const image = await fitted
+      .get(file.id, model.imageLimits, async () => {
+        const bytes = await blobs.get(file.blob_key);
+        if (!bytes) throw new FileGone();
+        return fitImage(bytes, model.imageLimits);
+      })
+      .catch((error) => {
+        if (error instanceof FileGone) return undefined;
+        throw error;
+      });
+    return image
+      ? { type: 'file', data: image.bytes, mediaType: image.mediaType, filename: file.name }
+      : gone;
   }
-  return { type: 'file', data: bytes, mediaType: file.media_type, filename: file.name };
+  const bytes = await blobs.get(file.blob_key);
+  return bytes ? { type: 'file', data: bytes, mediaType: file.media_type, filename: file.name } : gone;
 }

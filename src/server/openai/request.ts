@@ -1,5 +1,13 @@
-import type { ModelMessage } from 'ai';
 import type { ChatCompletionRequest, ChatMessageInput } from '../../shared/openai-schemas.js';
+import { type AttachmentLimits, MAX_TEXT_CHARS } from './attachment-limits.js';
+import {
+  type AttachmentRequest,
+  type AttachmentTally,
+  textOnlyParts,
+  tooLarge,
+  type UserPart,
+  userParts,
+} from './content-parts.js';
 import { invalidRequest } from './errors.js';
 
 /** Sampling settings, in the AI SDK's names. */
@@ -13,11 +21,18 @@ export interface CallSettings {
   stopSequences?: string[];
 }
 
+/** A message as the client sent it, its attachments not yet read (that happens after admission). */
+export type PromptMessage =
+  | { role: 'system' | 'assistant'; content: string }
+  | { role: 'user'; content: UserPart[] };
+
 /** What a chat completion request asks of the model, validated beyond the schema. */
 export interface CompletionCall {
   modelId: string;
   /** The whole conversation as the client sent it; the client owns the context here. */
-  messages: ModelMessage[];
+  prompt: PromptMessage[];
+  /** Every image and file of the prompt, in order (for the checks before admission). */
+  attachments: AttachmentRequest[];
   /** The system and developer messages' text, kept as the conversation's system prompt in history. */
   systemText: string | undefined;
   /** The last user message's text: what a recorded conversation shows as the question. */
@@ -30,55 +45,68 @@ export interface CompletionCall {
 
 const defined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
 
-/** The text parts of a message; other kinds (images, audio, files) are refused with the part named. */
-function textParts(message: ChatMessageInput, index: number): string[] {
+/** A system or assistant message's text; attachments belong in user messages only. */
+function plainText(message: ChatMessageInput, index: number): string {
   const { content } = message;
-  if (content === null || content === undefined) return [];
-  if (typeof content === 'string') return [content];
-  return content.map((part, partIndex) => {
-    const param = `messages[${index}].content[${partIndex}]`;
-    if (part.type !== 'text') {
-      throw invalidRequest(
-        `Content parts of type '${part.type}' are not supported; send text parts only.`,
-        `${param}.type`,
-        'unsupported_content_type',
-      );
-    }
-    if (typeof part.text !== 'string') {
-      throw invalidRequest(`Missing required parameter: '${param}.text'.`, `${param}.text`);
-    }
-    return part.text;
-  });
+  if (content === null || content === undefined) return '';
+  if (typeof content === 'string') return content;
+  return textOnlyParts(content, index).join('\n');
 }
 
-function toModelMessages(input: ChatMessageInput[]) {
-  const messages: ModelMessage[] = [];
+/** How a recorded conversation shows an attachment: the question keeps a trace of what was sent. */
+const attachmentNote = (attachment: AttachmentRequest) =>
+  `[${attachment.part === 'image_url' ? 'image' : 'file'}${attachment.filename ? `: ${attachment.filename}` : ''}]`;
+
+function toPrompt(input: ChatMessageInput[], limits: AttachmentLimits) {
+  const prompt: PromptMessage[] = [];
+  const attachments: AttachmentRequest[] = [];
   const system: string[] = [];
+  const counted: AttachmentTally = { count: 0, bytes: 0 };
+  let textChars = 0;
   let lastUserText: string | undefined;
   input.forEach((message, index) => {
-    const parts = textParts(message, index);
-    const text = parts.join('\n');
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        // Developer messages are OpenAI's newer name for system messages.
-        system.push(text);
-        messages.push({ role: 'system', content: text });
-        break;
-      case 'user':
-        lastUserText = text;
-        messages.push({ role: 'user', content: parts.map((part) => ({ type: 'text', text: part })) });
-        break;
-      case 'assistant':
-        // An empty assistant turn (a tool-call placeholder) carries nothing a model can use.
-        if (text !== '') messages.push({ role: 'assistant', content: text });
-        break;
+    if (message.role === 'user') {
+      const { content } = message;
+      const parts: UserPart[] =
+        content === null || content === undefined
+          ? []
+          : typeof content === 'string'
+            ? [{ type: 'text', text: content }]
+            : userParts(content, index, limits, counted);
+      const texts = parts.flatMap((part) => (part.type === 'text' ? [part.text] : []));
+      const attached = parts.flatMap((part) => (part.type === 'attachment' ? [part.attachment] : []));
+      attachments.push(...attached);
+      textChars += texts.reduce((sum, text) => sum + text.length, 0);
+      lastUserText = [...texts, ...attached.map(attachmentNote)].join('\n');
+      prompt.push({ role: 'user', content: parts });
+      return;
     }
+    const text = plainText(message, index);
+    textChars += text.length;
+    if (message.role === 'assistant') {
+      // An empty assistant turn (a tool-call placeholder) carries nothing a model can use.
+      if (text !== '') prompt.push({ role: 'assistant', content: text });
+      return;
+    }
+    // Developer messages are OpenAI's newer name for system messages.
+    system.push(text);
+    prompt.push({ role: 'system', content: text });
   });
-  return { messages, systemText: system.length > 0 ? system.join('\n\n') : undefined, lastUserText };
+  if (textChars > MAX_TEXT_CHARS) {
+    throw tooLarge(
+      `The messages' text is ${textChars} characters; at most ${MAX_TEXT_CHARS} are accepted per request.`,
+      'messages',
+    );
+  }
+  return {
+    prompt,
+    attachments,
+    systemText: system.length > 0 ? system.join('\n\n') : undefined,
+    lastUserText,
+  };
 }
 
-export function toCompletionCall(body: ChatCompletionRequest): CompletionCall {
+export function toCompletionCall(body: ChatCompletionRequest, limits: AttachmentLimits): CompletionCall {
   if (body.tools && body.tools.length > 0) {
     throw invalidRequest(
       'Tools (function calling) are not supported by this server yet.',
@@ -99,7 +127,7 @@ export function toCompletionCall(body: ChatCompletionRequest): CompletionCall {
   };
   return {
     modelId: body.model,
-    ...toModelMessages(body.messages),
+    ...toPrompt(body.messages, limits),
     settings,
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,

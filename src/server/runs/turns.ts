@@ -21,7 +21,7 @@ import { claimReplyForContinue, openRun } from './run-status.js';
 export interface TurnServiceDeps {
   store: Data;
   /** Attachments: tie a message's files to it, and read them for the prompt. */
-  files: Pick<FileService, 'attach' | 'blobs'>;
+  files: Pick<FileService, 'attach' | 'blobs' | 'fitted'>;
   /** Conversations: access (requireConversation), model names, and the title after a first reply. */
   chat: ChatService;
   limiter: RunLimiter;
@@ -435,7 +435,7 @@ export class TurnService {
       files.size === 0
         ? new Map()
         : await this.releaseOnError(release, () =>
-            promptAttachments(files.values(), this.readerFor(model), this.deps.files.blobs),
+            promptAttachments(files.values(), this.readerFor(model), this.deps.files),
           );
     const system = conversation.system_prompt ?? undefined;
     // The newest part of the branch that fits the model's context window (system prompt kept).

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import type { Conversation, ModelList } from '../api.js';
+import { useAttachments } from '../hooks/use-attachments.js';
 import { useConversation } from '../hooks/use-conversation.js';
+import { useFileDrop } from '../hooks/use-file-drop.js';
 import { navigate } from '../router.js';
 import { Composer } from './Composer.js';
 import { DemoBanner } from './DemoBanner.js';
@@ -21,13 +23,23 @@ interface Props {
 export function ConversationView({ conversationId, summary, models, onConversation }: Props) {
   const c = useConversation({ conversationId, summary, models, onConversation });
   const title = c.conversation?.title;
+  // The draft's files live here, not in the composer: a file dropped anywhere on the page joins them.
+  const attachments = useAttachments();
+  const drop = useFileDrop(attachments.add, c.loadError === null);
+  const modelList = models?.models ?? [];
 
   useEffect(() => {
     document.title = title ? `${title} · Parley` : 'Parley';
   }, [title]);
 
   return (
-    <main className="conversation" aria-label={title ?? 'New conversation'}>
+    <main className="conversation" aria-label={title ?? 'New conversation'} {...drop.handlers}>
+      {drop.over && (
+        <div className="drop-overlay" aria-hidden="true">
+          <p>Drop files to attach them</p>
+          <p className="muted">Images, PDFs, Word and text files</p>
+        </div>
+      )}
       <header className="conv-header">
         <h1 className="conv-title">{conversationId ? (title ?? 'New conversation') : 'New chat'}</h1>
         <ModelPicker models={models} value={c.currentModel} onChange={(model) => void c.changeModel(model)} />
@@ -73,6 +85,9 @@ export function ConversationView({ conversationId, summary, models, onConversati
           key={conversationId ?? 'new'}
           running={c.running}
           busy={c.busy}
+          attachments={attachments}
+          model={modelList.find((model) => model.id === c.currentModel)}
+          models={modelList}
           onSend={c.send}
           onStop={() => void c.stop()}
           disabled={c.loadError !== null}

@@ -1,6 +1,8 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useState } from 'react';
+import type { FilePartDto } from '../../shared/message-parts.js';
 import type { Message } from '../api.js';
 import { copyText } from '../dates.js';
+import { EditBox } from './EditBox.js';
 import {
   CheckIcon,
   ChevronLeft,
@@ -11,6 +13,7 @@ import {
   RefreshIcon,
 } from './icons.js';
 import { Markdown } from './Markdown.js';
+import { MessageAttachments } from './MessageAttachments.js';
 import './MessageItem.css';
 
 interface Props {
@@ -21,9 +24,17 @@ interface Props {
   disabled: boolean;
   onRegenerate: (message: Message) => void;
   onContinue: (message: Message) => void;
-  onEdit: (message: Message, content: string) => Promise<boolean>;
+  onEdit: (message: Message, content: string, files: string[]) => Promise<boolean>;
   onSibling: (message: Message, step: -1 | 1) => void;
 }
+
+const NO_FILES: FilePartDto[] = [];
+
+/** A message's attachments (older messages, and replies, have none). */
+const filesOf = (message: Message): FilePartDto[] => {
+  const files = (message.parts ?? []).filter((part): part is FilePartDto => part.type === 'file');
+  return files.length > 0 ? files : NO_FILES;
+};
 
 const continuable = (message: Message) =>
   message.role === 'assistant' &&
@@ -52,6 +63,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [copied, setCopied] = useState(false);
   const isUser = message.role === 'user';
   const who = isUser ? 'You' : 'Assistant';
+  const files = filesOf(message);
 
   return (
     <article
@@ -64,13 +76,19 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         {editing ? (
           <EditBox
             initial={message.content}
+            files={files}
             onCancel={() => setEditing(false)}
-            onSubmit={async (content) => {
-              if (await props.onEdit(message, content)) setEditing(false);
+            onSubmit={async (content, fileIds) => {
+              if (await props.onEdit(message, content, fileIds)) setEditing(false);
             }}
           />
         ) : isUser ? (
-          <div className="msg-bubble user-text">{message.content}</div>
+          <>
+            {files.length > 0 && <MessageAttachments parts={files} />}
+            {(message.content !== '' || files.length === 0) && (
+              <div className="msg-bubble user-text">{message.content}</div>
+            )}
+          </>
         ) : (
           <div className="msg-content">
             {message.content === '' && streaming ? (
@@ -182,62 +200,3 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     </article>
   );
 });
-
-function EditBox({
-  initial,
-  onSubmit,
-  onCancel,
-}: {
-  initial: string;
-  onSubmit: (content: string) => Promise<void>;
-  onCancel: () => void;
-}) {
-  const [value, setValue] = useState(initial);
-  const [sending, setSending] = useState(false);
-  const ref = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
-    const area = ref.current;
-    if (!area) return;
-    area.focus();
-    area.setSelectionRange(area.value.length, area.value.length);
-  }, []);
-  const submit = async () => {
-    if (!value.trim() || sending) return;
-    setSending(true);
-    await onSubmit(value);
-    setSending(false);
-  };
-  return (
-    <div className="edit-box">
-      <textarea
-        ref={ref}
-        aria-label="Edit message"
-        value={value}
-        rows={Math.min(12, Math.max(2, value.split('\n').length))}
-        onChange={(e) => setValue(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-            e.preventDefault();
-            void submit();
-          } else if (e.key === 'Escape') {
-            e.preventDefault();
-            onCancel();
-          }
-        }}
-      />
-      <div className="edit-actions">
-        <button type="button" className="btn" onClick={onCancel}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={!value.trim() || sending}
-          onClick={() => void submit()}
-        >
-          Send
-        </button>
-      </div>
-    </div>
-  );
-}

@@ -17,7 +17,7 @@ interface Props {
   disabled: boolean;
   onRegenerate: (message: Message) => void;
   onContinue: (message: Message) => void;
-  onEdit: (message: Message, content: string) => Promise<boolean>;
+  onEdit: (message: Message, content: string, files: string[]) => Promise<boolean>;
   onSibling: (message: Message, step: -1 | 1) => void;
 }
 

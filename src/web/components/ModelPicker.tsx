@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { ModelInfo, ModelList } from '../api.js';
+import { ImageIcon } from './icons.js';
 import './ModelPicker.css';
 
 interface Props {
@@ -15,7 +16,17 @@ function health(model: ModelInfo): string {
   return '';
 }
 
-/** The conversation's model (remembered on the server), with each provider's health. */
+/** What a model reads besides text, for its menu entry ("reads images and PDFs"). */
+export function readsNote(model: ModelInfo): string {
+  const kinds = [model.input.includes('image') && 'images', model.input.includes('pdf') && 'PDFs'];
+  const named = kinds.filter((kind): kind is string => Boolean(kind));
+  return named.length > 0 ? `reads ${named.join(' and ')}` : '';
+}
+
+/**
+ * The conversation's model (remembered on the server), with each provider's health and what each
+ * model reads (an image icon beside the menu when the chosen one takes images).
+ */
 export function ModelPicker({ models, value, onChange }: Props) {
   const id = useId();
   const list = models?.models ?? [];
@@ -39,14 +50,27 @@ export function ModelPicker({ models, value, onChange }: Props) {
         {value && !current && <option value={value}>{value} (not configured)</option>}
         {list.map((model) => {
           const note = health(model);
+          // The option's text stays the name and health (a menu entry the user reads at a glance);
+          // what it reads is its tooltip, and the icon beside the menu for the chosen model.
           return (
-            <option key={model.id} value={model.id} disabled={!model.available}>
+            <option
+              key={model.id}
+              value={model.id}
+              disabled={!model.available}
+              title={readsNote(model) || undefined}
+            >
               {model.name}
               {note ? ` — ${note}` : ''}
             </option>
           );
         })}
       </select>
+      {current?.input.includes('image') && (
+        <span className="reads-images" title={`${current.name} ${readsNote(current)}`}>
+          <ImageIcon size={15} />
+          <span className="sr-only">{readsNote(current)}</span>
+        </span>
+      )}
       {state && <span className="sr-only">{`(${state})`}</span>}
     </div>
   );

@@ -24,6 +24,11 @@ export interface RunActionsOptions {
   onAccepted: (accepted: RunAccepted, prefix: string) => void;
 }
 
+/** A message body carries `files` only when it has some (a text-only message looks as it always did). */
+function withFiles<T extends object>(body: T, files: readonly string[]): T & { files?: string[] } {
+  return files.length > 0 ? { ...body, files: [...files] } : body;
+}
+
 export function useRunActions(options: RunActionsOptions) {
   const { conversationId, parentId, onCreated, onUpdated, onAccepted } = options;
   const [busy, setBusy] = useState(false);
@@ -56,7 +61,8 @@ export function useRunActions(options: RunActionsOptions) {
   );
 
   const send = useCallback(
-    async (content: string): Promise<boolean> => {
+    async (content: string, files: readonly string[] = []): Promise<boolean> => {
+      const body = withFiles({ content }, files);
       if (!conversationId) {
         // The home page: create the conversation, start the reply, then open the conversation's page.
         setError(null);
@@ -64,20 +70,20 @@ export function useRunActions(options: RunActionsOptions) {
         try {
           const created = await api.createConversation(draftModel ? { model: draftModel } : {});
           onCreated(created);
-          const accepted = await api.send(created.id, { content });
+          const accepted = await api.send(created.id, body);
           giveHandoff({ conversation: created, accepted });
           navigate(conversationPath(created.id));
           return true;
         } catch (err) {
-          setError({ message: describeError(err), retry: () => void send(content) });
+          setError({ message: describeError(err), retry: () => void send(content, files) });
           return false;
         } finally {
           setBusy(false);
         }
       }
       return startRun(
-        () => api.send(conversationId, parentId ? { content, parentId } : { content }),
-        () => void send(content),
+        () => api.send(conversationId, parentId ? { ...body, parentId } : body),
+        () => void send(content, files),
       );
     },
     [conversationId, draftModel, onCreated, parentId, startRun],
@@ -105,11 +111,11 @@ export function useRunActions(options: RunActionsOptions) {
   );
 
   const editAndResend = useCallback(
-    async (message: Message, content: string): Promise<boolean> => {
+    async (message: Message, content: string, files: readonly string[] = []): Promise<boolean> => {
       if (!conversationId) return false;
       return startRun(
-        () => api.send(conversationId, { content, parentId: message.parentId }),
-        () => void editAndResend(message, content),
+        () => api.send(conversationId, withFiles({ content, parentId: message.parentId }, files)),
+        () => void editAndResend(message, content, files),
       );
     },
     [conversationId, startRun],

@@ -1,0 +1,37 @@
+import { adminRoutes } from '../http/admin-routes.js';
+import { authRoutes } from '../http/auth-routes.js';
+import { conversationRoutes } from '../http/conversation-routes.js';
+import { eventRoutes } from '../http/event-routes.js';
+import { exportRoutes } from '../http/export-routes.js';
+import { fileRoutes } from '../http/file-routes.js';
+import { openaiRoutes } from '../http/openai-routes.js';
+import { opsRoutes } from '../http/ops-routes.js';
+import { runRoutes } from '../http/run-routes.js';
+import { searchRoutes } from '../http/search-routes.js';
+import { seedRoutes } from '../http/seed-routes.js';
+import { tokenRoutes } from '../http/token-routes.js';
+/** Every route plugin. Each gets only what it uses; none gets the store (domain services hold it). */
+export async function registerRoutes(app, deps, services) {
+    const { config, models, store } = deps;
+    const { accounts, chat, turns, guests, sse, realtime, state } = services;
+    const { runLog, bus } = realtime;
+    const heartbeatMs = deps.heartbeatMs ?? 15_000;
+    await app.register(seedRoutes({ chat, turns, guests, config }));
+    await app.register(authRoutes({ accounts, config }));
+    await app.register(tokenRoutes({ accounts }));
+    await app.register(adminRoutes({ accounts, config }));
+    await app.register(conversationRoutes({ chat }));
+    await app.register(runRoutes({ turns, runLog, sse, heartbeatMs }));
+    await app.register(searchRoutes({ search: services.search }));
+    await app.register(exportRoutes({ archive: services.archive }));
+    await app.register(fileRoutes({ files: services.files }));
+    await app.register(eventRoutes({ bus, sse, heartbeatMs }));
+    await app.register(opsRoutes({
+        models,
+        shuttingDown: () => state.shuttingDown,
+        pingDatabase: () => store.ping(),
+        realtimeHealthy: () => realtime.healthy(),
+    }));
+    await app.register(services.operations.routes());
+    await app.register(openaiRoutes({ completions: services.completions, models, sse, heartbeatMs }));
+}

@@ -1,0 +1,164 @@
+import { AccountService } from '../auth/account-service.js';
+import { ensureBuiltinUsers } from '../auth/builtin-users.js';
+import { GuestService } from '../auth/guest-service.js';
+import { RunLimiter } from '../auth/run-limiter.js';
+import { ArchiveService } from '../chat/archive-service.js';
+import { ChatService } from '../chat/chat-service.js';
+import { SearchService } from '../chat/search-service.js';
+import { FileService } from '../files/file-service.js';
+import { openBlobStore } from '../files/open-blob-store.js';
+import { createOperations } from '../http/operations.js';
+import { SseConnections } from '../http/sse.js';
+import { newId } from '../ids.js';
+import { CompletionService } from '../openai/completion-service.js';
+import { createRealtime } from '../realtime/realtime.js';
+import { InstanceRegistry } from '../runs/instance-registry.js';
+import { RunManager } from '../runs/run-manager.js';
+import { RunReaper } from '../runs/run-reaper.js';
+import { TurnService } from '../runs/turns.js';
+/**
+ * Start the services of one instance: shared realtime state, its registration, limits, accounts
+ * (with their bootstrap and housekeeping), operations, runs and their reaper, chat and guests.
+ * `apiLogger` is the app's logger, which the OpenAI-compatible API logs through as routes do.
+ */
+export async function startServices(deps, logger, apiLogger) {
+    const { config, store, models } = deps;
+    const at = new Date().toISOString();
+    await ensureBuiltinUsers(store.repos, at);
+    const ownsRealtime = deps.realtime === undefined;
+    const realtime = deps.realtime ?? (await createRealtime(config, logger));
+    const { runLog, bus, counters } = realtime;
+    const instanceId = newId();
+    const instances = new InstanceRegistry(store, instanceId, realtime.redis !== undefined, logger);
+    await instances.start(at);
+    const limiter = new RunLimiter({ store, counters, config, windowMs: deps.limitWindowMs });
+    const accounts = new AccountService({
+        store,
+        config,
+        counters,
+        logger,
+        loginWindowMs: deps.loginWindowMs,
+        // Here at once (awaited: a disabled user's replies are stopped before the answer), then on
+        // every other instance through the control bus.
+        onRevoked: async (revoked) => {
+            await endRevoked(revoked);
+            await realtime.control
+                .send({ type: 'revoke', from: instanceId, revoked })
+                .catch((err) => logger.error({ err }, 'could not tell other instances about a revocation'));
+        },
+    });
+    // Safe setup (ADMIN_USERNAME, or a setup code on a public address) and the purge of expired
+    // sessions, invites and reset links: now, then hourly.
+    await accounts.bootstrap();
+    accounts.startHousekeeping();
+    // Metrics, traces and the API contract; the live figures are read at scrape time, once built.
+    const operations = await createOperations({
+        config,
+        onStoreQuery: (listener) => store.onQuery(listener),
+        models,
+        logger,
+        ownsLogger: deps.logger === undefined,
+        live: { activeRuns: () => runs.activeCount, openStreams: () => sse.size },
+    });
+    const runs = new RunManager({
+        store,
+        runLog,
+        bus,
+        models,
+        logger,
+        checkpointMs: deps.checkpointMs,
+        leaseMs: deps.leaseMs,
+        observer: operations.observer,
+    });
+    const chat = new ChatService({
+        store,
+        stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
+        bus,
+        models,
+        policy: deps.accessPolicy,
+    });
+    // Attachments: bytes in the FILE_STORE, rows and quota in the database; orphans expire.
+    const blobs = openBlobStore(config.fileStore, store);
+    const files = new FileService({
+        store,
+        blobs,
+        maxFileBytes: config.maxFileBytes,
+        storageQuotaBytes: config.storageQuotaBytes,
+        logger,
+    });
+    files.start();
+    const turns = new TurnService({
+        store,
+        files,
+        chat,
+        limiter,
+        control: realtime.control,
+        realtimeHealthy: () => realtime.healthy(),
+        runs,
+        models,
+        logger,
+        instanceId,
+        logMessageContent: config.logMessageContent,
+    });
+    const sse = new SseConnections({ maxPerUser: config.maxStreamsPerUser });
+    /** A revoked identity loses its open streams here; a disabled user also their running replies. */
+    async function endRevoked(revoked) {
+        sse.revoke(revoked);
+        if (revoked.stopRuns)
+            await runs.stopUser(revoked.userId);
+    }
+    // A stop (or a revocation) sent to any instance reaches the runs and streams here.
+    await realtime.control.onCommand((command) => {
+        if (command.type === 'stop')
+            void runs.stop(command.userId, command.conversationId);
+        if (command.type === 'revoke' && command.from !== instanceId)
+            void endRevoked(command.revoked);
+    });
+    const reaper = new RunReaper({ store, runs, runLog, bus, logger });
+    reaper.start(deps.reaperIntervalMs ?? 1_000);
+    // Anonymous browsers of the seed routes (GUEST_ACCESS=on); idle guests are purged hourly.
+    const guests = new GuestService({ store, counters, models, config, logger });
+    guests.start();
+    const archive = new ArchiveService({
+        store,
+        models,
+        bus,
+        storageQuotaBytes: config.storageQuotaBytes,
+        policy: deps.accessPolicy,
+    });
+    const completions = new CompletionService({
+        store,
+        models,
+        limiter,
+        bus,
+        logger: apiLogger,
+        policy: deps.accessPolicy,
+    });
+    return {
+        realtime,
+        operations,
+        accounts,
+        guests,
+        limiter,
+        runs,
+        chat,
+        turns,
+        search: new SearchService(store),
+        files,
+        archive,
+        completions,
+        sse,
+        state: { shuttingDown: false },
+        async stop() {
+            accounts.stopHousekeeping();
+            await reaper.stop();
+            await guests.stop();
+            await files.stop();
+            await blobs.close();
+            await instances.stop();
+            if (ownsRealtime)
+                await realtime.close();
+            await operations.close();
+        },
+    };
+}

@@ -1,0 +1,52 @@
+import { AppError } from '../errors.js';
+import { userDto } from './account-context.js';
+import { needsRehash } from './passwords.js';
+import { startSession } from './sessions.js';
+export async function login(ctx, input, ip, userAgent) {
+    ctx.requireAccounts();
+    const username = input.username.trim().toLowerCase();
+    // The attempt is counted before the password is checked (see LoginThrottle).
+    try {
+        await ctx.throttle.reserve('login', username, ip);
+    }
+    catch (error) {
+        ctx.audit('login.throttled', { username, ip });
+        throw error;
+    }
+    const user = await ctx.repos.users.findUserByUsername(username);
+    const ok = await ctx.verify(input.password, user?.password_hash);
+    if (!user?.password_hash || !ok || user.disabled === 1) {
+        await ctx.throttle.failed('login', username, ip);
+        ctx.audit('login.failed', {
+            username,
+            ip,
+            reason: !user?.password_hash ? 'unknown user' : ok ? 'disabled' : 'bad password',
+        });
+        throw new AppError('invalid_credentials', 'Wrong username or password.');
+    }
+    await ctx.throttle.succeeded('login', username, ip);
+    // Said only after the right password, so it reveals nothing to a guesser.
+    if (user.pending === 1) {
+        ctx.audit('login.pending', { userId: user.id, ip });
+        throw new AppError('account_pending', 'This account is waiting for an admin to approve it.');
+    }
+    await upgradeHash(ctx, user, input.password);
+    ctx.audit('login', { userId: user.id, ip });
+    return { user: userDto(user), ...(await startSession(ctx, user.id, userAgent)) };
+}
+/** A hash made with weaker parameters than today's is replaced while the password is at hand. */
+async function upgradeHash(ctx, user, password) {
+    if (!user.password_hash || !needsRehash(user.password_hash))
+        return;
+    try {
+        // Only if the hash is still the one verified: a password changed meanwhile wins.
+        if (await ctx.repos.users.replacePasswordHash(user.id, user.password_hash, await ctx.hash(password))) {
+            ctx.audit('password.rehashed', { userId: user.id });
+        }
+    }
+    catch (error) {
+        // Busy (hash queue full): the next sign-in upgrades it.
+        if (!(error instanceof AppError))
+            throw error;
+    }
+}

@@ -1,0 +1,274 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+export class ConfigError extends Error {
+    name = 'ConfigError';
+}
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const AUTH_MODES = ['local', 'none'];
+const SIGNUP_MODES = ['open', 'approval', 'invite', 'closed'];
+const GUEST_ACCESS_MODES = ['off', 'on'];
+/** A setting's trimmed value; blank counts as unset, so a blank PORT falls back to APP_PORT. */
+function read(env, name, alias) {
+    const value = env[name]?.trim() || (alias ? env[alias]?.trim() : undefined);
+    return value === '' ? undefined : value;
+}
+/** The name to show in an error: the alias when that is where the value came from. */
+function shownName(env, name, alias) {
+    return alias && !env[name]?.trim() ? alias : name;
+}
+function integer(env, name, fallback, min, max, alias) {
+    const raw = read(env, name, alias);
+    if (raw === undefined)
+        return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+        const shown = alias && env[name] === undefined ? alias : name;
+        throw new ConfigError(`Invalid setting ${shown}=${JSON.stringify(raw)}: expected an integer from ${min} to ${max}.`);
+    }
+    return value;
+}
+function oneOf(env, name, allowed, fallback) {
+    const raw = read(env, name);
+    if (raw === undefined)
+        return fallback;
+    const value = raw.toLowerCase();
+    if (!allowed.includes(value)) {
+        throw new ConfigError(`Invalid setting ${name}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}.`);
+    }
+    return value;
+}
+function boolean(env, name, fallback) {
+    const raw = read(env, name);
+    if (raw === undefined)
+        return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw))
+        return true;
+    if (/^(0|false|no|off)$/i.test(raw))
+        return false;
+    throw new ConfigError(`Invalid setting ${name}=${JSON.stringify(raw)}: expected true or false.`);
+}
+function databaseUrl(env) {
+    const raw = read(env, 'DATABASE_URL') ?? 'sqlite:./data/parley.db';
+    if (raw === 'sqlite::memory:' || /^sqlite:.+/.test(raw) || /^postgres(ql)?:\/\/.+/.test(raw))
+        return raw;
+    throw new ConfigError(`Invalid setting DATABASE_URL=${JSON.stringify(raw)}: expected sqlite:<path>, sqlite::memory: or postgres://user@host/db.`);
+}
+function dataDirFor(dbUrl) {
+    if (dbUrl.startsWith('sqlite:') && dbUrl !== 'sqlite::memory:') {
+        return path.dirname(path.resolve(dbUrl.slice('sqlite:'.length)));
+    }
+    return path.resolve('./data');
+}
+function redisUrl(env) {
+    const raw = read(env, 'REDIS_URL');
+    if (raw === undefined || /^rediss?:\/\/.+/.test(raw))
+        return raw;
+    throw new ConfigError(`Invalid setting REDIS_URL=${JSON.stringify(raw)}: expected redis://host:port or rediss://...`);
+}
+function host(env) {
+    const raw = read(env, 'HOST', 'APP_HOST') ?? '127.0.0.1';
+    if (/^[A-Za-z0-9.:[\]-]+$/.test(raw))
+        return raw;
+    throw new ConfigError(`Invalid setting ${shownName(env, 'HOST', 'APP_HOST')}=${JSON.stringify(raw)}: expected an IP address or host name.`);
+}
+function url(env, name) {
+    const raw = read(env, name);
+    if (raw === undefined)
+        return undefined;
+    try {
+        const parsed = new URL(raw);
+        if (parsed.protocol === 'http:' || parsed.protocol === 'https:')
+            return raw.replace(/\/+$/, '');
+    }
+    catch {
+        // reported below
+    }
+    throw new ConfigError(`Invalid setting ${name}=${JSON.stringify(raw)}: expected an http:// or https:// URL.`);
+}
+function list(env, name) {
+    const raw = read(env, name);
+    if (raw === undefined)
+        return undefined;
+    const items = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    if (items.length === 0)
+        throw new ConfigError(`Invalid setting ${name}=${JSON.stringify(raw)}: expected a comma-separated list.`);
+    return items;
+}
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/;
+/**
+ * Never `true`: trusting every hop lets any client write its own X-Forwarded-For and walk around
+ * per-address limits. A hop count trusts that many proxies in front of Parley; a list trusts
+ * exactly those proxy addresses or networks.
+ */
+function trustProxy(env) {
+    const raw = read(env, 'TRUST_PROXY');
+    if (raw === undefined || /^(0|false|no|off)$/i.test(raw))
+        return false;
+    const fix = 'expected a hop count (1 behind one reverse proxy or ingress) or comma-separated proxy addresses/CIDRs (e.g. 10.0.0.0/8)';
+    if (/^(true|yes|on)$/i.test(raw)) {
+        throw new ConfigError(`Invalid setting TRUST_PROXY=${JSON.stringify(raw)}: trusting every proxy lets clients forge their address; ${fix}.`);
+    }
+    if (/^\d+$/.test(raw)) {
+        const hops = Number(raw);
+        if (hops >= 1 && hops <= 10)
+            return hops;
+    }
+    else {
+        const items = raw
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean);
+        if (items.length > 0 && items.every((item) => CIDR.test(item)))
+            return items;
+    }
+    throw new ConfigError(`Invalid setting TRUST_PROXY=${JSON.stringify(raw)}: ${fix}.`);
+}
+/** Loopback hosts: a laptop install that only its owner can reach. */
+export function isLoopbackHost(host) {
+    const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+    return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+/** ADMIN_USERNAME and ADMIN_PASSWORD go together. */
+function bootstrapAdmin(env) {
+    const username = read(env, 'ADMIN_USERNAME');
+    const password = env.ADMIN_PASSWORD;
+    if (username !== undefined && !password) {
+        throw new ConfigError('Invalid setting ADMIN_PASSWORD: required when ADMIN_USERNAME is set.');
+    }
+    if (password && username === undefined) {
+        throw new ConfigError('Invalid setting ADMIN_USERNAME: required when ADMIN_PASSWORD is set.');
+    }
+    if (password !== undefined && password.length > 0 && password.length < 12) {
+        throw new ConfigError('Invalid setting ADMIN_PASSWORD: expected at least 12 characters.');
+    }
+    return { username: username?.toLowerCase(), password: password || undefined };
+}
+/**
+ * A remote provider bills the operator per token: then every user gets a daily quota unless the
+ * operator sets TOKEN_QUOTA_DAILY (0 turns it off). Ollama and the local model cost nothing extra.
+ */
+const REMOTE_DEFAULT_DAILY_QUOTA = 200_000;
+function hasRemoteProvider(env) {
+    return ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'MODELS_FILE'].some((name) => read(env, name) !== undefined);
+}
+/** SPLUNK_HEC_URL and SPLUNK_HEC_TOKEN go together: one without the other ships nothing. */
+function splunk(env) {
+    const hecUrl = url(env, 'SPLUNK_HEC_URL');
+    const token = read(env, 'SPLUNK_HEC_TOKEN');
+    if (hecUrl !== undefined && token === undefined) {
+        throw new ConfigError('Invalid setting SPLUNK_HEC_TOKEN: required when SPLUNK_HEC_URL is set.');
+    }
+    if (token !== undefined && hecUrl === undefined) {
+        throw new ConfigError('Invalid setting SPLUNK_HEC_URL: required when SPLUNK_HEC_TOKEN is set.');
+    }
+    return { url: hecUrl, token };
+}
+const FILE_STORES = ['database', 'filesystem', 's3'];
+function fileStore(env, dataDir) {
+    const kind = oneOf(env, 'FILE_STORE', FILE_STORES, 'database');
+    if (kind === 'database')
+        return { kind };
+    if (kind === 'filesystem')
+        return { kind, directory: read(env, 'FILES_DIR') ?? path.join(dataDir, 'files') };
+    const bucket = read(env, 'S3_BUCKET');
+    if (!bucket)
+        throw new ConfigError('Invalid setting S3_BUCKET: required when FILE_STORE=s3.');
+    const accessKeyId = read(env, 'S3_ACCESS_KEY_ID');
+    const secretAccessKey = read(env, 'S3_SECRET_ACCESS_KEY');
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+        throw new ConfigError('Invalid setting S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both, or neither (the AWS default credentials).');
+    }
+    const endpoint = url(env, 'S3_ENDPOINT');
+    return {
+        kind,
+        bucket,
+        endpoint,
+        region: read(env, 'S3_REGION') ?? 'us-east-1',
+        accessKeyId,
+        secretAccessKey,
+        // S3-compatible servers (MinIO, Ceph, R2, a test server) usually want path-style addressing.
+        forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+        prefix: read(env, 'S3_PREFIX') ?? '',
+    };
+}
+/** Parse settings from an environment object (tests pass their own; main passes process.env). */
+export function parseConfig(env) {
+    const dbUrl = databaseUrl(env);
+    const hec = splunk(env);
+    const admin = bootstrapAdmin(env);
+    const listenHost = host(env);
+    const publicUrl = url(env, 'PUBLIC_URL');
+    const dataDir = dataDirFor(dbUrl);
+    return Object.freeze({
+        port: integer(env, 'PORT', 3000, 0, 65535, 'APP_PORT'),
+        host: listenHost,
+        databaseUrl: dbUrl,
+        dataDir,
+        redisUrl: redisUrl(env),
+        redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'parley',
+        authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, 'local'),
+        sessionSecret: read(env, 'SESSION_SECRET'),
+        defaultModel: read(env, 'DEFAULT_MODEL'),
+        maxMessages: integer(env, 'MAX_MESSAGES', 100, 1, 100_000),
+        logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+        demoDelayMs: integer(env, 'DEMO_DELAY_MS', 5, 0, 60_000),
+        shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+        logMessageContent: boolean(env, 'LOG_MESSAGE_CONTENT', false),
+        openaiApiKey: read(env, 'OPENAI_API_KEY'),
+        openaiBaseUrl: url(env, 'OPENAI_BASE_URL'),
+        openaiModels: list(env, 'OPENAI_MODELS'),
+        anthropicApiKey: read(env, 'ANTHROPIC_API_KEY'),
+        anthropicBaseUrl: url(env, 'ANTHROPIC_BASE_URL'),
+        anthropicModels: list(env, 'ANTHROPIC_MODELS'),
+        googleApiKey: read(env, 'GOOGLE_GENERATIVE_AI_API_KEY'),
+        googleBaseUrl: url(env, 'GOOGLE_GENERATIVE_AI_BASE_URL'),
+        googleModels: list(env, 'GOOGLE_MODELS'),
+        ollamaBaseUrl: url(env, 'OLLAMA_BASE_URL'),
+        modelsFile: read(env, 'MODELS_FILE'),
+        localModelPath: read(env, 'LOCAL_MODEL_PATH'),
+        localModelThreads: integer(env, 'LOCAL_MODEL_THREADS', 2, 1, 256),
+        modelFirstTokenTimeoutMs: integer(env, 'MODEL_FIRST_TOKEN_TIMEOUT_MS', 60_000, 100, 3_600_000),
+        modelIdleTimeoutMs: integer(env, 'MODEL_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+        modelMaxRetries: integer(env, 'MODEL_MAX_RETRIES', 2, 0, 10),
+        signup: oneOf(env, 'SIGNUP', SIGNUP_MODES, 'approval'),
+        guestAccess: oneOf(env, 'GUEST_ACCESS', GUEST_ACCESS_MODES, 'off'),
+        guestModels: list(env, 'GUEST_MODELS') ?? ['demo'],
+        adminUsername: admin.username,
+        adminPassword: admin.password,
+        publiclyReachable: publicUrl !== undefined || !isLoopbackHost(listenHost),
+        rateLimitRpm: integer(env, 'RATE_LIMIT_RPM', 600, 1, 1_000_000_000),
+        messageLimitRpm: integer(env, 'MESSAGE_LIMIT_RPM', 60, 1, 1_000_000_000),
+        maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', 4, 1, 1_000_000),
+        tokenQuotaDaily: integer(env, 'TOKEN_QUOTA_DAILY', hasRemoteProvider(env) ? REMOTE_DEFAULT_DAILY_QUOTA : 0, 0, Number.MAX_SAFE_INTEGER),
+        tokenQuotaMonthly: integer(env, 'TOKEN_QUOTA_MONTHLY', 0, 0, Number.MAX_SAFE_INTEGER),
+        storageQuotaBytes: integer(env, 'STORAGE_QUOTA_MB', 1024, 1, 10_000_000) * 1024 * 1024,
+        fileStore: fileStore(env, dataDir),
+        maxFileBytes: integer(env, 'MAX_FILE_MB', 20, 1, 1024) * 1024 * 1024,
+        maxStreamsPerUser: integer(env, 'MAX_STREAMS_PER_USER', 20, 1, 1_000_000),
+        maxConnections: integer(env, 'MAX_CONNECTIONS', 20_000, 1, 10_000_000),
+        publicUrl,
+        trustProxy: trustProxy(env),
+        corsOrigins: list(env, 'CORS_ORIGINS') ?? [],
+        metricsToken: read(env, 'METRICS_TOKEN'),
+        otelExporterOtlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+        splunkHecUrl: hec.url,
+        splunkHecToken: hec.token,
+    });
+}
+/** Read `.env` (if present; real environment variables win) and parse process.env. */
+export function loadConfig() {
+    if (existsSync('.env'))
+        dotenv.config({ quiet: true });
+    return parseConfig(process.env);
+}
+/**
+ * The environment, for what is named by a setting rather than being one: MODELS_FILE `apiKeyEnv`
+ * names. Call after loadConfig (which has read `.env` into it); this file stays its only reader.
+ */
+export function environment() {
+    return process.env;
+}

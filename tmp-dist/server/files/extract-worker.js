@@ -1,0 +1,111 @@
+import { parentPort } from 'node:worker_threads';
+import mammoth from 'mammoth';
+import { getResolvedPDFJS } from 'unpdf';
+import { AppError } from '../errors.js';
+const WHAT = { pdf: 'PDF', docx: 'Word document' };
+function unreadable(what, reason) {
+    return new AppError('bad_request', `Could not read this ${what}: ${reason}`);
+}
+function reasonOf(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split('\n')[0]?.trim() || 'unknown error';
+}
+async function pdfText(bytes, maxChars) {
+    const { getDocument } = await getResolvedPDFJS();
+    const task = getDocument({
+        data: bytes,
+        // Never compile code from the document (CVE-2024-4367), and keep its warnings out of our logs.
+        isEvalSupported: false,
+        verbosity: 0,
+    });
+    try {
+        const pdf = await task.promise;
+        const pages = [];
+        let length = 0;
+        // Page by page, so a long document stops once the bound is reached.
+        for (let n = 1; n <= pdf.numPages && length <= maxChars; n++) {
+            const page = await pdf.getPage(n);
+            const { items } = await page.getTextContent();
+            const text = items.map((item) => (item.str ?? '') + (item.hasEOL ? '\n' : '')).join('');
+            page.cleanup();
+            pages.push(text);
+            length += text.length + 2;
+        }
+        return pages.join('\n\n').trim();
+    }
+    catch (error) {
+        const reason = error instanceof Error && error.name === 'PasswordException'
+            ? 'it is protected by a password.'
+            : reasonOf(error);
+        throw unreadable(WHAT.pdf, reason);
+    }
+    finally {
+        await task.destroy();
+    }
+}
+async function docxText(bytes, maxExpandedBytes) {
+    assertZipExpandsWithin(bytes, maxExpandedBytes);
+    try {
+        const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const result = await mammoth.extractRawText({ buffer });
+        return result.value.trim();
+    }
+    catch (error) {
+        throw unreadable(WHAT.docx, reasonOf(error));
+    }
+}
+/**
+ * Sums the uncompressed sizes the zip's central directory declares. Sizes can lie, and then the
+ * zip reader's own length check fails only after inflating (in this thread, under its memory
+ * limit); this stops the common bombs, which tell the truth about their size.
+ */
+function assertZipExpandsWithin(bytes, limit) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // The end-of-central-directory record: 22 bytes plus a comment of up to 65,535.
+    let eocd = -1;
+    for (let at = bytes.byteLength - 22; at >= Math.max(0, bytes.byteLength - 22 - 0xffff); at--) {
+        if (view.getUint32(at, true) === 0x06054b50) {
+            eocd = at;
+            break;
+        }
+    }
+    if (eocd === -1)
+        throw unreadable(WHAT.docx, 'it is not a valid .docx (zip) file.');
+    const entries = view.getUint16(eocd + 10, true);
+    let at = view.getUint32(eocd + 16, true);
+    let total = 0;
+    for (let i = 0; i < entries; i++) {
+        if (at + 46 > bytes.byteLength || view.getUint32(at, true) !== 0x02014b50) {
+            throw unreadable(WHAT.docx, 'its zip directory is damaged.');
+        }
+        // 0xffffffff means the size is in a ZIP64 field: far beyond any document we accept anyway.
+        total += view.getUint32(at + 24, true);
+        if (total > limit) {
+            throw new AppError('payload_too_large', `This Word document expands to more than ${limit / 1024 / 1024} MB and is not read.`);
+        }
+        at += 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    }
+}
+async function answer(request) {
+    try {
+        const text = request.kind === 'pdf'
+            ? await pdfText(request.bytes, request.maxChars)
+            : await docxText(request.bytes, request.maxExpandedBytes);
+        return { id: request.id, text };
+    }
+    catch (error) {
+        if (error instanceof AppError)
+            return { id: request.id, error: { code: error.code, message: error.message } };
+        return {
+            id: request.id,
+            error: {
+                code: 'bad_request',
+                message: `Could not read this ${WHAT[request.kind]}: ${reasonOf(error)}`,
+            },
+        };
+    }
+}
+// One request at a time: the pool sends the next only after this one's reply.
+parentPort?.on('message', (request) => {
+    void answer(request).then((reply) => parentPort?.postMessage(reply));
+});

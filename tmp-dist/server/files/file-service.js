@@ -1,0 +1,219 @@
+import { MAX_FILES_PER_MESSAGE } from '../../shared/api-schemas.js';
+import { AppError, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { extractText } from './extract-text.js';
+import { detectFile } from './file-type.js';
+import { FittedImageCache } from './fitted-image-cache.js';
+import { imageInfo, thumbnail } from './images.js';
+/** An upload never sent in a message is deleted after this long. */
+const ORPHAN_TTL_MS = 24 * 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60_000;
+/** Rows and blob keys handled per sweep step: a sweep never holds the database for long. */
+const SWEEP_BATCH = 500;
+/** Uploads one user may have in flight on this instance (each is held in memory while checked). */
+const MAX_UPLOADS_IN_FLIGHT = 3;
+const MAX_NAME_CHARS = 255;
+export function fileInfo(row) {
+    return {
+        id: row.id,
+        name: row.name,
+        mediaType: row.media_type,
+        size: Number(row.size),
+        createdAt: row.created_at,
+    };
+}
+/** A display name from the client's file name: no path, no control characters, bounded. */
+export function cleanFileName(name) {
+    const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed.
+    const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+    return clean.slice(0, MAX_NAME_CHARS) || 'file';
+}
+/**
+ * Attachments: upload (limits, type from the bytes, quota), read, preview, delete, tie to a
+ * message, and the sweeper that expires orphans and removes deleted files' bytes. A file is its
+ * uploader's alone: another user's id answers 404 everywhere.
+ */
+export class FileService {
+    deps;
+    inFlight = new Map();
+    timer;
+    sweeping = Promise.resolve();
+    /** Images fitted to providers' limits, so a photo is re-encoded once per instance, not per turn. */
+    fitted = new FittedImageCache();
+    constructor(deps) {
+        this.deps = deps;
+    }
+    get maxFileBytes() {
+        return this.deps.maxFileBytes;
+    }
+    get blobs() {
+        return this.deps.blobs;
+    }
+    /**
+     * Claim one of the user's upload places on this instance; call the returned function when the
+     * upload is done. A user cannot hold many large bodies in memory at once.
+     */
+    claimUpload(userId) {
+        const held = this.inFlight.get(userId) ?? 0;
+        if (held >= MAX_UPLOADS_IN_FLIGHT) {
+            throw new AppError('rate_limited', `At most ${MAX_UPLOADS_IN_FLIGHT} uploads at a time; wait for one to finish.`, {
+                retryAfterSeconds: 1,
+            });
+        }
+        this.inFlight.set(userId, held + 1);
+        let released = false;
+        return () => {
+            if (released)
+                return;
+            released = true;
+            const now = (this.inFlight.get(userId) ?? 1) - 1;
+            if (now <= 0)
+                this.inFlight.delete(userId);
+            else
+                this.inFlight.set(userId, now);
+        };
+    }
+    /** Check and keep an upload: 201's body. Nothing is kept when any check fails. */
+    async upload(userId, input) {
+        const { bytes } = input;
+        if (bytes.byteLength > this.deps.maxFileBytes)
+            throw this.tooLarge();
+        if (bytes.byteLength === 0)
+            throw new AppError('bad_request', 'The file is empty.');
+        const name = cleanFileName(input.name);
+        const detected = await detectFile(bytes, name);
+        const image = detected.kind === 'image' ? await imageInfo(bytes) : undefined;
+        const preview = image ? await thumbnail(bytes) : undefined;
+        const text = detected.kind === 'image' ? null : await extractText(bytes, detected);
+        const id = newId();
+        const row = {
+            id,
+            user_id: userId,
+            conversation_id: null,
+            name,
+            media_type: detected.mediaType,
+            kind: detected.kind,
+            size: bytes.byteLength,
+            blob_key: `files/${id}`,
+            preview_key: preview ? `previews/${id}` : null,
+            width: image?.width ?? null,
+            height: image?.height ?? null,
+            extracted_text: text,
+            created_at: new Date().toISOString(),
+        };
+        // The row first (with the quota claimed atomically), then the bytes: if storing the bytes
+        // fails, deleting the row queues its keys, so nothing is left behind either way.
+        if (!(await this.deps.store.repos.files.insertFileWithinQuota(row, this.deps.storageQuotaBytes))) {
+            const quotaMb = Math.round(this.deps.storageQuotaBytes / (1024 * 1024));
+            throw new AppError('storage_quota_exceeded', `This file would take you past your storage quota (${quotaMb} MB); delete conversations or files to make room.`);
+        }
+        try {
+            await this.deps.blobs.put(row.blob_key, bytes, row.media_type);
+            if (preview && row.preview_key)
+                await this.deps.blobs.put(row.preview_key, preview.bytes, preview.mediaType);
+        }
+        catch (error) {
+            await this.deps.store.repos.files.deleteFile(userId, id).catch(() => undefined);
+            this.kickSweep();
+            throw new AppError('unavailable', 'The file could not be stored; try again shortly.', {
+                cause: error,
+                retryAfterSeconds: 5,
+            });
+        }
+        return fileInfo(row);
+    }
+    /** The user's file row, or a 404 (missing or someone else's alike). */
+    async requireFile(userId, id) {
+        const row = await this.deps.store.repos.files.fileById(id);
+        if (!row || row.user_id !== userId)
+            throw notFound('File');
+        return row;
+    }
+    async read(userId, id) {
+        const file = await this.requireFile(userId, id);
+        const bytes = await this.deps.blobs.get(file.blob_key);
+        if (!bytes)
+            throw notFound('File');
+        return { file, bytes };
+    }
+    /** An image's thumbnail (WebP, at most 256 px); 404 for other files. */
+    async preview(userId, id) {
+        const file = await this.requireFile(userId, id);
+        const bytes = file.preview_key ? await this.deps.blobs.get(file.preview_key) : undefined;
+        if (!bytes)
+            throw notFound('Preview');
+        return bytes;
+    }
+    async remove(userId, id) {
+        if (!(await this.deps.store.repos.files.deleteFile(userId, id)))
+            throw notFound('File');
+        this.kickSweep();
+    }
+    /**
+     * In a send's transaction: the named files, which must be the user's and not tied to another
+     * conversation, now tied to this one. In the order given.
+     */
+    async attach(tx, userId, conversationId, ids) {
+        if (ids.length === 0)
+            return [];
+        if (ids.length > MAX_FILES_PER_MESSAGE) {
+            throw new AppError('validation_error', `A message can carry at most ${MAX_FILES_PER_MESSAGE} files.`);
+        }
+        const rows = new Map((await tx.files.filesByIds(ids)).map((row) => [row.id, row]));
+        for (const id of ids) {
+            const row = rows.get(id);
+            if (!row || row.user_id !== userId)
+                throw notFound('File');
+            if (row.conversation_id !== null && row.conversation_id !== conversationId) {
+                throw new AppError('conflict', `"${row.name}" belongs to another conversation; upload it again to use it here.`);
+            }
+        }
+        await tx.files.attachFiles(userId, conversationId, ids);
+        return ids.map((id) => rows.get(id));
+    }
+    /** The rows of files a conversation's messages name (for the prompt); only this conversation's. */
+    async filesOf(conversationId, ids) {
+        const rows = await this.deps.store.repos.files.filesByIds(ids);
+        return new Map(rows.filter((row) => row.conversation_id === conversationId).map((row) => [row.id, row]));
+    }
+    start() {
+        this.timer = setInterval(() => this.kickSweep(), SWEEP_INTERVAL_MS);
+        this.timer.unref();
+        this.kickSweep();
+    }
+    async stop() {
+        clearInterval(this.timer);
+        await this.sweeping;
+    }
+    /** Sweep soon (after a delete); sweeps never overlap on this instance. */
+    kickSweep() {
+        this.sweeping = this.sweeping
+            .then(() => this.sweep())
+            .catch((err) => this.deps.logger.warn({ err }, 'file sweep failed; will retry'));
+    }
+    /**
+     * Expire orphans, then remove the bytes the delete trigger queued (from any deletion path: a
+     * file, a conversation, a user). Safe on many instances at once: every step is idempotent.
+     */
+    async sweep() {
+        const before = new Date(Date.now() - ORPHAN_TTL_MS).toISOString();
+        const orphans = await this.deps.store.repos.files.deleteOrphanFiles(before, SWEEP_BATCH);
+        let blobs = 0;
+        for (;;) {
+            const keys = await this.deps.store.repos.files.queuedBlobDeletions(SWEEP_BATCH);
+            if (keys.length === 0)
+                break;
+            await this.deps.blobs.delete(keys);
+            await this.deps.store.repos.files.forgetBlobDeletions(keys);
+            blobs += keys.length;
+            if (keys.length < SWEEP_BATCH)
+                break;
+        }
+        return { orphans, blobs };
+    }
+    tooLarge() {
+        const mb = Math.round(this.deps.maxFileBytes / (1024 * 1024));
+        return new AppError('payload_too_large', `Files can be at most ${mb} MB (MAX_FILE_MB).`);
+    }
+}

@@ -1,0 +1,93 @@
+import { Type } from 'typebox';
+import { ErrorSchema } from '../../shared/api-schemas.js';
+import { LoginBody, MeResponse, PasswordChangeBody, PasswordResetBody, PendingSignupResponse, SessionList, SessionResponse, SignupBody, } from '../../shared/auth-schemas.js';
+import { SESSION_DAYS } from '../auth/account-service.js';
+import { SESSION_COOKIE } from './auth-hook.js';
+const errors = {
+    400: ErrorSchema,
+    401: ErrorSchema,
+    403: ErrorSchema,
+    409: ErrorSchema,
+    429: ErrorSchema,
+    503: ErrorSchema,
+};
+export function authRoutes({ accounts, config }) {
+    // Secure cookies when Parley is served over https (PUBLIC_URL); SameSite=Lax keeps other sites'
+    // forms and scripts from riding the session; httpOnly keeps it away from page scripts.
+    const secure = config.publicUrl?.startsWith('https://') ?? false;
+    const setSession = (reply, token) => reply.setCookie(SESSION_COOKIE, token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        signed: true,
+        maxAge: SESSION_DAYS * 86_400,
+    });
+    return async (app) => {
+        app.post('/api/auth/signup', {
+            config: { access: 'public' },
+            schema: {
+                body: SignupBody,
+                response: { 201: SessionResponse, 202: PendingSignupResponse, ...errors },
+            },
+        }, async (request, reply) => {
+            const { user, session } = await accounts.signup(request.body, request.ip, request.headers['user-agent']);
+            if (!session) {
+                return reply.code(202).send({
+                    user,
+                    status: 'pending',
+                    message: 'Your account was created and is waiting for an admin to approve it; sign in after that.',
+                });
+            }
+            setSession(reply, session.sessionToken);
+            return reply.code(201).send({ user, csrfToken: session.csrfToken });
+        });
+        app.post('/api/auth/login', {
+            config: { access: 'public' },
+            schema: { body: LoginBody, response: { 200: SessionResponse, ...errors } },
+        }, async (request, reply) => {
+            const { user, sessionToken, csrfToken } = await accounts.login(request.body, request.ip, request.headers['user-agent']);
+            setSession(reply, sessionToken);
+            return { user, csrfToken };
+        });
+        app.post('/api/auth/logout', { schema: { response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+            if (request.principal)
+                await accounts.logout(request.principal);
+            reply.clearCookie(SESSION_COOKIE, { path: '/' });
+            return reply.code(204).send(null);
+        });
+        app.get('/api/auth/me', { schema: { response: { 200: MeResponse, ...errors } } }, async (request) => ({
+            user: await accounts.me(request.userId),
+            csrfToken: request.principal?.csrfToken ?? null,
+            authMode: config.authMode,
+            via: request.principal?.via ?? 'none',
+        }));
+        // Needs the current password; the session making the change stays, every other one ends.
+        app.post('/api/auth/password', {
+            config: { access: 'user' },
+            schema: { body: PasswordChangeBody, response: { 204: Type.Null(), ...errors } },
+        }, async (request, reply) => {
+            if (request.principal)
+                await accounts.changePassword(request.principal, request.body, request.ip);
+            return reply.code(204).send(null);
+        });
+        app.get('/api/auth/sessions', { config: { access: 'user' }, schema: { response: { 200: SessionList, ...errors } } }, async (request) => ({
+            items: request.principal ? await accounts.listSessions(request.principal) : [],
+        }));
+        // "Sign out everywhere": this session ends too (the cookie is cleared); API tokens stay.
+        app.delete('/api/auth/sessions', { config: { access: 'user' }, schema: { response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+            if (request.principal)
+                await accounts.endAllSessions(request.principal);
+            reply.clearCookie(SESSION_COOKIE, { path: '/' });
+            return reply.code(204).send(null);
+        });
+        // Public: the one-time token from an admin's reset link is the credential.
+        app.post('/api/auth/reset', {
+            config: { access: 'public' },
+            schema: { body: PasswordResetBody, response: { 204: Type.Null(), ...errors } },
+        }, async (request, reply) => {
+            await accounts.resetPassword(request.body, request.ip);
+            return reply.code(204).send(null);
+        });
+    };
+}

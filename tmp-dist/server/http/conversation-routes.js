@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import { Conversation, ConversationPage, CreateConversationBody, ErrorSchema, IdParams, MessagePage, MessagesQuery, PageQuery, UpdateConversationBody, } from '../../shared/api-schemas.js';
+import { emptyBodyIsObject } from './empty-body.js';
+const errors = { 400: ErrorSchema, 404: ErrorSchema };
+export function conversationRoutes({ chat }) {
+    return async (app) => {
+        app.post('/api/conversations', {
+            preValidation: emptyBodyIsObject,
+            schema: { body: CreateConversationBody, response: { 201: Conversation, ...errors } },
+        }, async (request, reply) => {
+            const conversation = await chat.createConversation(request.userId, request.body);
+            return reply.code(201).send(conversation);
+        });
+        app.get('/api/conversations', { schema: { querystring: PageQuery, response: { 200: ConversationPage, ...errors } } }, async (request) => chat.listConversations(request.userId, request.query.limit ?? 50, request.query.cursor));
+        app.get('/api/conversations/:id', { schema: { params: IdParams, response: { 200: Conversation, ...errors } } }, async (request) => chat.getConversation(request.userId, request.params.id));
+        app.patch('/api/conversations/:id', {
+            schema: {
+                params: IdParams,
+                body: UpdateConversationBody,
+                response: { 200: Conversation, ...errors },
+            },
+        }, async (request) => chat.updateConversation(request.userId, request.params.id, request.body));
+        app.delete('/api/conversations/:id', { schema: { params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+            await chat.deleteConversation(request.userId, request.params.id);
+            return reply.code(204).send(null);
+        });
+        app.get('/api/conversations/:id/messages', { schema: { params: IdParams, querystring: MessagesQuery, response: { 200: MessagePage, ...errors } } }, async (request) => chat.listMessages(request.userId, request.params.id, request.query.limit ?? 50, request.query.before));
+    };
+}

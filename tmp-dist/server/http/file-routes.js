@@ -1,0 +1,74 @@
+import multipart from '@fastify/multipart';
+import { Type } from 'typebox';
+import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
+import { FileInfo } from '../../shared/message-parts.js';
+import { AppError } from '../errors.js';
+import { contentDisposition } from './content-disposition.js';
+const errors = { 400: ErrorSchema, 404: ErrorSchema };
+/** Types a browser may show in place; anything else is always a download. */
+const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf']);
+/**
+ * Served bytes can never run as a page of ours: the type is the one detected at upload (text of
+ * any kind is sent as text/plain), `nosniff` stops guessing, and a sandboxing CSP disables script
+ * even when a file is opened directly.
+ */
+function sendFile(reply, bytes, mediaType, fileName) {
+    const inline = INLINE_TYPES.has(mediaType);
+    const type = mediaType.startsWith('text/') || mediaType === 'application/json'
+        ? 'text/plain; charset=utf-8'
+        : mediaType;
+    return reply
+        .header('content-type', type)
+        .header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', fileName))
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=3600')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+export function fileRoutes({ files }) {
+    return async (app) => {
+        // Multipart only in this plugin: every other route still accepts JSON alone. One part (the
+        // file), bounded; a bigger file is cut off at the limit with a 413, not read to the end.
+        await app.register(multipart, {
+            limits: { fileSize: files.maxFileBytes, files: 1, fields: 0, parts: 1, headerPairs: 50 },
+        });
+        app.post('/api/files', { schema: { response: { 201: FileInfo, ...errors, 413: ErrorSchema, 415: ErrorSchema } } }, async (request, reply) => {
+            if (!request.isMultipart()) {
+                throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data in a field named "file".');
+            }
+            const release = files.claimUpload(request.userId);
+            try {
+                const part = await request.file();
+                if (!part || part.fieldname !== 'file') {
+                    throw new AppError('validation_error', 'Send the file in a multipart field named "file".');
+                }
+                let bytes;
+                try {
+                    bytes = await part.toBuffer();
+                }
+                catch (error) {
+                    if (error.code === 'FST_REQ_FILE_TOO_LARGE')
+                        throw files.tooLarge();
+                    throw error;
+                }
+                const info = await files.upload(request.userId, { name: part.filename, bytes });
+                return reply.code(201).send(info);
+            }
+            finally {
+                release();
+            }
+        });
+        app.get('/api/files/:id', { schema: { params: IdParams, response: { ...errors } } }, async (request, reply) => {
+            const { file, bytes } = await files.read(request.userId, request.params.id);
+            return sendFile(reply, bytes, file.media_type, file.name);
+        });
+        app.get('/api/files/:id/preview', { schema: { params: IdParams, response: { ...errors } } }, async (request, reply) => {
+            const bytes = await files.preview(request.userId, request.params.id);
+            return sendFile(reply, bytes, 'image/webp', 'preview.webp');
+        });
+        app.delete('/api/files/:id', { schema: { params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+            await files.remove(request.userId, request.params.id);
+            return reply.code(204).send(null);
+        });
+    };
+}

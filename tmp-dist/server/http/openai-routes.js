@@ -1,0 +1,131 @@
+import { ChatCompletion, ChatCompletionBody, OpenAIErrorBody, OpenAIModelList, } from '../../shared/openai-schemas.js';
+import { AppError } from '../errors.js';
+import { OpenAIApiError, toOpenAIError } from '../openai/errors.js';
+import { HISTORY_HEADER } from '../openai/history.js';
+import { toCompletionCall } from '../openai/request.js';
+import { chunk, completionBody, completionId, modelList, sseData, toFinishReason, unixSeconds, usageChunk, } from '../openai/responses.js';
+import { openEventStream } from './sse.js';
+const errors = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody };
+/** Answer in OpenAI's error shape, logging 5xx as errors and client mistakes at info. */
+function sendOpenAIError(error, request, reply) {
+    const mapped = toOpenAIError(error);
+    if (mapped.status >= 500)
+        request.log.error({ err: error }, 'openai request failed');
+    else
+        request.log.info({ status: mapped.status, code: mapped.code }, mapped.message);
+    if (mapped.retryAfterSeconds !== undefined) {
+        reply.header('retry-after', String(Math.max(1, Math.ceil(mapped.retryAfterSeconds))));
+    }
+    return reply.status(mapped.status).send(mapped.body());
+}
+/** With history on, where the exchange is recorded, so a client can continue it. */
+const historyHeaders = (history) => history
+    ? {
+        'x-parley-conversation-id': history.conversationId,
+        'x-parley-message-id': history.assistantMessageId,
+    }
+    : {};
+/** The client is gone: nobody is left to answer. */
+function hangUp(reply) {
+    reply.hijack();
+    reply.raw.destroy();
+    return reply;
+}
+export function openaiRoutes({ completions: service, models, sse, heartbeatMs, }) {
+    const v1Routes = async (v1) => {
+        const startedAt = unixSeconds();
+        v1.setErrorHandler((error, request, reply) => sendOpenAIError(error, request, reply));
+        v1.setNotFoundHandler((request, reply) => sendOpenAIError(new OpenAIApiError(404, `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`, 'invalid_request_error', 'unknown_url'), request, reply));
+        // Tokens only: a browser session is no key for scripts, and cookie writes would need CSRF.
+        v1.addHook('onRequest', async (request) => {
+            if (request.principal?.via === 'session') {
+                throw new AppError('unauthorized', 'The /v1 API does not accept session cookies.');
+            }
+        });
+        v1.get('/models', { schema: { response: { 200: OpenAIModelList, ...errors } } }, async () => modelList(models.list(), startedAt));
+        v1.post('/chat/completions', { schema: { body: ChatCompletionBody, response: { 200: ChatCompletion, ...errors } } }, async (request, reply) => {
+            const call = toCompletionCall(request.body);
+            service.requireModel(call.modelId);
+            const history = await service.resolveHistory(request.userId, request.headers[HISTORY_HEADER], call);
+            const abort = new AbortController();
+            // The client owns this request: when it hangs up, the model call stops.
+            reply.raw.on('close', () => abort.abort(new DOMException('The client disconnected', 'AbortError')));
+            const run = {
+                call,
+                history,
+                abort,
+                meta: { id: completionId(), created: unixSeconds(), model: call.modelId },
+            };
+            return call.stream ? streamCompletion(request, reply, run) : completeOnce(request, reply, run);
+        });
+        async function completeOnce(request, reply, run) {
+            const result = await service.complete(request.userId, run.call, {
+                signal: run.abort.signal,
+                onDelta: () => { },
+                history: run.history,
+                log: request.log,
+                apiTokenId: request.principal?.tokenId,
+            });
+            if (result.error)
+                throw result.error;
+            if (result.status === 'stopped')
+                return hangUp(reply);
+            return reply
+                .headers(historyHeaders(run.history))
+                .send(completionBody(run.meta, result.text, result.finishReason, result.usage));
+        }
+        /**
+         * SSE in OpenAI's format. Headers go out with the first token, so a failure before it (a
+         * provider down, a breaker open) is still a plain HTTP error the client can type.
+         */
+        async function streamCompletion(request, reply, run) {
+            const { meta, call } = run;
+            let stream;
+            const open = async () => {
+                if (stream)
+                    return stream;
+                stream = openEventStream(request, reply, sse, heartbeatMs, 'run', historyHeaders(run.history));
+                // Also fires on server shutdown, after the drain period of open streams.
+                stream.signal.addEventListener('abort', () => run.abort.abort(stream?.signal.reason));
+                await stream.write(sseData(chunk(meta, { role: 'assistant', content: '' }, null, call.includeUsage)));
+                return stream;
+            };
+            const result = await service.complete(request.userId, call, {
+                signal: run.abort.signal,
+                onDelta: async (text) => {
+                    await (await open()).write(sseData(chunk(meta, { content: text }, null, call.includeUsage)));
+                },
+                history: run.history,
+                log: request.log,
+                apiTokenId: request.principal?.tokenId,
+            });
+            if (!stream) {
+                if (result.error)
+                    throw result.error;
+                if (result.status === 'stopped')
+                    return hangUp(reply);
+            }
+            const out = await open();
+            try {
+                if (result.error) {
+                    // OpenAI clients raise an error event as an APIError.
+                    await out.write(sseData(result.error.body()));
+                }
+                else if (result.status === 'complete') {
+                    await out.write(sseData(chunk(meta, {}, toFinishReason(result.finishReason), call.includeUsage)));
+                    if (call.includeUsage)
+                        await out.write(sseData(usageChunk(meta, result.usage)));
+                    await out.write(sseData('[DONE]'));
+                }
+            }
+            finally {
+                out.end();
+            }
+            return reply;
+        }
+    };
+    return async (app) => {
+        // A prefix of its own, so unknown /v1 URLs get an OpenAI-shaped 404 too.
+        await app.register(v1Routes, { prefix: '/v1' });
+    };
+}

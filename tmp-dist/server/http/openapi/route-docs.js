@@ -1,0 +1,626 @@
+import { Type } from 'typebox';
+import { ErrorSchema } from '../../../shared/api-schemas.js';
+import * as ex from './examples.js';
+export const TAGS = [
+    { name: 'Seed', description: 'The original Flask chat app’s contract, kept exactly.' },
+    { name: 'Auth', description: 'Accounts and sessions.' },
+    { name: 'Tokens', description: 'API tokens for scripts and OpenAI clients.' },
+    { name: 'Admin', description: 'Accounts, roles, quotas and invites (admins only).' },
+    { name: 'Conversations', description: 'Conversations and their messages.' },
+    { name: 'Runs', description: 'Replies as server-side runs: start, watch (SSE), resume, stop.' },
+    { name: 'Events', description: 'The user’s live events (SSE).' },
+    { name: 'Search', description: 'Full-text search over the caller’s conversations.' },
+    { name: 'Export', description: 'Export and import of conversations.' },
+    { name: 'Files', description: 'Attachments: upload, read, preview, delete; a message names them.' },
+    { name: 'Models', description: 'Configured models.' },
+    { name: 'OpenAI', description: 'OpenAI-compatible API (API tokens only).' },
+    { name: 'Operations', description: 'Health, readiness, metrics and this contract.' },
+];
+const text = Type.String();
+const sse = (example) => ({
+    'text/event-stream': {
+        schema: Type.String({
+            description: 'Server-sent events: `id:` lines and one JSON object per `data:` line',
+        }),
+        example,
+    },
+});
+const SeedError = Type.Object({ error: Type.String() });
+const WEB_SHELL = '<!doctype html><html lang="en"><head>…<script type="module" src="/assets/index-3f9a1c.js"></script>…';
+/** The single-page app's client routes all answer with its HTML shell. */
+function webShell(operationId, summary) {
+    return {
+        operationId,
+        summary,
+        tag: 'Seed',
+        content: { 200: { 'text/html': { schema: text, example: WEB_SHELL } } },
+        schemas: { 304: Type.Null() },
+        descriptions: { 304: 'Not modified (If-None-Match matched the ETag)' },
+    };
+}
+const SeedErrorWithCode = Type.Object({ error: Type.String(), code: Type.String() });
+const RUN_STREAM_NOTE = 'With `Accept: text/event-stream` the answer is the run’s SSE stream (AI SDK UI message stream ' +
+    'protocol, header `x-vercel-ai-ui-message-stream: v1`; every event has `id: <sequence>`; a normal end ' +
+    'is `data: [DONE]`); otherwise `202` with the ids to follow it.';
+export const ROUTE_DOCS = {
+    // ---- Seed contract ------------------------------------------------------------------------------
+    'GET /': webShell('webApp', 'The web UI (the seed’s `GET /`)'),
+    'GET /c/:id': webShell('webAppConversation', 'The web UI, opened on a conversation'),
+    'GET /settings': webShell('webAppSettings', 'The web UI, settings page'),
+    'GET /login': webShell('webAppLogin', 'The web UI, sign-in page'),
+    'GET /signup': webShell('webAppSignup', 'The web UI, sign-up page'),
+    'GET /reset': webShell('webAppReset', 'The web UI, password reset page (from an admin’s reset link)'),
+    'GET /assets/*': {
+        operationId: 'webAsset',
+        summary: 'A built file of the web UI (hashed names, cached for a year)',
+        tag: 'Seed',
+        content: {
+            200: {
+                'text/javascript': { schema: text, example: 'import{r as e}from"./react-3f9a1c.js";…' },
+                'text/css': { schema: text, example: ':root{color-scheme:light dark}…' },
+            },
+        },
+        schemas: { 404: ErrorSchema },
+        responses: { 404: ex.error('not_found', 'No such file.') },
+    },
+    'GET /favicon.svg': {
+        operationId: 'favicon',
+        summary: 'The web UI’s icon',
+        tag: 'Seed',
+        content: {
+            200: { 'image/svg+xml': { schema: text, example: '<svg xmlns="http://www.w3.org/2000/svg" …</svg>' } },
+        },
+    },
+    'POST /chat/message': {
+        operationId: 'seedSendMessage',
+        summary: 'Send a message to your default conversation; answers when the reply is complete',
+        description: 'Needs a session or API token (401 otherwise), except with `AUTH_MODE=none`, or with ' +
+            '`GUEST_ACCESS=on`, where each anonymous browser gets its own guest (a `parley_guest` cookie) ' +
+            'limited to `GUEST_MODELS`, its own rate limit and daily token quota. The body must be JSON ' +
+            '(`application/json`): anything that is not a JSON object with a string `message` → ' +
+            '`Invalid request format`.',
+        tag: 'Seed',
+        bodySchema: Type.Object({ message: Type.String({ maxLength: 100_000 }) }),
+        body: { message: 'Hello, AI!' },
+        schemas: {
+            200: Type.Object({
+                status: Type.Literal('success'),
+                response: Type.String(),
+                conversationId: Type.String(),
+                messageId: Type.String(),
+            }),
+            400: SeedError,
+            401: ErrorSchema,
+            413: SeedErrorWithCode,
+            429: ErrorSchema,
+            502: SeedErrorWithCode,
+        },
+        responses: {
+            401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+            429: ex.error('quota_exceeded', 'You have used your 20000 tokens for today; the quota resets at 00:00 UTC.'),
+            200: {
+                status: 'success',
+                response: 'Hi there! …',
+                conversationId: ex.ids.CONVERSATION_ID,
+                messageId: ex.ids.REPLY_ID,
+            },
+            400: { error: 'Message cannot be empty' },
+            413: { error: 'Message is too long (at most 100000 characters)', code: 'payload_too_large' },
+            502: { error: 'The model failed to answer', code: 'model_error' },
+        },
+        descriptions: {
+            400: '`Invalid request format` (no JSON object with a string `message`) or `Message cannot be empty`',
+            502: 'The model failed',
+        },
+    },
+    'GET /chat/history': {
+        operationId: 'seedHistory',
+        summary: 'The last MAX_MESSAGES messages of your default conversation, oldest first',
+        tag: 'Seed',
+        schemas: {
+            200: Type.Array(Type.Object({
+                user: Type.Union([Type.Literal('User'), Type.Literal('AI')]),
+                message: Type.String(),
+                timestamp: Type.String({ format: 'date-time' }),
+            })),
+        },
+        responses: {
+            200: [
+                { user: 'User', message: 'Hello, AI!', timestamp: '2026-05-04T09:30:12.345Z' },
+                { user: 'AI', message: 'Hi there! …', timestamp: '2026-05-04T09:30:12.346Z' },
+            ],
+        },
+    },
+    // ---- Accounts -------------------------------------------------------------------------------------
+    'POST /api/auth/signup': {
+        operationId: 'signup',
+        summary: 'Create an account and sign in (the first account is the admin)',
+        description: 'Sets the `parley_session` cookie. On a public address the first account needs the one-time ' +
+            '`setupCode` from the server log. After the first account, SIGNUP decides: approval (202, no ' +
+            'session until an admin approves), open, invite or closed.',
+        tag: 'Auth',
+        body: { username: 'alice', password: 'correct horse battery', displayName: 'Alice' },
+        responses: {
+            201: { user: ex.user, csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA' },
+            202: {
+                user: { ...ex.user, role: 'user', pending: true },
+                status: 'pending',
+                message: 'Your account was created and is waiting for an admin to approve it; sign in after that.',
+            },
+            403: ex.error('setup_required', 'This server has no admin yet: enter the one-time setup code that the server printed in its log (API field setupCode).'),
+            409: ex.error('conflict', 'That username is taken.'),
+        },
+    },
+    'POST /api/auth/login': {
+        operationId: 'login',
+        summary: 'Sign in',
+        description: 'Sets the `parley_session` cookie. Repeated failures are throttled (429 with Retry-After).',
+        tag: 'Auth',
+        body: { username: 'alice', password: 'correct horse battery' },
+        responses: {
+            200: { user: ex.user, csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA' },
+            401: ex.error('invalid_credentials', 'Wrong username or password.'),
+        },
+    },
+    'POST /api/auth/logout': {
+        operationId: 'logout',
+        summary: 'Sign out (the session ends at once)',
+        tag: 'Auth',
+        responses: {
+            401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+        },
+    },
+    'POST /api/auth/password': {
+        operationId: 'changePassword',
+        summary: 'Change your password (your other sessions end)',
+        description: 'Needs the current password; throttled like sign-in. API tokens keep working.',
+        tag: 'Auth',
+        body: { currentPassword: 'correct horse battery', newPassword: 'a new long passphrase' },
+        responses: { 403: ex.error('forbidden', 'The current password is wrong.') },
+    },
+    'GET /api/auth/sessions': {
+        operationId: 'listSessions',
+        summary: 'Your signed-in sessions, newest first',
+        tag: 'Auth',
+        responses: {
+            200: {
+                items: [
+                    {
+                        id: '9f2c41d07be3a6c8',
+                        createdAt: '2026-05-01T08:00:00.000Z',
+                        expiresAt: '2026-05-31T08:00:00.000Z',
+                        lastSeenAt: '2026-05-04T09:30:12.345Z',
+                        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/135.0',
+                        current: true,
+                    },
+                ],
+            },
+        },
+    },
+    'DELETE /api/auth/sessions': {
+        operationId: 'endAllSessions',
+        summary: 'Sign out everywhere (this session too; API tokens stay)',
+        tag: 'Auth',
+        responses: {
+            401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+        },
+    },
+    'POST /api/auth/reset': {
+        operationId: 'resetPassword',
+        summary: 'Set a new password with an admin’s one-time reset link (every session of the user ends)',
+        tag: 'Auth',
+        body: { token: 'rst_Yp3Kq8vX2mR7sT4wZ6bN1cD5eF0gH9jL', newPassword: 'a new long passphrase' },
+        responses: {
+            400: ex.error('bad_request', 'This reset link is not valid: it was used, replaced or has expired. Ask an admin for a new one.'),
+        },
+    },
+    'GET /api/auth/me': {
+        operationId: 'me',
+        summary: 'Who you are, and the CSRF token of your session',
+        tag: 'Auth',
+        responses: {
+            200: { user: ex.user, csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA', authMode: 'local', via: 'session' },
+        },
+    },
+    // ---- Tokens -----------------------------------------------------------------------------------------
+    'GET /api/tokens': {
+        operationId: 'listTokens',
+        summary: 'Your API tokens (never the secret itself)',
+        tag: 'Tokens',
+        responses: { 200: { items: [ex.apiToken] } },
+    },
+    'POST /api/tokens': {
+        operationId: 'createToken',
+        summary: 'Create an API token; the token is shown this once',
+        tag: 'Tokens',
+        body: { name: 'laptop script' },
+        responses: { 201: { ...ex.apiToken, token: 'pk_3fA9Qx7LmN2vR8sT4wY6zB1cD5eF0gH' } },
+    },
+    'DELETE /api/tokens/:id': {
+        operationId: 'revokeToken',
+        summary: 'Revoke an API token (it stops working at once)',
+        tag: 'Tokens',
+        responses: { 404: ex.error('not_found', 'No such token.') },
+    },
+    // ---- Admin ------------------------------------------------------------------------------------------
+    'GET /api/admin/users': {
+        operationId: 'listUsers',
+        summary: 'Accounts with their usage (admin)',
+        tag: 'Admin',
+        responses: { 200: { items: [{ ...ex.user, usage: { day: 1520, month: 48213 } }], nextCursor: null } },
+    },
+    'PATCH /api/admin/users/:id': {
+        operationId: 'updateUser',
+        summary: 'Disable, promote or set the quotas of an account (admin)',
+        description: 'Disabling ends the user’s sessions and tokens at once; the last admin cannot be demoted or disabled.',
+        tag: 'Admin',
+        body: { tokenQuotaDaily: 200000, disabled: false },
+        responses: {
+            200: { ...ex.user, tokenQuotaDaily: 200000 },
+            409: ex.error('conflict', 'The last admin cannot be demoted or disabled.'),
+        },
+    },
+    'POST /api/admin/users/:id/reset-link': {
+        operationId: 'createResetLink',
+        summary: 'Create a one-time password reset link for an account (1 hour; admin)',
+        description: 'A newer link replaces the older one; only its hash is stored. Send the link to the user.',
+        tag: 'Admin',
+        responses: {
+            201: {
+                url: 'https://chat.example.com/reset#token=rst_Yp3Kq8vX2mR7sT4wZ6bN1cD5eF0gH9jL',
+                expiresAt: '2026-05-04T10:30:12.345Z',
+            },
+            404: ex.error('not_found', 'User not found.'),
+        },
+    },
+    'POST /api/admin/invites': {
+        operationId: 'createInvite',
+        summary: 'Create a single-use invite code (7 days) for SIGNUP=invite (admin)',
+        tag: 'Admin',
+        responses: { 201: { code: 'inv_9xQ2mT7bK4vP', expiresAt: '2026-05-11T09:30:12.345Z' } },
+    },
+    // ---- Conversations ----------------------------------------------------------------------------------
+    'POST /api/conversations': {
+        operationId: 'createConversation',
+        summary: 'Create a conversation (the body is optional)',
+        tag: 'Conversations',
+        body: { title: 'Explain server-sent events', model: 'demo' },
+        responses: {
+            201: { ...ex.conversation, updatedAt: ex.conversation.createdAt },
+            400: ex.error('unknown_model', 'The model "gpt-9" is not configured on this server.'),
+        },
+    },
+    'GET /api/conversations': {
+        operationId: 'listConversations',
+        summary: 'Your conversations, most recently active first (cursor pages)',
+        tag: 'Conversations',
+        responses: { 200: { items: [ex.conversation], nextCursor: null } },
+    },
+    'GET /api/conversations/:id': {
+        operationId: 'getConversation',
+        summary: 'One conversation, with its active run if a reply is streaming',
+        tag: 'Conversations',
+        responses: {
+            200: { ...ex.conversation, activeRun: { id: ex.ids.RUN_ID, messageId: ex.ids.REPLY_ID } },
+            404: ex.error('not_found', 'No such conversation.'),
+        },
+    },
+    'PATCH /api/conversations/:id': {
+        operationId: 'updateConversation',
+        summary: 'Rename, or change the model or system prompt',
+        tag: 'Conversations',
+        body: { title: 'SSE explained', systemPrompt: 'Answer briefly.' },
+        responses: { 200: { ...ex.conversation, title: 'SSE explained', systemPrompt: 'Answer briefly.' } },
+    },
+    'DELETE /api/conversations/:id': {
+        operationId: 'deleteConversation',
+        summary: 'Delete a conversation (stops its run, deletes its messages)',
+        tag: 'Conversations',
+        responses: { 404: ex.error('not_found', 'No such conversation.') },
+    },
+    'GET /api/conversations/:id/messages': {
+        operationId: 'listMessages',
+        summary: 'Messages, newest page first (oldest first within a page); `before` for older pages',
+        tag: 'Conversations',
+        responses: { 200: { items: [ex.userMessage, ex.reply], nextCursor: null } },
+    },
+    // ---- Runs -------------------------------------------------------------------------------------------
+    'POST /api/conversations/:id/messages': {
+        operationId: 'sendMessage',
+        summary: 'Send a message: starts a run that writes the reply',
+        description: `The user message, the pending reply and the run are committed before the model is called. ${RUN_STREAM_NOTE}`,
+        tag: 'Runs',
+        body: { content: 'Explain server-sent events in one paragraph.', model: 'demo' },
+        responses: {
+            202: ex.runAccepted,
+            409: ex.error('conflict', 'You already have 4 replies streaming; wait for one to finish.'),
+        },
+        content: { 200: sse(ex.runStream) },
+        descriptions: { 200: 'The run’s SSE stream (with `Accept: text/event-stream`)' },
+    },
+    'POST /api/messages/:id/regenerate': {
+        operationId: 'regenerate',
+        summary: 'A new reply to the same user message (a sibling of the old one)',
+        description: RUN_STREAM_NOTE,
+        tag: 'Runs',
+        body: { model: 'demo' },
+        responses: { 202: { ...ex.runAccepted, userMessage: null } },
+        content: { 200: sse(ex.runStream) },
+        descriptions: { 200: 'The run’s SSE stream (with `Accept: text/event-stream`)' },
+    },
+    'POST /api/messages/:id/continue': {
+        operationId: 'continueReply',
+        summary: 'Continue an interrupted, stopped, failed or cut-off reply (text is appended)',
+        description: RUN_STREAM_NOTE,
+        tag: 'Runs',
+        body: {},
+        responses: {
+            202: { ...ex.runAccepted, userMessage: null },
+            409: ex.error('not_continuable', 'This reply is complete; only interrupted, stopped or failed replies continue.'),
+        },
+        content: { 200: sse(ex.runStream) },
+        descriptions: { 200: 'The run’s SSE stream (with `Accept: text/event-stream`)' },
+    },
+    'GET /api/conversations/:id/stream': {
+        operationId: 'followRun',
+        summary: 'Follow (or resume) the active run’s stream',
+        description: 'From the event after `Last-Event-ID` (header, wins) or `?after=N`: exactly the missed events, ' +
+            'no duplicates, no gaps. `204` when no run is active.',
+        tag: 'Runs',
+        content: { 200: sse(ex.runStream) },
+        responses: { 404: ex.error('not_found', 'No such conversation.') },
+        descriptions: { 200: 'The run’s SSE stream', 204: 'No run is active' },
+    },
+    'POST /api/conversations/:id/stop': {
+        operationId: 'stopRun',
+        summary: 'Stop the active run (on whatever instance it runs); the partial reply is kept',
+        tag: 'Runs',
+        responses: { 200: { stopped: true, runIds: [ex.ids.RUN_ID] } },
+    },
+    // ---- Events, search, export -------------------------------------------------------------------------
+    'GET /api/events': {
+        operationId: 'liveEvents',
+        summary: 'Your live events: conversations created/renamed/deleted, runs started/finished',
+        tag: 'Events',
+        content: { 200: sse(ex.eventStream) },
+        descriptions: { 200: 'SSE; the first event is `{"type":"ready"}`' },
+    },
+    'GET /api/search': {
+        operationId: 'search',
+        summary: 'Full-text search over your conversation titles and messages, best first',
+        tag: 'Search',
+        responses: {
+            200: {
+                items: [
+                    {
+                        conversationId: ex.ids.CONVERSATION_ID,
+                        conversationTitle: 'Explain server-sent events',
+                        messageId: ex.ids.REPLY_ID,
+                        role: 'assistant',
+                        snippet: '…keep one HTTP response open and write events…',
+                        highlights: [{ start: 29, end: 37 }],
+                        score: 3.2,
+                        createdAt: '2026-05-04T09:30:14.802Z',
+                    },
+                ],
+                nextCursor: null,
+            },
+        },
+    },
+    // ---- Files --------------------------------------------------------------------------------------------
+    'POST /api/files': {
+        operationId: 'uploadFile',
+        summary: 'Upload an attachment (multipart/form-data, field `file`)',
+        description: 'The type is detected from the bytes, not the name: images (PNG, JPEG, GIF, WebP), PDF, Word ' +
+            '(.docx) and UTF-8 text files are accepted, anything else is a 415. At most `MAX_FILE_MB` ' +
+            "(413 `payload_too_large`); the user's files, messages and imports together stay under " +
+            '`STORAGE_QUOTA_MB` (413 `storage_quota_exceeded`). A file never sent in a message expires after a day.',
+        tag: 'Files',
+        responses: {
+            201: ex.fileInfo,
+            413: ex.error('payload_too_large', 'Files can be at most 20 MB (MAX_FILE_MB).'),
+            415: ex.error('unsupported_media_type', 'This file is an ELF executable; accepted are images, PDF, …'),
+        },
+    },
+    'GET /api/files/:id': {
+        operationId: 'getFile',
+        summary: 'Download an attachment (its uploader only)',
+        description: 'Served with the type detected at upload (text of any kind as text/plain), `nosniff` and a ' +
+            'sandboxing Content-Security-Policy; images and PDFs inline, everything else as a download.',
+        tag: 'Files',
+        content: {
+            200: {
+                'application/octet-stream': { schema: Type.String({ format: 'binary' }), example: '(the bytes)' },
+            },
+        },
+        responses: { 404: ex.error('not_found', 'File not found.') },
+    },
+    'GET /api/files/:id/preview': {
+        operationId: 'getFilePreview',
+        summary: "An image attachment's thumbnail (WebP, at most 256 px)",
+        tag: 'Files',
+        content: { 200: { 'image/webp': { schema: Type.String({ format: 'binary' }), example: '(the bytes)' } } },
+        responses: { 404: ex.error('not_found', 'Preview not found.') },
+    },
+    'DELETE /api/files/:id': {
+        operationId: 'deleteFile',
+        summary: 'Delete an attachment (messages that named it show it as no longer available)',
+        tag: 'Files',
+        responses: { 404: ex.error('not_found', 'File not found.') },
+    },
+    'GET /api/conversations/:id/export': {
+        operationId: 'exportConversation',
+        summary: 'Download a conversation: Parley JSON (every branch) or Markdown (the current branch)',
+        tag: 'Export',
+        content: {
+            200: {
+                'application/json': {
+                    schema: Type.Object({ format: Type.String(), version: Type.Integer() }),
+                    example: ex.parleyExport,
+                },
+                'text/markdown': {
+                    schema: text,
+                    example: '# Explain server-sent events\n\n## User\n\n````text\nExplain server-sent events in one paragraph.\n````\n',
+                },
+            },
+        },
+        responses: { 404: ex.error('not_found', 'No such conversation.') },
+    },
+    'POST /api/conversations/import': {
+        operationId: 'importConversations',
+        summary: 'Import a Parley export or a ChatGPT conversations.json (up to 20 MiB)',
+        description: 'A bad file is refused whole, naming the first problem; nothing is written. One import at a ' +
+            'time and at most 5 a minute per user (429 with Retry-After); an import that would take the ' +
+            'user past `STORAGE_QUOTA_MB` is refused with 413 `storage_quota_exceeded`.',
+        tag: 'Export',
+        body: ex.parleyExport,
+        responses: {
+            413: ex.error('storage_quota_exceeded', 'Import refused: it needs 12 MB and 4 MB of your 1024 MB storage is free. Delete conversations or import fewer.'),
+            429: ex.error('rate_limited', 'One import at a time and at most 5 a minute: try again in 42 s.'),
+            201: {
+                imported: [
+                    { id: '01964b80-0a1b-7c2d-8e3f-405162738495', title: 'Explain server-sent events', messages: 2 },
+                ],
+            },
+            400: ex.error('validation_error', 'Import refused: messages[3].role must be user or assistant.'),
+        },
+    },
+    // ---- Models and operations --------------------------------------------------------------------------
+    'GET /api/models': {
+        operationId: 'listModels',
+        summary: 'Configured models, the default, and each provider’s circuit breaker',
+        tag: 'Models',
+        responses: {
+            200: {
+                defaultModel: 'demo',
+                models: [
+                    {
+                        id: 'demo',
+                        provider: 'parley',
+                        name: 'Demo (built in)',
+                        contextWindow: null,
+                        input: ['text', 'image', 'pdf'],
+                        available: true,
+                        breaker: null,
+                    },
+                    {
+                        id: 'openai/gpt-4o-mini',
+                        provider: 'openai',
+                        name: 'GPT-4o mini',
+                        contextWindow: 128000,
+                        input: ['text', 'image', 'pdf'],
+                        available: true,
+                        breaker: 'closed',
+                    },
+                ],
+            },
+        },
+    },
+    'GET /healthz': {
+        operationId: 'health',
+        summary: 'Liveness: the process answers',
+        tag: 'Operations',
+        responses: { 200: { status: 'ok' } },
+    },
+    'GET /readyz': {
+        operationId: 'ready',
+        summary: 'Readiness: database (and Redis) reachable and not shutting down',
+        tag: 'Operations',
+        responses: { 200: { status: 'ready' }, 503: ex.error('unavailable', 'Parley is shutting down.') },
+    },
+    'GET /metrics': {
+        operationId: 'metrics',
+        summary: 'Prometheus metrics (Bearer METRICS_TOKEN when that is set)',
+        tag: 'Operations',
+        content: { 200: { 'text/plain; version=0.0.4': { schema: text, example: ex.metricsText } } },
+        responses: {
+            401: ex.error('unauthorized', 'Send the metrics token as Authorization: Bearer <METRICS_TOKEN>.'),
+        },
+    },
+    'GET /openapi.json': {
+        operationId: 'openapi',
+        summary: 'This API contract (OpenAPI 3.1)',
+        tag: 'Operations',
+        content: {
+            200: {
+                'application/json': {
+                    schema: Type.Object({ openapi: Type.String(), info: Type.Object({}), paths: Type.Object({}) }),
+                    example: { openapi: '3.1.0', info: { title: 'Parley API', version: '0.1.0' }, paths: {} },
+                },
+            },
+        },
+    },
+    'GET /docs': {
+        operationId: 'docs',
+        summary: 'Browsable API reference (Swagger UI) of this contract',
+        tag: 'Operations',
+        content: { 200: { 'text/html': { schema: text, example: '<!doctype html><html lang="en">…</html>' } } },
+    },
+    'GET /docs/assets/:file': {
+        operationId: 'docsAsset',
+        summary: 'A static file of the API reference page',
+        tag: 'Operations',
+        content: {
+            200: {
+                'text/javascript': { schema: text, example: 'window.onload = () => { … };' },
+                'text/css': { schema: text, example: '.swagger-ui { … }' },
+            },
+        },
+        schemas: { 404: ErrorSchema },
+        responses: { 404: ex.error('not_found', 'No such file.') },
+    },
+    // ---- OpenAI-compatible ------------------------------------------------------------------------------
+    'GET /v1/models': {
+        operationId: 'openaiListModels',
+        summary: 'Models in OpenAI’s list format',
+        tag: 'OpenAI',
+        responses: {
+            200: {
+                object: 'list',
+                data: [{ id: 'demo', object: 'model', created: 1777887000, owned_by: 'parley' }],
+            },
+            401: {
+                error: {
+                    message: 'Incorrect API key provided.',
+                    type: 'invalid_request_error',
+                    param: null,
+                    code: 'invalid_api_key',
+                },
+            },
+        },
+    },
+    'POST /v1/chat/completions': {
+        operationId: 'openaiChatCompletion',
+        summary: 'Chat completion, streamed (SSE, `stream: true`) or not',
+        description: 'Send `x-parley-conversation: <id>` (or `new`) to also record the exchange in a conversation. ' +
+            'See docs/openai-api.md.',
+        tag: 'OpenAI',
+        body: { model: 'demo', messages: [{ role: 'user', content: 'Say hello' }], stream: false },
+        responses: {
+            200: {
+                id: 'chatcmpl-01964b7e3a12',
+                object: 'chat.completion',
+                created: 1777887012,
+                model: 'demo',
+                choices: [
+                    {
+                        index: 0,
+                        message: { role: 'assistant', content: 'Hello!', refusal: null },
+                        logprobs: null,
+                        finish_reason: 'stop',
+                    },
+                ],
+                usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+            },
+            404: {
+                error: {
+                    message: 'The model `gpt-9` does not exist.',
+                    type: 'invalid_request_error',
+                    param: 'model',
+                    code: 'model_not_found',
+                },
+            },
+        },
+        content: { 200: sse(ex.completionStream) },
+    },
+};

@@ -1,0 +1,63 @@
+import { Type } from 'typebox';
+import { ErrorSchema, IdParams, RunAccepted, RunOptionsBody, SendMessageBody, StopResult, StreamQuery, } from '../../shared/api-schemas.js';
+import { emptyBodyIsObject } from './empty-body.js';
+import { resumePoint, streamRun, wantsEventStream } from './sse.js';
+const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+export function runRoutes({ turns, runLog, sse, heartbeatMs }) {
+    /**
+     * A started run is watched over SSE when the client asks for it, else acknowledged with 202.
+     * The stream's place is claimed before the run starts: a user at the stream cap gets a 429
+     * and no run (nothing spent on a reply nobody may watch).
+     */
+    async function startAndRespond(request, reply, start) {
+        const slot = wantsEventStream(request) ? sse.claim(request, 'run') : undefined;
+        let started;
+        try {
+            started = await start();
+        }
+        catch (error) {
+            slot?.release();
+            throw error;
+        }
+        if (slot) {
+            await streamRun(request, reply, runLog, sse, heartbeatMs, started.run.id, 0, {
+                'x-parley-conversation-id': started.conversationId,
+                'x-parley-message-id': started.assistantMessage.id,
+            }, slot);
+            return reply;
+        }
+        return reply.code(202).send({
+            runId: started.run.id,
+            conversationId: started.conversationId,
+            userMessage: started.userMessage,
+            assistantMessage: started.assistantMessage,
+        });
+    }
+    return async (app) => {
+        app.post('/api/conversations/:id/messages', { schema: { params: IdParams, body: SendMessageBody, response: { 202: RunAccepted, ...errors } } }, async (request, reply) => startAndRespond(request, reply, () => turns.sendMessage(request.userId, request.params.id, request.body, {
+            log: request.log,
+        })));
+        app.post('/api/messages/:id/regenerate', {
+            preValidation: emptyBodyIsObject,
+            schema: { params: IdParams, body: RunOptionsBody, response: { 202: RunAccepted, ...errors } },
+        }, async (request, reply) => startAndRespond(request, reply, () => turns.regenerate(request.userId, request.params.id, request.body)));
+        app.post('/api/messages/:id/continue', {
+            preValidation: emptyBodyIsObject,
+            schema: { params: IdParams, body: RunOptionsBody, response: { 202: RunAccepted, ...errors } },
+        }, async (request, reply) => startAndRespond(request, reply, () => turns.continueMessage(request.userId, request.params.id, request.body)));
+        app.get('/api/conversations/:id/stream', { schema: { params: IdParams, querystring: StreamQuery, response: { 204: Type.Null(), ...errors } } }, async (request, reply) => {
+            const conversationId = request.params.id;
+            const after = resumePoint(request, request.query.after);
+            const runId = await turns.streamableRun(request.userId, conversationId, request.query.runId, after);
+            if (!runId || !(await runLog.has(runId)))
+                return reply.code(204).send(null);
+            const slot = sse.claim(request, 'run');
+            await streamRun(request, reply, runLog, sse, heartbeatMs, runId, after ?? 0, { 'x-parley-conversation-id': conversationId }, slot);
+            return reply;
+        });
+        app.post('/api/conversations/:id/stop', { schema: { params: IdParams, response: { 200: StopResult, ...errors } } }, async (request) => {
+            const runIds = await turns.stop(request.userId, request.params.id);
+            return { stopped: runIds.length > 0, runIds };
+        });
+    };
+}

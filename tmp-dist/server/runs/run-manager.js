@@ -1,0 +1,359 @@
+import { encodeRunEvent, runEnd, } from '../../shared/run-events.js';
+import { streamModel } from '../ai/stream-model.js';
+import { describeModelError } from '../chat/model-errors.js';
+import { checkpointReply, finishRunAndReply } from './run-status.js';
+export class ActiveRun {
+    input;
+    text;
+    seq = 0;
+    dirty = false;
+    endReason;
+    abort = new AbortController();
+    startedAt = performance.now();
+    firstTokenAt;
+    /** Metrics and the run's trace span. */
+    observation;
+    done;
+    constructor(input) {
+        this.input = input;
+        this.text = input.prefix;
+    }
+    get id() {
+        return this.input.runId;
+    }
+}
+const now = () => new Date().toISOString();
+export class RunManager {
+    deps;
+    active = new Map();
+    checkpointTimer;
+    checkpointing = Promise.resolve(0);
+    checkpointBusy = false;
+    /** Set once shutdown begins; every later call of shutdown() waits for the same drain. */
+    drain;
+    constructor(deps) {
+        this.deps = deps;
+        this.checkpointTimer = setInterval(() => {
+            // A slow database must not pile up ticks behind the checkpoint still under way.
+            if (!this.checkpointBusy)
+                void this.checkpointNow();
+        }, deps.checkpointMs ?? 1000);
+        this.checkpointTimer.unref();
+    }
+    /** True once shutdown has begun: no new run may start. */
+    get draining() {
+        return this.drain !== undefined;
+    }
+    /** The lease a run gets now: renewed while it streams, so other instances know it is alive. */
+    leaseUntil() {
+        return new Date(Date.now() + (this.deps.leaseMs ?? 5_000)).toISOString();
+    }
+    get activeCount() {
+        return this.active.size;
+    }
+    get(runId) {
+        return this.active.get(runId);
+    }
+    /** Active runs of a conversation, newest first. */
+    forConversation(conversationId) {
+        return [...this.active.values()]
+            .filter((run) => run.input.conversationId === conversationId)
+            .sort((a, b) => (a.id < b.id ? 1 : -1));
+    }
+    /**
+     * Start a run whose rows (message `streaming`, run `running`) the caller has committed.
+     * `startEvents` open its stream (`runStart(...)`: `start` and the ids the client needs).
+     */
+    start(input, startEvents, onFinished) {
+        const run = new ActiveRun(input);
+        if (this.drain) {
+            // Admission refuses runs while draining; one that slipped in between is saved interrupted
+            // at once (its rows are committed) rather than outliving the process.
+            run.endReason = 'shutdown';
+            run.abort.abort(new DOMException('Server shutting down', 'AbortError'));
+        }
+        run.observation = this.deps.observer?.started(input);
+        this.active.set(run.id, run);
+        this.deps.runLog.open(run.id);
+        for (const event of startEvents)
+            this.emit(run, event);
+        this.deps.bus.publish(input.userId, {
+            type: 'run.started',
+            conversationId: input.conversationId,
+            runId: run.id,
+            messageId: input.messageId,
+        });
+        const execute = () => this.execute(run);
+        run.done = (run.observation?.within(execute) ?? execute()).then(async (outcome) => {
+            this.active.delete(run.id);
+            this.deps.bus.publish(input.userId, {
+                type: 'run.finished',
+                conversationId: input.conversationId,
+                runId: run.id,
+                messageId: input.messageId,
+                status: outcome.status,
+            });
+            if (onFinished) {
+                await onFinished(outcome).catch((error) => this.deps.logger.error({ err: error, runId: run.id }, 'after-run step failed'));
+            }
+            return outcome;
+        });
+        return run;
+    }
+    /** Stop every active run of a conversation: aborts the model call, keeps the partial text. */
+    async stop(userId, conversationId) {
+        const runs = this.forConversation(conversationId).filter((run) => run.input.userId === userId);
+        for (const run of runs) {
+            run.endReason ??= 'stop';
+            run.abort.abort(new DOMException('Stopped by the user', 'AbortError'));
+        }
+        await Promise.all(runs.map((run) => run.done));
+        return runs;
+    }
+    /**
+     * Stop every active run of a user on this instance (the account was disabled): aborts the
+     * model calls, keeps each reply's partial text as `stopped`.
+     */
+    async stopUser(userId) {
+        const runs = [...this.active.values()].filter((run) => run.input.userId === userId);
+        for (const run of runs) {
+            run.endReason ??= 'stop';
+            run.abort.abort(new DOMException('The account was disabled', 'AbortError'));
+        }
+        await Promise.all(runs.map((run) => run.done));
+        return runs;
+    }
+    /**
+     * Shutdown: checkpoint every running reply's text at once (so a kill before the grace ends loses
+     * nothing the store could have had), let runs finish for up to `graceMs` (still checkpointing),
+     * then stop the rest and save each as `interrupted` with all the text its clients received.
+     * Idempotent: main.ts drains before closing the app, and closing the app (tests) drains too.
+     */
+    shutdown(graceMs) {
+        this.drain ??= this.drainRuns(graceMs);
+        return this.drain;
+    }
+    async drainRuns(graceMs) {
+        const saved = await this.checkpointNow();
+        if (this.active.size > 0) {
+            this.deps.logger.info({ runs: this.active.size, saved }, 'running replies checkpointed');
+        }
+        const pending = [...this.active.values()].map((run) => run.done);
+        if (pending.length > 0) {
+            let timer;
+            const graceOver = new Promise((resolve) => {
+                timer = setTimeout(resolve, graceMs);
+            });
+            await Promise.race([Promise.all(pending), graceOver]);
+            clearTimeout(timer);
+        }
+        clearInterval(this.checkpointTimer);
+        // Until none is left: a run admitted just before the drain began may start meanwhile.
+        while (this.active.size > 0) {
+            const left = [...this.active.values()];
+            for (const run of left) {
+                run.endReason ??= 'shutdown';
+                run.abort.abort(new DOMException('Server shutting down', 'AbortError'));
+            }
+            await Promise.all(left.map((run) => run.done));
+        }
+        await this.checkpointing;
+    }
+    emit(run, event) {
+        run.seq += 1;
+        this.deps.runLog.append(run.id, { seq: run.seq, data: encodeRunEvent(event) });
+    }
+    async execute(run) {
+        const { input } = run;
+        const registered = this.deps.models.get(input.modelId);
+        const modelCall = run.observation?.modelCall(registered?.info.provider ?? 'unknown');
+        const ended = { error: null, finishReason: null, usage: undefined };
+        try {
+            if (!registered)
+                throw new Error(`The model "${input.modelId}" is not configured on this server.`);
+            // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts).
+            const stream = await streamModel({
+                model: registered.model,
+                system: input.system,
+                messages: input.prompt,
+                abortSignal: run.abort.signal,
+            });
+            this.emit(run, { type: 'start-step' });
+            await this.relay(run, stream, ended);
+        }
+        catch (caught) {
+            if (!run.abort.signal.aborted)
+                ended.error = describeModelError(caught);
+        }
+        const { error, finishReason, usage } = ended;
+        modelCall?.end(error);
+        const status = run.endReason === 'stop'
+            ? 'stopped'
+            : run.endReason === 'shutdown'
+                ? 'interrupted'
+                : error !== null
+                    ? 'error'
+                    : 'complete';
+        const outcome = {
+            status,
+            text: run.text,
+            error,
+            finishReason: status === 'complete' ? finishReason : null,
+            usage: {
+                inputTokens: usage?.inputTokens ?? null,
+                outputTokens: usage?.outputTokens != null ? usage.outputTokens + input.prefixOutputTokens : null,
+            },
+        };
+        await this.persist(run, outcome);
+        for (const event of runEnd(status, outcome.usage, { error, finishReason, interruptedBy: 'shutdown' })) {
+            this.emit(run, event);
+        }
+        this.deps.runLog.end(run.id);
+        this.deps.logger.info({
+            runId: run.id,
+            conversationId: input.conversationId,
+            kind: input.kind,
+            model: input.modelId,
+            status,
+            inputTokens: outcome.usage.inputTokens,
+            outputTokens: outcome.usage.outputTokens,
+            timeToFirstTokenMs: run.firstTokenAt ? Math.round(run.firstTokenAt - run.startedAt) : null,
+            durationMs: Math.round(performance.now() - run.startedAt),
+            ...(error ? { error } : {}),
+        }, 'run finished');
+        run.observation?.finished({
+            status,
+            inputTokens: outcome.usage.inputTokens,
+            outputTokens: usage?.outputTokens ?? null,
+            startedAt: run.startedAt,
+            firstTokenAt: run.firstTokenAt,
+            endedAt: performance.now(),
+            error,
+        });
+        return outcome;
+    }
+    /**
+     * The model's parts into the run log (as the run stream's parts) and the run's text; what the
+     * stream ends with (finish reason, usage, an error part) is noted in `ended` as it arrives, so
+     * a stream that throws midway still reports what came before.
+     */
+    async relay(run, stream, ended) {
+        const reader = stream.getReader();
+        try {
+            for (;;) {
+                const { done, value: part } = await reader.read();
+                if (done)
+                    break;
+                switch (part.type) {
+                    case 'text-start':
+                    case 'text-end':
+                    case 'reasoning-start':
+                    case 'reasoning-end':
+                        this.emit(run, { type: part.type, id: part.id });
+                        break;
+                    case 'text-delta':
+                        if (part.delta === '')
+                            break;
+                        run.firstTokenAt ??= performance.now();
+                        run.text += part.delta;
+                        run.dirty = true;
+                        this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
+                        break;
+                    case 'reasoning-delta':
+                        this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
+                        break;
+                    case 'finish':
+                        ended.finishReason = part.finishReason.unified;
+                        ended.usage = {
+                            inputTokens: part.usage.inputTokens.total ?? null,
+                            outputTokens: part.usage.outputTokens.total ?? null,
+                        };
+                        this.emit(run, { type: 'finish-step' });
+                        break;
+                    case 'error':
+                        ended.error = describeModelError(part.error);
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+        finally {
+            reader.releaseLock();
+        }
+    }
+    /** The final write: message and run in one transaction, so they never disagree. */
+    async persist(run, outcome) {
+        const { input } = run;
+        const at = now();
+        try {
+            await this.deps.store.transaction(async (trx) => {
+                const owned = await finishRunAndReply(trx, {
+                    runId: run.id,
+                    messageId: input.messageId,
+                    status: outcome.status,
+                    lastSeq: run.seq,
+                    reply: {
+                        content: outcome.text,
+                        model: input.modelId,
+                        input_tokens: outcome.usage.inputTokens,
+                        output_tokens: outcome.usage.outputTokens,
+                        finish_reason: outcome.finishReason,
+                        error: outcome.error,
+                        updated_at: at,
+                    },
+                    at,
+                });
+                if (!owned) {
+                    this.deps.logger.warn({ runId: run.id, messageId: input.messageId }, 'a newer run took over this reply; its final text was not saved over that run');
+                }
+                await trx.conversations.touchConversation(input.conversationId, at);
+                // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
+                const spent = (outcome.usage.inputTokens ?? 0) + (outcome.usage.outputTokens ?? 0) - input.prefixOutputTokens;
+                await trx.usage.addTokenUsage(input.userId, spent, new Date(at));
+            });
+            run.dirty = false;
+        }
+        catch (err) {
+            this.deps.logger.error({ err, runId: run.id }, 'could not save the finished reply');
+        }
+    }
+    /** Checkpoint now, after any checkpoint already under way; resolves with the replies written. */
+    checkpointNow() {
+        this.checkpointBusy = true;
+        const next = this.checkpointing.then(() => this.checkpoint());
+        this.checkpointing = next;
+        void next.then(() => {
+            if (this.checkpointing === next)
+                this.checkpointBusy = false;
+        });
+        return next;
+    }
+    /**
+     * Write the text of every run that changed since the last checkpoint and renew the leases of
+     * all active runs, in one transaction. Never throws (a failed checkpoint is retried).
+     */
+    async checkpoint() {
+        if (this.active.size === 0)
+            return 0;
+        const dirty = [...this.active.values()].filter((run) => run.dirty);
+        const at = now();
+        try {
+            await this.deps.store.transaction(async (trx) => {
+                await trx.leases.renewLeases([...this.active.keys()], this.leaseUntil());
+                for (const run of dirty) {
+                    run.dirty = false;
+                    // Only while still streaming: a late checkpoint must never overwrite the final text.
+                    await checkpointReply(trx, run.input.messageId, run.text, at);
+                }
+            });
+            return dirty.length;
+        }
+        catch (err) {
+            for (const run of dirty)
+                run.dirty = true;
+            this.deps.logger.error({ err }, 'checkpoint failed; will retry');
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,328 @@
+import { runStart } from '../../shared/run-events.js';
+import { attachmentText, fileIdsOf, storedParts } from '../chat/message-parts.js';
+import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
+import { messageDto } from '../chat/serialize.js';
+import { AppError, notFound } from '../errors.js';
+import { promptAttachments, requireReadable } from '../files/prompt-attachments.js';
+import { newId } from '../ids.js';
+import { isSecondStreamingReply } from '../store/messages-repo.js';
+import { claimReplyForContinue, openRun } from './run-status.js';
+const now = () => new Date().toISOString();
+/**
+ * How many messages of a branch (newest kept) go to the model. Bounds the cost of a turn in a
+ * very long conversation; trimming to each model's context window refines this per model.
+ */
+const PROMPT_HISTORY_MESSAGES = 200;
+/**
+ * Which replies `continue` can pick up: cut off by a crash, a stop, an error or the length limit.
+ * A quick check before admission; the claim itself is claimReplyForContinue (run-status.ts: the same rule, atomic).
+ */
+function isContinuable(message) {
+    return (message.role === 'assistant' &&
+        (message.status === 'interrupted' ||
+            message.status === 'stopped' ||
+            message.status === 'error' ||
+            (message.status === 'complete' && message.finish_reason === 'length')));
+}
+function notContinuable(message) {
+    return new AppError('not_continuable', message?.status === 'streaming'
+        ? 'This reply is still being written.'
+        : 'Only an interrupted, stopped, failed or cut-off reply can be continued.');
+}
+/** The database refused a second streaming reply to one user message: say so as a 409. */
+function oneReplyAtATime(error) {
+    if (isSecondStreamingReply(error)) {
+        throw new AppError('conflict', 'Another reply to this message is still being written; wait for it or stop it first.');
+    }
+    throw error;
+}
+/**
+ * Starting a turn (send, regenerate, continue) as one path: admit (limits, quota), commit the
+ * rows (reply `streaming`, run `running`) in one transaction, build the prompt, hand the run to
+ * the run manager. Also stop and "which run does a stream follow". Every query is scoped by user.
+ */
+export class TurnService {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    get repos() {
+        return this.deps.store.repos;
+    }
+    /** Commit the user message, a pending reply and the run in one transaction, then start the run. */
+    async sendMessage(userId, conversationId, input, options = {}) {
+        const fileIds = input.files ?? [];
+        if (input.content.trim() === '' && fileIds.length === 0) {
+            throw new AppError('validation_error', 'Message content cannot be empty.');
+        }
+        if (input.content.includes('\u0000')) {
+            // PostgreSQL cannot store it, and no person types it: refuse rather than alter the text.
+            throw new AppError('validation_error', 'Message content cannot contain a NUL character (\\u0000).');
+        }
+        const log = options.log ?? this.deps.logger;
+        const conversation = await this.deps.chat.requireConversation(userId, conversationId, 'write');
+        return this.startTurn(userId, {
+            kind: 'reply',
+            conversation,
+            model: this.deps.chat.checkModel(input.model) ?? conversation.model,
+            waitForSlot: options.waitForSlot,
+            write: async (trx, model, at) => {
+                let parentId = null;
+                if (input.parentId === null) {
+                    parentId = null;
+                }
+                else if (input.parentId !== undefined) {
+                    const parent = await trx.messages.findMessageInConversation(conversationId, input.parentId);
+                    if (!parent)
+                        throw notFound('Parent message');
+                    parentId = parent.id;
+                }
+                else {
+                    parentId = (await trx.messages.newestMessage(conversationId))?.id ?? null;
+                }
+                const files = await this.deps.files.attach(trx, userId, conversationId, fileIds);
+                const userMessage = await trx.messages.insertMessage({
+                    id: newId(),
+                    conversation_id: conversationId,
+                    user_id: userId,
+                    parent_id: parentId,
+                    role: 'user',
+                    content: input.content,
+                    parts: storedParts(files, input.content),
+                    attachment_text: attachmentText(files),
+                    status: 'complete',
+                    created_at: at,
+                    updated_at: at,
+                });
+                const reply = await this.insertPendingReply(trx, conversation, userMessage.id, model, at);
+                return { reply, userMessage };
+            },
+            committed: ({ userMessage }) => log.info({
+                conversationId,
+                messageId: userMessage?.id,
+                length: input.content.length,
+                files: fileIds.length,
+                ...(this.deps.logMessageContent ? { content: input.content } : {}),
+            }, 'user message received'),
+        });
+    }
+    /** A new sibling reply to the same user message; the old reply stays in the tree. */
+    async regenerate(userId, messageId, input) {
+        const { message, conversation } = await this.deps.chat.requireMessage(userId, messageId, 'write');
+        const parentId = message.role === 'assistant' ? message.parent_id : message.id;
+        if (!parentId)
+            throw new AppError('conflict', 'This message has no user message to reply to.');
+        return this.startTurn(userId, {
+            kind: 'regenerate',
+            conversation,
+            model: this.deps.chat.checkModel(input.model) ?? conversation.model,
+            // The unique index on streaming replies claims the parent: of parallel regenerates (or a
+            // regenerate while a reply to it streams) one inserts, the others get a 409 and free their slot.
+            write: async (trx, model, at) => ({
+                reply: await this.insertPendingReply(trx, conversation, parentId, model, at),
+            }),
+        });
+    }
+    /** Pick up a reply that was interrupted, stopped, failed or cut off, appending to its text. */
+    async continueMessage(userId, messageId, input) {
+        const { message, conversation } = await this.deps.chat.requireMessage(userId, messageId, 'write');
+        if (!isContinuable(message))
+            throw notContinuable(message);
+        return this.startTurn(userId, {
+            kind: 'continue',
+            conversation,
+            model: this.deps.chat.checkModel(input.model) ?? message.model ?? conversation.model,
+            // Claim the reply (continuable → streaming) with the run in one transaction: of parallel
+            // requests one wins; the others get a 409, free their slot and never call the model.
+            write: async (trx, _model, at) => {
+                const claimed = await claimReplyForContinue(trx, userId, message.id, at);
+                if (!claimed)
+                    throw notContinuable(await trx.messages.messageById(message.id));
+                return { reply: claimed };
+            },
+        });
+    }
+    /**
+     * The one path of every turn: admit (a run slot, quota), then in one transaction write the
+     * turn's messages (`plan.write`: the reply ends up `streaming`) and the run row (`running`),
+     * then build the prompt and start the run. The slot is given back if any step before the run
+     * starts fails, and when the run ends.
+     */
+    async startTurn(userId, plan) {
+        const { conversation, kind, model } = plan;
+        const release = await this.admit(userId, { waitForSlot: plan.waitForSlot });
+        const at = now();
+        const written = await this.releaseOnError(release, () => this.deps.store
+            .transaction(async (trx) => {
+            const turn = await plan.write(trx, model, at);
+            // The prompt's branch and its files, read in the transaction: a file the model cannot
+            // read refuses the turn here (a 400), and nothing of it is written.
+            const branch = await this.promptBranch(trx, turn.reply, kind, model);
+            const files = await this.filesOf(trx, conversation.id, branch);
+            requireReadable(this.readerFor(model), files.values());
+            const runId = newId();
+            await this.insertRunRow(trx, runId, conversation, userId, turn.reply.id, kind, model, at);
+            await trx.conversations.touchConversation(conversation.id, at);
+            return { ...turn, runId, branch, files };
+        })
+            .catch(oneReplyAtATime));
+        plan.committed?.(written);
+        const { reply, userMessage, runId, branch, files } = written;
+        const run = await this.startRun(conversation, userId, release, runId, reply, kind, model, branch, files, 
+        // A continued reply keeps its text (and the tokens spent on it); new text is appended.
+        kind === 'continue' ? reply.content : '', kind === 'continue' ? (reply.output_tokens ?? 0) : 0);
+        return {
+            run,
+            conversationId: conversation.id,
+            userMessage: userMessage ? messageDto(userMessage) : null,
+            assistantMessage: messageDto(reply),
+        };
+    }
+    /**
+     * Stop every active run of the conversation, on whatever instance it runs: local ones directly,
+     * others through the control channel; waits (a few seconds at most) until they are saved.
+     */
+    async stop(userId, conversationId) {
+        await this.deps.chat.requireConversation(userId, conversationId, 'write');
+        const running = await this.repos.runs.runningRuns(conversationId);
+        const stoppedHere = new Set((await this.deps.runs.stop(userId, conversationId)).map((run) => run.id));
+        const elsewhere = running.filter((run) => !stoppedHere.has(run.id));
+        if (elsewhere.length > 0) {
+            await this.deps.control.send({ type: 'stop', userId, conversationId });
+            const deadline = Date.now() + 5_000;
+            while (Date.now() < deadline && (await this.repos.runs.runningRuns(conversationId)).length > 0) {
+                await new Promise((resolve) => setTimeout(resolve, 25));
+            }
+        }
+        return [...new Set([...stoppedHere, ...running.map((run) => run.id)])];
+    }
+    /**
+     * Which run a stream request should follow: the named one, else the conversation's active run,
+     * else (when the client is resuming) the most recent one, whose log outlives it for a while.
+     */
+    async streamableRun(userId, conversationId, runId, after) {
+        await this.deps.chat.requireConversation(userId, conversationId, 'read');
+        if (runId !== undefined) {
+            // Checked through its conversation: the policy above admitted this one, and the run is in it.
+            const run = await this.repos.runs.runById(runId);
+            if (!run || run.conversation_id !== conversationId)
+                throw notFound('Run');
+            return run.id;
+        }
+        // From the store: the run may stream on another instance (its log is shared).
+        const active = (await this.repos.runs.activeRunsOf([conversationId], now())).get(conversationId);
+        if (active)
+            return active.id;
+        if (after !== undefined)
+            return (await this.repos.runs.latestRun(conversationId))?.id;
+        return undefined;
+    }
+    /** The branch the model reads: up to the reply (continue) or the message it answers. */
+    promptBranch(trx, reply, kind, model) {
+        const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
+        return trx.messages.branchTo(kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id), PROMPT_HISTORY_MESSAGES, historyCharsFor(contextWindow));
+    }
+    /** The files the branch's messages name (this conversation's only); no query for text alone. */
+    async filesOf(trx, conversationId, branch) {
+        const ids = fileIdsOf(branch);
+        if (ids.length === 0)
+            return new Map();
+        const rows = await trx.files.filesByIds(ids);
+        return new Map(rows.filter((row) => row.conversation_id === conversationId).map((row) => [row.id, row]));
+    }
+    /** What the model reads, for the attachment checks and the prompt. */
+    readerFor(model) {
+        const registered = this.deps.models.get(model);
+        return {
+            name: registered?.info.name ?? model,
+            input: registered?.info.input ?? ['text'],
+            imageLimits: this.deps.models.imageLimits(model),
+        };
+    }
+    async insertPendingReply(trx, conversation, parentId, model, at) {
+        return trx.messages.insertMessage({
+            id: newId(),
+            conversation_id: conversation.id,
+            user_id: conversation.user_id,
+            parent_id: parentId,
+            role: 'assistant',
+            content: '',
+            status: 'streaming',
+            model,
+            created_at: at,
+            updated_at: at,
+        });
+    }
+    async insertRunRow(trx, id, conversation, userId, messageId, kind, model, at) {
+        await openRun(trx, {
+            id,
+            conversation_id: conversation.id,
+            user_id: userId,
+            message_id: messageId,
+            kind,
+            model,
+            instance_id: this.deps.instanceId,
+            started_at: at,
+            lease_until: this.deps.runs.leaseUntil(),
+        });
+    }
+    /** Admit a new run (limits, quota), unless shared realtime state is down: then a clear 503. */
+    async admit(userId, options = {}) {
+        if (this.deps.runs.draining) {
+            throw new AppError('unavailable', 'The server is restarting; try again in a moment.', {
+                retryAfterSeconds: 5,
+            });
+        }
+        if (!this.deps.realtimeHealthy()) {
+            throw new AppError('unavailable', 'Replies cannot start right now: Redis is unreachable. Try again shortly.', {
+                retryAfterSeconds: 5,
+            });
+        }
+        return this.deps.limiter.admit(userId, options);
+    }
+    /** Run `work`; if it throws, give the admitted run slot back first. */
+    async releaseOnError(release, work) {
+        try {
+            return await work();
+        }
+        catch (error) {
+            release();
+            throw error;
+        }
+    }
+    async startRun(conversation, userId, release, runId, reply, kind, model, branch, files, prefix, prefixOutputTokens = 0) {
+        const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
+        const attachments = files.size === 0
+            ? new Map()
+            : await this.releaseOnError(release, () => promptAttachments(files.values(), this.readerFor(model), this.deps.files));
+        const system = conversation.system_prompt ?? undefined;
+        // The newest part of the branch that fits the model's context window (system prompt kept).
+        const prompt = fitToContext(toModelMessages(kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id), attachments), system, contextWindow);
+        return this.deps.runs.start({
+            runId,
+            userId,
+            conversationId: conversation.id,
+            messageId: reply.id,
+            kind,
+            modelId: model,
+            system,
+            prompt,
+            prefix,
+            prefixOutputTokens,
+        }, runStart({
+            runId,
+            conversationId: conversation.id,
+            // The user message this reply answers (a continued reply's, too).
+            userMessageId: reply.parent_id,
+            assistantMessageId: reply.id,
+            kind,
+            model,
+        }), (outcome) => {
+            release();
+            // After the first reply, an untitled conversation gets a short title.
+            return outcome.status === 'complete'
+                ? this.deps.chat.titleAfterFirstReply(userId, conversation.id)
+                : Promise.resolve();
+        });
+    }
+}

@@ -1,0 +1,150 @@
+import { sql } from 'kysely';
+export async function insertMessage(db, row) {
+    await db.insertInto('messages').values(row).execute();
+    return {
+        parent_id: null,
+        model: null,
+        input_tokens: null,
+        output_tokens: null,
+        finish_reason: null,
+        error: null,
+        ...row,
+    };
+}
+/** A message by id; access is checked through its conversation (chat/access.ts requireMessage). */
+export async function messageById(db, id) {
+    return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+export async function findMessageInConversation(db, conversationId, id) {
+    return db
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+}
+/** The newest message of a conversation: where a new message attaches when no parent is named. */
+export async function newestMessage(db, conversationId) {
+    return db
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+}
+/** Newest first, `limit` rows strictly older than `before` (a message id) when given. */
+export async function messagesBefore(db, conversationId, limit, before) {
+    let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+    if (before)
+        query = query.where('id', '<', before);
+    return query.orderBy('id', 'desc').limit(limit).execute();
+}
+/** PostgreSQL types the running count as a 32-bit integer; no real branch comes near this. */
+const MAX_BRANCH_CHARS = 2_000_000_000;
+/**
+ * The branch that ends at `leafId`, root first: the messages a model sees as the conversation.
+ * Walks parent links in the database (WITH RECURSIVE works in SQLite and PostgreSQL alike).
+ * The walk stops after `maxDepth` parents, or once the messages read hold `maxChars` characters:
+ * a prompt only needs what fits the model's context window, and reading a long branch whole was
+ * most of a turn's database time.
+ */
+export async function branchTo(db, leafId, maxDepth = 10_000, maxChars = MAX_BRANCH_CHARS) {
+    const result = await sql `
+    with recursive branch(id, parent_id, depth, chars) as (
+      select id, parent_id, 0, length(content) from messages where id = ${leafId}
+      union all
+      select m.id, m.parent_id, branch.depth + 1, branch.chars + length(m.content)
+      from messages m join branch on m.id = branch.parent_id
+      where branch.depth < ${maxDepth} and branch.chars < ${Math.min(maxChars, MAX_BRANCH_CHARS)}
+    )
+    select messages.*, branch.depth from branch join messages on messages.id = branch.id
+    order by branch.depth desc`.execute(db);
+    return result.rows.map(({ depth: _depth, ...row }) => row);
+}
+export async function updateMessage(db, id, patch) {
+    await db.updateTable('messages').set(patch).where('id', '=', id).execute();
+}
+/**
+ * Claim a reply for `continue`: the transition (one of `from`) → streaming, done in one guarded
+ * UPDATE so that of parallel requests exactly one wins. A `complete` reply qualifies only when it
+ * was cut off at the length limit. Returns the claimed row as it now is (its current text is the
+ * prefix to continue), or undefined when the reply was not continuable (already claimed, still
+ * streaming, complete). Throws a unique violation (see isSecondStreamingReply) when another reply
+ * to the same user message streams.
+ */
+export async function claimForContinue(db, userId, id, from, at) {
+    return db
+        .updateTable('messages')
+        .set({ status: 'streaming', error: null, finish_reason: null, updated_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('role', '=', 'assistant')
+        .where('status', 'in', from)
+        .where((eb) => eb.or([eb('status', '!=', 'complete'), eb('finish_reason', '=', 'length')]))
+        .returningAll()
+        .executeTakeFirst();
+}
+/**
+ * True when the database refused a second streaming reply to one user message (the unique index
+ * messages_one_streaming_reply, migration 009): a parallel `regenerate`/`continue` got there first.
+ */
+export function isSecondStreamingReply(error) {
+    const { code, constraint, message } = (error ?? {});
+    if (code === '23505')
+        return constraint === 'messages_one_streaming_reply';
+    return (code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+        typeof message === 'string' &&
+        message.includes('messages.parent_id'));
+}
+/**
+ * A run's final write of its reply: text, status and usage, while the reply's status is one of
+ * `from`. Only while this run still owns the message: if the run was declared lost (its lease
+ * lapsed) and a newer run has since claimed the message, that run's text must not be overwritten
+ * with this one's.
+ */
+export async function saveRunResult(db, id, runId, from, patch) {
+    const result = await db
+        .updateTable('messages')
+        .set(patch)
+        .where('id', '=', id)
+        .where('status', 'in', from)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('runs').select('id').where('message_id', '=', id).where('id', '>', runId))))
+        .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+}
+/**
+ * A checkpoint of a streaming reply's text. Only while it is still streaming: a late checkpoint
+ * must never overwrite the final text (saveRunResult) or revive a reply that has ended.
+ */
+export async function checkpointReplyText(db, id, content, now) {
+    await db
+        .updateTable('messages')
+        .set({ content, updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'streaming')
+        .execute();
+}
+/**
+ * Startup recovery: replies that were streaming (`from`) when the process died become
+ * `interrupted`. Only the status changes: the text checkpointed so far stays, as what the user saw
+ * (up to a second old).
+ */
+export async function interruptStreamingMessages(db, from, now) {
+    const result = await db
+        .updateTable('messages')
+        .set({ status: 'interrupted', updated_at: now })
+        .where('status', 'in', from)
+        .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+}
+export async function firstUserMessage(db, conversationId) {
+    return db
+        .selectFrom('messages')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .where('role', '=', 'user')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+}

@@ -1,0 +1,101 @@
+import { Type } from 'typebox';
+/** Request and response shapes of accounts, tokens and the admin API. */
+const Nullable = (schema) => Type.Union([schema, Type.Null()]);
+export const Username = Type.String({ minLength: 3, maxLength: 40, pattern: '^[A-Za-z0-9_.-]+$' });
+export const Password = Type.String({ minLength: 8, maxLength: 200 });
+export const User = Type.Object({
+    id: Type.String(),
+    username: Type.String(),
+    displayName: Type.String(),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+    disabled: Type.Boolean(),
+    /** Waiting for an admin's approval (SIGNUP=approval): cannot sign in yet. */
+    pending: Type.Boolean(),
+    createdAt: Type.String(),
+    tokenQuotaDaily: Nullable(Type.Integer()),
+    tokenQuotaMonthly: Nullable(Type.Integer()),
+});
+export const SignupBody = Type.Object({
+    username: Username,
+    password: Password,
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    inviteCode: Type.Optional(Type.String({ maxLength: 200 })),
+    /** The one-time code from the server log: needed by the first account on a public address. */
+    setupCode: Type.Optional(Type.String({ maxLength: 200 })),
+}, { additionalProperties: false });
+export const LoginBody = Type.Object({
+    username: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+}, { additionalProperties: false });
+export const SessionResponse = Type.Object({ user: User, csrfToken: Type.String() });
+/** SIGNUP=approval: the account exists but has no session until an admin approves it. */
+export const PendingSignupResponse = Type.Object({
+    user: User,
+    status: Type.Literal('pending'),
+    message: Type.String(),
+});
+export const PasswordChangeBody = Type.Object({
+    currentPassword: Type.String({ minLength: 1, maxLength: 200 }),
+    newPassword: Password,
+}, { additionalProperties: false });
+export const PasswordResetBody = Type.Object({
+    token: Type.String({ minLength: 1, maxLength: 200 }),
+    newPassword: Password,
+}, { additionalProperties: false });
+export const SessionInfo = Type.Object({
+    /** Tells sessions apart; not the cookie (and not usable as one). */
+    id: Type.String(),
+    createdAt: Type.String(),
+    expiresAt: Type.String(),
+    lastSeenAt: Nullable(Type.String()),
+    userAgent: Nullable(Type.String()),
+    /** The session this request came with. */
+    current: Type.Boolean(),
+});
+export const SessionList = Type.Object({ items: Type.Array(SessionInfo) });
+export const ResetLink = Type.Object({ url: Type.String(), expiresAt: Type.String() });
+export const MeResponse = Type.Object({
+    user: User,
+    /** Send as x-csrf-token with cookie-authenticated writes; null when not signed in by cookie. */
+    csrfToken: Nullable(Type.String()),
+    authMode: Type.Union([Type.Literal('local'), Type.Literal('none')]),
+    via: Type.String(),
+});
+export const ApiToken = Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    prefix: Type.String(),
+    createdAt: Type.String(),
+    lastUsedAt: Nullable(Type.String()),
+    /** Tokens (input + output) spent through this API token. */
+    tokensUsed: Type.Integer(),
+});
+export const CreatedApiToken = Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    prefix: Type.String(),
+    createdAt: Type.String(),
+    lastUsedAt: Nullable(Type.String()),
+    tokensUsed: Type.Integer(),
+    /** Shown once: only its hash is stored. */
+    token: Type.String(),
+});
+export const CreateTokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+/** A user as the admin sees them: the account plus this day's and month's token usage. */
+export const AdminUser = Type.Object({
+    ...User.properties,
+    usage: Type.Object({ day: Type.Integer(), month: Type.Integer() }),
+});
+export const AdminUserPage = Type.Object({
+    items: Type.Array(AdminUser),
+    nextCursor: Nullable(Type.String()),
+});
+export const AdminUserPatch = Type.Object({
+    disabled: Type.Optional(Type.Boolean()),
+    /** true approves a pending account (SIGNUP=approval); false sends it back to pending. */
+    approved: Type.Optional(Type.Boolean()),
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
+    tokenQuotaDaily: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+    tokenQuotaMonthly: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+}, { additionalProperties: false, minProperties: 1 });
+export const Invite = Type.Object({ code: Type.String(), expiresAt: Type.String() });
