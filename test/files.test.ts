@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { contentDisposition } from '../src/server/http/content-disposition.js';
 import { Client } from './helpers/clients.js';
 import { multipartFile } from './helpers/multipart.js';
 import { parseSse, textOf } from './helpers/sse.js';
@@ -270,5 +271,78 @@ describe('uploads with AUTH_MODE=none (no login: the local-mode guard is the onl
     expect(await t.store.db.selectFrom('files').selectAll().execute()).toEqual([]);
     // The web UI (and a script) send the header.
     expect((await post({ 'x-parley-upload': '1' })).statusCode).toBe(201);
+  });
+});
+
+describe('files, from the attacker’s side', () => {
+  it('a 25 MB upload gets 413 at the default MAX_FILE_MB, and nothing is kept', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const before = await tableCounts(t.store);
+    const res = await upload(alice, Buffer.alloc(25 * 1024 * 1024, 0x61), 'huge.txt');
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'payload_too_large' });
+    expect(await tableCounts(t.store)).toEqual(before);
+  });
+
+  it('an HTML page is served as inert text to download, never as a page of ours', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const page = (
+      await upload(alice, Buffer.from('<script>fetch("/api/tokens")</script>'), 'page.html')
+    ).json();
+    const res = await alice.request('GET', `/api/files/${page.id}`);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment;/);
+    expect(res.headers['content-security-policy']).toContain('sandbox');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('a file name cannot inject headers or paths', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const res = await upload(alice, Buffer.from('plain words'), 'C:\\fakepath\\..\\x\u0001;y.txt');
+    expect(res.statusCode).toBe(201);
+    expect(res.json().name).toBe('x;y.txt');
+    const got = await alice.request('GET', `/api/files/${res.json().id}`);
+    expect(got.headers['content-disposition']).toBe(
+      `attachment; filename="xy.txt"; filename*=UTF-8''x%3By.txt`,
+    );
+    // A name with quotes (sent as RFC 8187 filename* by some clients) still gives one quoted name.
+    const hostile = contentDisposition('inline', 'evil"; filename=evil.exe; a="b.png');
+    expect(hostile.match(/filename="[^"]*"/g)).toEqual(['filename="evil filename=evil.exe a=b.png"']);
+  });
+
+  it('a burst of parallel uploads gets at most 3 in flight per user (the rest 429)', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const chunk = Buffer.alloc(2 * 1024 * 1024, 0x64);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => upload(alice, chunk, `b${i}.txt`)));
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.every((code) => code === 201 || code === 429)).toBe(true);
+    expect(codes.filter((code) => code === 201).length).toBeGreaterThanOrEqual(1);
+    const refused = results.find((r) => r.statusCode === 429);
+    if (refused) expect(refused.headers['retry-after']).toBeDefined();
+  });
+
+  it('refuses more than 10 files in a message, and the same file twice', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const id = await conversation(alice);
+    const ids = Array.from(
+      { length: 11 },
+      (_, i) => `0196f0b2-3c4d-7e5f-8a9b-0c1d2e3f4a${String(i).padStart(2, '0')}`,
+    );
+    const many = await alice.request('POST', `/api/conversations/${id}/messages`, {
+      content: 'x',
+      files: ids,
+    });
+    expect(many.statusCode).toBe(400);
+    const file = (await upload(alice, Buffer.from('twice'), 'twice.txt')).json();
+    const twice = await alice.request('POST', `/api/conversations/${id}/messages`, {
+      content: 'x',
+      files: [file.id, file.id],
+    });
+    expect(twice.statusCode).toBe(400);
   });
 });
