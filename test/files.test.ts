@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contentDisposition } from '../src/server/http/content-disposition.js';
 import { Client } from './helpers/clients.js';
 import { multipartFile } from './helpers/multipart.js';
-import { parseSse, textOf } from './helpers/sse.js';
+import { parseSse, partsOf as sseParts, textOf } from './helpers/sse.js';
 import { createTestApp, type TestApp, tableCounts } from './helpers/test-app.js';
 
 // Attachments through the HTTP API, as a user (and an attacker) meets them: upload, read, send
@@ -114,6 +114,38 @@ describe('files', () => {
       }),
       { type: 'text', text: 'What do you see?' },
     ]);
+  });
+
+  it("a file the model makes streams as a file part, is kept as the user's, and stays in the reply", async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const id = await conversation(alice);
+    const res = await alice.request(
+      'POST',
+      `/api/conversations/${id}/messages`,
+      { content: '/image a lighthouse' },
+      {
+        accept: 'text/event-stream',
+      },
+    );
+    expect(res.statusCode).toBe(200);
+    const parts = sseParts(parseSse(res.body));
+    const file = parts.find((part) => part.type === 'file') as { url: string; mediaType: string } | undefined;
+    expect(file).toMatchObject({ mediaType: 'image/png', url: expect.stringMatching(/^\/api\/files\//) });
+    // Before the end of the stream (the client can show it at once).
+    expect(parts.findIndex((part) => part.type === 'file')).toBeLessThan(
+      parts.findIndex((part) => part.type === 'finish'),
+    );
+    const bytes = await alice.request('GET', file?.url as string);
+    expect(bytes.statusCode).toBe(200);
+    expect((await sharp(bytes.rawPayload).metadata()).format).toBe('png');
+    const page = (await alice.request('GET', `/api/conversations/${id}/messages`)).json();
+    const reply = page.items.find((m: { role: string }) => m.role === 'assistant');
+    expect(reply.parts.at(-1)).toMatchObject({ type: 'file', mediaType: 'image/png', url: file?.url });
+    expect(reply.parts[0]).toMatchObject({ type: 'text' });
+    // Nobody else can read it.
+    const mallory = await user(t, 'mallory');
+    expect((await mallory.request('GET', file?.url as string)).statusCode).toBe(404);
   });
 
   it('regenerating a reply sends the attachments again', async () => {

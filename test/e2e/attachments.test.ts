@@ -150,15 +150,35 @@ describe.skipIf(!hasChromium && !process.env.CI)('attachments in Chromium', { ti
     await page.goto('/');
     await composer(page).waitFor();
 
+    // The attach button is named and on the keyboard's way to the message box (as every control is).
+    await page.waitForSelector('nav');
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, a[href], input, select, textarea')]
+        .filter((el) => !(el.getAttribute('aria-label') || el.textContent?.trim() || el.closest('label')))
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
+    // From the message box (focused on load) once round the page and back, as a keyboard user would.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message');
+    let presses = 0;
+    do {
+      await page.keyboard.press('Tab');
+      presses += 1;
+    } while (presses < 12 && !(await composer(page).evaluate((el) => el === document.activeElement)));
+    expect(presses).toBeLessThan(12);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      'Attach files',
+    );
+
     // A pasted screenshot becomes a chip with its thumbnail; a picked PDF another; both upload at once.
     await pasteChart(page);
-    await page
-      .locator('input[type=file]')
-      .setInputFiles({
-        name: 'report.pdf',
-        mimeType: 'application/pdf',
-        buffer: makePdf('Quarterly report'),
-      });
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'report.pdf',
+      mimeType: 'application/pdf',
+      buffer: makePdf('Quarterly report'),
+    });
     await waitReady(chip(page, 'chart.png'));
     await waitReady(chip(page, 'report.pdf'));
     expect(await composer(page).inputValue()).toBe(''); // the paste added no text
@@ -220,6 +240,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('attachments in Chromium', { ti
     expect(await pdfLink.getAttribute('href')).toMatch(/^\/api\/files\/[^/]+$/);
     expect(await pdfLink.textContent()).toMatch(/PDF · \d+ B/);
     expect(await sent.locator('.msg-bubble').textContent()).toBe('What is in these files?');
+    await sent.scrollIntoViewIfNeeded();
     await screenshot(page, 'attachments-thread');
 
     // The full-size view: a modal dialog with the original image, closed by Esc or its button.
@@ -293,14 +314,13 @@ describe.skipIf(!hasChromium && !process.env.CI)('attachments in Chromium', { ti
     await waitForStatus(lastAssistant(mobile), 'complete');
     await mobile.getByRole('button', { name: 'Previous version' }).first().click();
     await poll(() => imagesLoaded(users(mobile).first()), Boolean, 'the phone thumbnail');
-    await mobile
-      .locator('input[type=file]')
-      .setInputFiles({
-        name: 'a-rather-long-file-name-for-a-phone.pdf',
-        mimeType: 'application/pdf',
-        buffer: makePdf('Hi'),
-      });
+    await mobile.locator('input[type=file]').setInputFiles({
+      name: 'a-rather-long-file-name-for-a-phone.pdf',
+      mimeType: 'application/pdf',
+      buffer: makePdf('Hi'),
+    });
     await waitReady(chip(mobile, 'a-rather-long'));
+    await users(mobile).first().scrollIntoViewIfNeeded();
     await screenshot(mobile, 'attachments-phone');
     const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);

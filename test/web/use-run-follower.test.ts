@@ -70,6 +70,32 @@ describe('useRunFollower', () => {
     expect(f.onStale).not.toHaveBeenCalled();
   });
 
+  it('shows a file the model makes as it arrives, then reads the finished reply back from the server', async () => {
+    const browser = installBrowser({ manualFrames: true });
+    const stream = sseStream();
+    fakeFetch(route('GET', streamUrl('r3'), (call) => stream.response(call)));
+    const f = follower();
+    const hook = await renderHook(f.hook);
+    await run(() => hook.current().attach('r3', 'm3', ''));
+    stream.event({ type: 'data-run', data: { kind: 'reply' } });
+    stream.event(delta('Here it is.'));
+    stream.event({ type: 'file', url: '/api/files/f9', mediaType: 'image/png' });
+    await settle();
+    await browser.runFrames();
+    const shown = withLiveReply([message('m3', { role: 'assistant', content: '' })], hook.current().live);
+    expect(shown[0]?.content).toBe('Here it is.');
+    expect(shown[0]?.parts).toEqual([
+      expect.objectContaining({ type: 'file', fileId: 'f9', url: '/api/files/f9', mediaType: 'image/png' }),
+    ]);
+    stream.event({ type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } });
+    stream.done();
+    await settle();
+    await browser.runFrames();
+    // The stored reply names the kept file by its real name and size: read it back, not patched.
+    expect(f.finals).toEqual([]);
+    expect(f.onStale).toHaveBeenCalledTimes(1);
+  });
+
   it('keeps a continuation’s stored text across a reload, and forgets it at the end', async () => {
     installBrowser();
     localStorage.setItem(prefixKey('r2'), 'Once upon');

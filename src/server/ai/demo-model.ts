@@ -168,6 +168,16 @@ interface Plan {
   tokens: string[];
   finishReason: LanguageModelV3FinishReason;
   inputTokens: number;
+  /** A picture the demo "draws" when asked with `/image` (so generated files can be tested). */
+  image?: Uint8Array;
+}
+
+/** A small PNG: the demo's answer to `/image ...`, tinted by the request so two differ. */
+async function drawImage(request: string): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp');
+  const hue = hashString(request) % 360;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96"><rect width="96" height="96" fill="hsl(${hue},70%,55%)"/><circle cx="48" cy="48" r="28" fill="white"/></svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
 /**
@@ -209,7 +219,10 @@ async function planReply(options: LanguageModelV3CallOptions): Promise<Plan> {
     finishReason = { unified: 'length', raw: 'length' };
   }
 
-  return { tokens, finishReason, inputTokens: countDemoTokens(promptText(prompt)) };
+  const asked =
+    question?.role === 'user' ? textOf(question.content as { type: string; text?: string }[]) : '';
+  const image = partial === undefined && /^\/image\b/.test(asked.trim()) ? await drawImage(asked) : undefined;
+  return { tokens, finishReason, inputTokens: countDemoTokens(promptText(prompt)), image };
 }
 
 function usageFor(inputTokens: number, outputTokens: number): LanguageModelV3Usage {
@@ -328,6 +341,7 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
 
             phase = 'done';
             controller.enqueue({ type: 'text-end', id: TEXT_ID });
+            if (plan.image) controller.enqueue({ type: 'file', mediaType: 'image/png', data: plan.image });
             controller.enqueue({
               type: 'finish',
               finishReason: plan.finishReason,

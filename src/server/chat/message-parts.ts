@@ -20,6 +20,13 @@ export function storedParts(files: readonly FileRow[], text: string): string | n
   return JSON.stringify(parts);
 }
 
+/** A reply's parts column: its text, then the files the model made; NULL for text alone. */
+export function replyParts(text: string, files: readonly FilePartDto[]): string | null {
+  if (files.length === 0) return null;
+  const parts: MessagePartDto[] = text === '' ? [] : [{ type: 'text', text }];
+  return JSON.stringify([...parts, ...files]);
+}
+
 export function filePart(file: FileRow): FilePartDto {
   return {
     type: 'file',
@@ -37,7 +44,9 @@ const MAX_ATTACHMENT_TEXT_CHARS = 1_000_000;
 /** What search finds a message by besides its text: its files' names and documents' text. */
 export function attachmentText(files: readonly FileRow[]): string | null {
   if (files.length === 0) return null;
-  const text = files.map((file) => (file.extracted_text ? `${file.name}\n${file.extracted_text}` : file.name)).join('\n');
+  const text = files
+    .map((file) => (file.extracted_text ? `${file.name}\n${file.extracted_text}` : file.name))
+    .join('\n');
   return text.slice(0, MAX_ATTACHMENT_TEXT_CHARS);
 }
 

@@ -98,19 +98,41 @@ export class FileService {
 
   /** Check and keep an upload: 201's body. Nothing is kept when any check fails. */
   async upload(userId: string, input: { name: string | undefined; bytes: Uint8Array }): Promise<FileInfoDto> {
-    const { bytes } = input;
+    if (input.bytes.byteLength === 0) throw new AppError('bad_request', 'The file is empty.');
+    const row = await this.check({ userId, conversationId: null }, cleanFileName(input.name), input.bytes);
+    return fileInfo(row);
+  }
+
+  /**
+   * A file a model made in a reply: checked like an upload (size, type from the bytes, quota),
+   * tied to the run's conversation at once (it is no orphan).
+   */
+  async storeGenerated(
+    owner: { userId: string; conversationId: string },
+    file: { bytes: Uint8Array; mediaType: string },
+  ): Promise<FileRow> {
+    const extension = file.mediaType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
+    return this.check(owner, `generated.${extension}`, file.bytes);
+  }
+
+  /**
+   * Every check of a new file, then keep it: size, the type from the bytes, an image's size and
+   * thumbnail, a document's text (extracted once, here), and the quota.
+   */
+  private async check(
+    owner: { userId: string; conversationId: string | null },
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<FileRow> {
     if (bytes.byteLength > this.deps.maxFileBytes) throw this.tooLarge();
-    if (bytes.byteLength === 0) throw new AppError('bad_request', 'The file is empty.');
-    const name = cleanFileName(input.name);
     const detected = await detectFile(bytes, name);
     const image = detected.kind === 'image' ? await imageInfo(bytes) : undefined;
     const preview = image ? await thumbnail(bytes) : undefined;
-    const text = detected.kind === 'image' ? null : await extractText(bytes, detected);
     const id = newId();
-    const row = {
+    const row: FileRow = {
       id,
-      user_id: userId,
-      conversation_id: null,
+      user_id: owner.userId,
+      conversation_id: owner.conversationId,
       name,
       media_type: detected.mediaType,
       kind: detected.kind,
@@ -119,11 +141,22 @@ export class FileService {
       preview_key: preview ? `previews/${id}` : null,
       width: image?.width ?? null,
       height: image?.height ?? null,
-      extracted_text: text,
+      extracted_text: detected.kind === 'image' ? null : await extractText(bytes, detected),
       created_at: new Date().toISOString(),
     };
-    // The row first (with the quota claimed atomically), then the bytes: if storing the bytes
-    // fails, deleting the row queues its keys, so nothing is left behind either way.
+    await this.keep(row, bytes, preview);
+    return row;
+  }
+
+  /**
+   * The row first (with the quota claimed atomically), then the bytes: if storing the bytes
+   * fails, deleting the row queues its keys, so nothing is left behind either way.
+   */
+  private async keep(
+    row: FileRow,
+    bytes: Uint8Array,
+    preview: { bytes: Uint8Array; mediaType: string } | undefined,
+  ) {
     if (!(await this.deps.store.repos.files.insertFileWithinQuota(row, this.deps.storageQuotaBytes))) {
       const quotaMb = Math.round(this.deps.storageQuotaBytes / (1024 * 1024));
       throw new AppError(
@@ -136,14 +169,13 @@ export class FileService {
       if (preview && row.preview_key)
         await this.deps.blobs.put(row.preview_key, preview.bytes, preview.mediaType);
     } catch (error) {
-      await this.deps.store.repos.files.deleteFile(userId, id).catch(() => undefined);
+      await this.deps.store.repos.files.deleteFile(row.user_id, row.id).catch(() => undefined);
       this.kickSweep();
       throw new AppError('unavailable', 'The file could not be stored; try again shortly.', {
         cause: error,
         retryAfterSeconds: 5,
       });
     }
-    return fileInfo(row as FileRow);
   }
 
   /** The user's file row, or a 404 (missing or someone else's alike). */

@@ -1,5 +1,6 @@
 import type { FinishReason, ModelMessage } from 'ai';
 import type { Logger } from 'pino';
+import type { FilePartDto } from '../../shared/message-parts.js';
 import {
   encodeRunEvent,
   type RunEndStatus,
@@ -9,6 +10,7 @@ import {
 } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { streamModel } from '../ai/stream-model.js';
+import { replyParts } from '../chat/message-parts.js';
 import { describeModelError } from '../chat/model-errors.js';
 import type { RunObservation, RunObserver } from '../observability/run-observer.js';
 import type { EventBus } from '../realtime/event-bus.js';
@@ -38,6 +40,8 @@ export interface StartRunInput {
   prefix: string;
   /** Output tokens already spent on the prefix, so a continued reply reports its total. */
   prefixOutputTokens: number;
+  /** Files the reply already has (a continued reply that made some); new ones are added. */
+  prefixFiles?: FilePartDto[];
 }
 
 export interface RunOutcome {
@@ -59,6 +63,8 @@ interface StreamEnd {
 
 export class ActiveRun {
   text: string;
+  /** Files the model made, in order (saved as they arrive; the reply's parts name them). */
+  readonly files: FilePartDto[];
   seq = 0;
   dirty = false;
   endReason: EndReason | undefined;
@@ -71,6 +77,7 @@ export class ActiveRun {
 
   constructor(readonly input: StartRunInput) {
     this.text = input.prefix;
+    this.files = [...(input.prefixFiles ?? [])];
   }
 
   get id(): string {
@@ -89,6 +96,11 @@ export interface RunManagerDeps {
   leaseMs?: number;
   /** Operations' view of runs (metrics, traces). */
   observer?: RunObserver;
+  /** Keep a file the model made (an image), as the user's, in the run's conversation. */
+  saveFile?: (
+    owner: { userId: string; conversationId: string },
+    file: { bytes: Uint8Array; mediaType: string },
+  ) => Promise<FilePartDto>;
 }
 
 const now = () => new Date().toISOString();
@@ -365,12 +377,44 @@ export class RunManager {
           case 'error':
             ended.error = describeModelError(part.error);
             break;
+          case 'file':
+            await this.keepFile(run, part.mediaType, part.data);
+            break;
           default:
             break;
         }
       }
     } finally {
       reader.releaseLock();
+    }
+  }
+
+  /**
+   * A file the model made: stored as the user's (checked like an upload, counted in the quota),
+   * then announced on the stream as the AI SDK's `file` part. One that cannot be kept is logged
+   * and noted in the text, never silently dropped.
+   */
+  private async keepFile(run: ActiveRun, mediaType: string, data: string | Uint8Array): Promise<void> {
+    const { saveFile } = this.deps;
+    if (!saveFile) return;
+    const bytes = typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'base64')) : data;
+    try {
+      const part = await saveFile(
+        { userId: run.input.userId, conversationId: run.input.conversationId },
+        { bytes, mediaType },
+      );
+      run.files.push(part);
+      run.dirty = true;
+      this.emit(run, { type: 'file', url: part.url, mediaType: part.mediaType });
+    } catch (err) {
+      this.deps.logger.warn({ err, runId: run.id, mediaType }, 'a file the model made could not be kept');
+      const note = `\n\n[The model made a file (${mediaType}) that could not be kept: ${err instanceof Error ? err.message : 'error'}]`;
+      run.text += note;
+      run.dirty = true;
+      const id = `file-note-${run.files.length}-${run.seq}`;
+      this.emit(run, { type: 'text-start', id });
+      this.emit(run, { type: 'text-delta', id, delta: note });
+      this.emit(run, { type: 'text-end', id });
     }
   }
 
@@ -387,6 +431,7 @@ export class RunManager {
           lastSeq: run.seq,
           reply: {
             content: outcome.text,
+            parts: replyParts(outcome.text, run.files),
             model: input.modelId,
             input_tokens: outcome.usage.inputTokens,
             output_tokens: outcome.usage.outputTokens,

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { MessageDto } from '../../shared/api-schemas.js';
+import type { FilePartDto } from '../../shared/message-parts.js';
 import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
-import { attachmentText, fileIdsOf, storedParts } from '../chat/message-parts.js';
+import { attachmentText, fileIdsOf, partsOf, storedParts } from '../chat/message-parts.js';
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
 import { messageDto } from '../chat/serialize.js';
 import { AppError, notFound } from '../errors.js';
@@ -459,6 +460,10 @@ export class TurnService {
         prompt,
         prefix,
         prefixOutputTokens,
+        prefixFiles:
+          kind === 'continue'
+            ? partsOf(reply).filter((part): part is FilePartDto => part.type === 'file')
+            : [],
       },
       runStart({
         runId,

@@ -85,6 +85,7 @@ export function Composer({ running, busy, disabled, attachments, model, models, 
             className="sr-only"
             tabIndex={-1}
             aria-hidden="true"
+            aria-label="Choose files to attach"
             multiple
             accept={ACCEPTED_FILES}
             onChange={(e) => {

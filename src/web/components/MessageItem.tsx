@@ -101,6 +101,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               <Markdown source={message.content} />
             )}
             {streaming && message.content !== '' && <span className="cursor" aria-hidden="true" />}
+            {files.length > 0 && <MessageAttachments parts={files} />}
             {!streaming && message.status === 'error' && (
               <div className="msg-error" role="alert">
                 <span>{message.error ?? 'The model failed to answer.'}</span>

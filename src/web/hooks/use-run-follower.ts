@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { FilePartDto } from '../../shared/message-parts.js';
 import type { Message } from '../api.js';
 import { followRun, type StreamPart } from '../sse.js';
 
@@ -17,6 +18,8 @@ export interface LiveRun {
   status: string | null;
   errorText: string | null;
   finishReason: string | null;
+  /** Files the model made in this run (an image), shown as they arrive. */
+  files: FilePartDto[];
 }
 
 /**
@@ -40,6 +43,9 @@ export function applyPart(state: LiveRun, part: StreamPart): boolean {
     case 'error':
       state.errorText = part.errorText ?? 'The model failed to answer.';
       return true;
+    case 'file':
+      state.files = [...state.files, generatedFile(part.url, part.mediaType)];
+      return true;
     case 'finish':
       state.status = part.messageMetadata?.status ?? 'complete';
       state.finishReason = part.finishReason ?? null;
@@ -47,6 +53,19 @@ export function applyPart(state: LiveRun, part: StreamPart): boolean {
     default:
       return false;
   }
+}
+
+/** A file part from the stream (url and type only), as the thread draws files. */
+function generatedFile(url: string, mediaType: string): FilePartDto {
+  const fileId = url.split('/').pop() ?? url;
+  return {
+    type: 'file',
+    fileId,
+    url,
+    mediaType,
+    filename: `generated.${mediaType.split('/')[1] ?? 'bin'}`,
+    size: 0,
+  };
 }
 
 /** The branch as shown: the message being written carries the live text. */
@@ -57,6 +76,9 @@ export function withLiveReply(messages: Message[], live: LiveRun | null): Messag
       ? {
           ...message,
           content: live.prefixKnown ? live.prefix + live.text : message.content,
+          ...(live.files.length > 0
+            ? { parts: [...message.parts.filter((part) => part.type === 'file'), ...live.files] }
+            : {}),
           status: 'streaming' as const,
           error: null,
         }
@@ -104,6 +126,7 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
       status: null,
       errorText: null,
       finishReason: null,
+      files: [],
     };
     setLive({ ...state });
     let scheduled = false;
@@ -131,7 +154,8 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
     }).then(async (result) => {
       if (result === 'aborted') return;
       localStorage.removeItem(prefixKey(runId));
-      if (result === 'done' && state.prefixKnown) {
+      // A reply with files the model made is read back whole (its parts name the stored files).
+      if (result === 'done' && state.prefixKnown && state.files.length === 0) {
         optionsRef.current.onFinal(messageId, {
           content: state.prefix + state.text,
           status: (state.status ?? 'complete') as Message['status'],
