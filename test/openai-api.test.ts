@@ -224,9 +224,16 @@ describe('OpenAI-compatible API', () => {
       [
         {
           model: 'demo',
-          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }],
+          messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x' } }] }],
         },
         'messages[0].content[0].type',
+      ],
+      [
+        {
+          model: 'demo',
+          messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }],
+        },
+        'messages[0].content[0].image_url.url',
       ],
       [{ model: 'demo', messages: [{ role: 'user', content: 'hi' }], n: 3 }, 'n'],
       [

@@ -298,7 +298,11 @@ function tooLarge(maxBytes: number): AppError {
 }
 
 /** The body, up to maxBytes; past it the connection is dropped (a server may send forever). */
-async function readBounded(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+async function readBounded(
+  response: IncomingMessage,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy();

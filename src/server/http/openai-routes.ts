@@ -9,6 +9,7 @@ import {
 } from '../../shared/openai-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError } from '../errors.js';
+import { bodyLimitFor } from '../openai/attachment-limits.js';
 import type { CompletionService } from '../openai/completion-service.js';
 import { OpenAIApiError, toOpenAIError } from '../openai/errors.js';
 import { HISTORY_HEADER, type HistoryTarget } from '../openai/history.js';
@@ -27,6 +28,8 @@ import {
 import { openEventStream, type SseConnections } from './sse.js';
 
 const errors = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody };
+/** Attachments: too large (MAX_FILE_MB, the request's total), or bytes of a type not accepted. */
+const attachmentErrors = { 413: OpenAIErrorBody, 415: OpenAIErrorBody };
 
 /** Answer in OpenAI's error shape, logging 5xx as errors and client mistakes at info. */
 function sendOpenAIError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
@@ -71,7 +74,10 @@ function hangUp(reply: FastifyReply): FastifyReply {
  * come out in OpenAI's shape, not Parley's.
  */
 export interface OpenAIRouteDeps {
-  completions: Pick<CompletionService, 'requireModel' | 'resolveHistory' | 'complete'>;
+  completions: Pick<
+    CompletionService,
+    'requireModel' | 'requireReadable' | 'resolveHistory' | 'complete' | 'attachmentLimits'
+  >;
   models: Pick<ModelRegistry, 'list'>;
   sse: SseConnections;
   heartbeatMs: number;
@@ -112,10 +118,19 @@ export function openaiRoutes({
 
     v1.post(
       '/chat/completions',
-      { schema: { body: ChatCompletionBody, response: { 200: ChatCompletion, ...errors } } },
+      {
+        // Images and files come inline as base64: room for them, bounded by the attachment limits.
+        bodyLimit: bodyLimitFor(service.attachmentLimits),
+        schema: {
+          body: ChatCompletionBody,
+          response: { 200: ChatCompletion, ...errors, ...attachmentErrors },
+        },
+      },
       async (request, reply) => {
-        const call = toCompletionCall(request.body);
+        const call = toCompletionCall(request.body, service.attachmentLimits);
         service.requireModel(call.modelId);
+        // An image for a text-only model is refused here, before admission and any download.
+        service.requireReadable(call);
         const history = await service.resolveHistory(request.userId, request.headers[HISTORY_HEADER], call);
         const abort = new AbortController();
         // The client owns this request: when it hangs up, the model call stops.
@@ -126,7 +141,15 @@ export function openaiRoutes({
           abort,
           meta: { id: completionId(), created: unixSeconds(), model: call.modelId },
         };
-        return call.stream ? streamCompletion(request, reply, run) : completeOnce(request, reply, run);
+        try {
+          return await (call.stream
+            ? streamCompletion(request, reply, run)
+            : completeOnce(request, reply, run));
+        } catch (error) {
+          // Hung up while its attachments were being read: nobody is left to tell.
+          if (abort.signal.aborted && !reply.sent) return hangUp(reply);
+          throw error;
+        }
       },
     );
 

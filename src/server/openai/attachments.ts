@@ -34,6 +34,7 @@ export interface AttachmentContext {
  * once their bytes say what they are (a `file` part may hold an image too).
  */
 export function requireReadableParts(reader: ModelReader, attachments: readonly AttachmentRequest[]): void {
+  if (reader.input.includes('image')) return;
   const image = attachments.find((attachment) => attachment.part === 'image_url');
   if (image) throw cannotReadImages(reader, image);
 }
@@ -52,7 +53,9 @@ function cannotReadImages(reader: ModelReader, attachment: AttachmentRequest): O
 function asOpenAIError(error: unknown, param: string, badRequestCode = 'invalid_value'): unknown {
   if (!(error instanceof AppError) || error.status >= 500) return error;
   const code = error.code === 'bad_request' ? badRequestCode : error.code;
-  return new OpenAIApiError(error.status, error.message, 'invalid_request_error', code, param, { cause: error });
+  return new OpenAIApiError(error.status, error.message, 'invalid_request_error', code, param, {
+    cause: error,
+  });
 }
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
@@ -102,7 +105,10 @@ async function resolveOne(
   }
   used.bytes += bytes.byteLength;
   if (used.bytes > limits.maxTotalBytes) {
-    throw tooLarge(`The attachments of this request add up to more than ${limits.maxTotalBytes} bytes.`, param);
+    throw tooLarge(
+      `The attachments of this request add up to more than ${limits.maxTotalBytes} bytes.`,
+      param,
+    );
   }
 
   const fallbackName = `${attachment.part === 'image_url' ? 'image' : 'file'}-${index + 1}`;
@@ -112,8 +118,9 @@ async function resolveOne(
   } catch (error) {
     throw asOpenAIError(error, param);
   }
-  const filename =
-    attachment.filename ?? `${fallbackName}${EXTENSIONS[detected.mediaType] ? `.${EXTENSIONS[detected.mediaType]}` : ''}`;
+  // An unnamed image is named for the type it is sent as (a fitted PNG may go as a JPEG).
+  const nameFor = (mediaType: string) =>
+    attachment.filename ?? `${fallbackName}${EXTENSIONS[mediaType] ? `.${EXTENSIONS[mediaType]}` : ''}`;
 
   if (attachment.part === 'image_url' && detected.kind !== 'image') {
     throw new OpenAIApiError(
@@ -128,8 +135,14 @@ async function resolveOne(
     if (detected.kind === 'image') {
       if (!reader.input.includes('image')) throw cannotReadImages(reader, attachment);
       const fitted = await fitImage(bytes, reader.imageLimits);
-      return { type: 'file', data: fitted.bytes, mediaType: fitted.mediaType, filename };
+      return {
+        type: 'file',
+        data: fitted.bytes,
+        mediaType: fitted.mediaType,
+        filename: nameFor(fitted.mediaType),
+      };
     }
+    const filename = nameFor(detected.mediaType);
     if (detected.kind === 'pdf' && reader.input.includes('pdf')) {
       return { type: 'file', data: bytes, mediaType: detected.mediaType, filename };
     }
@@ -145,7 +158,10 @@ async function resolveOne(
  * The prompt as model messages, every attachment read. One at a time: a request holds at most
  * maxTotalBytes of attachments in memory, and one download at a time.
  */
-export async function resolvePrompt(prompt: PromptMessage[], context: AttachmentContext): Promise<ModelMessage[]> {
+export async function resolvePrompt(
+  prompt: PromptMessage[],
+  context: AttachmentContext,
+): Promise<ModelMessage[]> {
   const used = { bytes: 0 };
   let index = 0;
   const messages: ModelMessage[] = [];

@@ -1,4 +1,4 @@
-import type { FinishReason, LanguageModelUsage } from 'ai';
+import type { FinishReason, LanguageModelUsage, ModelMessage } from 'ai';
 import type { Logger } from 'pino';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
@@ -6,9 +6,13 @@ import type { AccessPolicy } from '../chat/access.js';
 import { describeModelError } from '../chat/model-errors.js';
 import { estimateTokens } from '../chat/prompt.js';
 import { conversationDto } from '../chat/serialize.js';
+import type { ModelReader } from '../files/prompt-attachments.js';
+import { fetchRemoteImage } from '../files/remote-fetch.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Data } from '../store/repositories.js';
 import type { MessageStatus } from '../store/schema.js';
+import { type AttachmentLimits, attachmentLimits } from './attachment-limits.js';
+import { type FetchImage, requireReadableParts, resolvePrompt } from './attachments.js';
 import { modelFailed, modelNotFound, type OpenAIApiError } from './errors.js';
 import { type HistoryTarget, recordExchange, resolveHistoryTarget } from './history.js';
 import type { CompletionCall } from './request.js';
@@ -44,6 +48,31 @@ export interface CompletionServiceDeps {
   logger: Logger;
   /** Who may write to a conversation named by X-Parley-Conversation (owner only by default). */
   policy?: AccessPolicy;
+  /**
+   * Images and files in requests: MAX_FILE_MB (`maxFileBytes`, as uploads), the count and total
+   * per request, and the downloader of image URLs (SSRF-guarded; tests give it a wider policy).
+   */
+  attachments?: Partial<AttachmentLimits> & { fetchImage?: FetchImage };
+}
+
+/** What a stopped call's estimate counts for one image or file: providers charge roughly this much. */
+const ATTACHMENT_TOKEN_ESTIMATE = 1_000;
+
+/** The prompt's text, and its attachments at a flat rate, for an estimate of its tokens. */
+function estimatePromptTokens(messages: ModelMessage[]): number {
+  let text = '';
+  let attachments = 0;
+  for (const message of messages) {
+    if (typeof message.content === 'string') {
+      text += `${message.content}\n`;
+      continue;
+    }
+    for (const part of message.content) {
+      if (part.type === 'text') text += `${part.text}\n`;
+      else attachments += 1;
+    }
+  }
+  return estimateTokens(text) + attachments * ATTACHMENT_TOKEN_ESTIMATE;
 }
 
 /**
@@ -52,7 +81,7 @@ export interface CompletionServiceDeps {
  * counts only what the provider reported.
  */
 function countTokens(
-  call: CompletionCall,
+  messages: ModelMessage[],
   status: CompletionResult['status'],
   text: string,
   usage: LanguageModelUsage | undefined,
@@ -60,23 +89,62 @@ function countTokens(
   if (status !== 'stopped') {
     return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
   }
-  const promptText = call.messages
-    .map((message) =>
-      typeof message.content === 'string' ? message.content : JSON.stringify(message.content),
-    )
-    .join('\n');
   return {
-    inputTokens: usage?.inputTokens ?? estimateTokens(promptText),
+    inputTokens: usage?.inputTokens ?? estimatePromptTokens(messages),
     outputTokens: usage?.outputTokens ?? (text === '' ? 0 : estimateTokens(text)),
   };
 }
 
 export class CompletionService {
-  constructor(private readonly deps: CompletionServiceDeps) {}
+  /** Attachments per request; the route sizes its body limit from them. */
+  readonly attachmentLimits: AttachmentLimits;
+  private readonly fetchImage: FetchImage;
+
+  constructor(private readonly deps: CompletionServiceDeps) {
+    this.attachmentLimits = attachmentLimits(deps.attachments);
+    this.fetchImage = deps.attachments?.fetchImage ?? fetchRemoteImage;
+  }
 
   /** Throws a 404 OpenAI error for a model that is not in the registry. */
   requireModel(modelId: string): void {
     if (!this.deps.models.has(modelId)) throw modelNotFound(modelId);
+  }
+
+  /** Throws a 400 naming the model when the request sends images to a model that reads none. */
+  requireReadable(call: CompletionCall): void {
+    requireReadableParts(this.readerFor(call.modelId), call.attachments);
+  }
+
+  /** What the model reads, for the attachment checks and the prompt (as turns.ts). */
+  private readerFor(modelId: string): ModelReader {
+    const registered = this.deps.models.get(modelId);
+    return {
+      name: registered?.info.name ?? modelId,
+      input: registered?.info.input ?? ['text'],
+      imageLimits: this.deps.models.imageLimits(modelId),
+    };
+  }
+
+  /**
+   * The prompt with every attachment read, or a 4xx. After admission (see attachments.ts); the
+   * slot is given back when this fails.
+   */
+  private async prompt(
+    call: CompletionCall,
+    signal: AbortSignal,
+    release: () => void,
+  ): Promise<ModelMessage[]> {
+    try {
+      return await resolvePrompt(call.prompt, {
+        reader: this.readerFor(call.modelId),
+        limits: this.attachmentLimits,
+        fetchImage: this.fetchImage,
+        signal,
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /** Where to record the exchange (`X-Parley-Conversation`), checked before the model is called. */
@@ -109,6 +177,7 @@ export class CompletionService {
     const registered = this.deps.models.get(call.modelId);
     if (!registered) throw modelNotFound(call.modelId);
     const release = await this.deps.limiter.admit(userId);
+    const messages = await this.prompt(call, options.signal, release);
     const startedAt = new Date().toISOString();
     const started = performance.now();
 
@@ -122,7 +191,7 @@ export class CompletionService {
       const { streamText } = await import('ai');
       const result = streamText({
         model: registered.model,
-        messages: call.messages,
+        messages,
         // The client owns the whole prompt, system messages included.
         allowSystemInMessages: true,
         ...call.settings,
@@ -158,7 +227,7 @@ export class CompletionService {
         ? 'error'
         : 'complete';
     const description = status === 'error' ? describeModelError(failure) : null;
-    const counted = countTokens(call, status, text, usage);
+    const counted = countTokens(messages, status, text, usage);
     await this.record(
       userId,
       call,

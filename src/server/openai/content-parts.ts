@@ -46,11 +46,16 @@ export function tooLarge(message: string, param: string | null): OpenAIApiError 
 
 function base64Payload(data: string, param: string): { base64: string; size: number } {
   if (!BASE64.test(data)) {
-    throw invalidRequest(`Invalid value for '${param}': the data is not valid base64.`, param, 'invalid_value');
+    throw invalidRequest(
+      `Invalid value for '${param}': the data is not valid base64.`,
+      param,
+      'invalid_value',
+    );
   }
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
   const size = Math.floor(((data.length - padding) * 3) / 4);
-  if (size === 0) throw invalidRequest(`Invalid value for '${param}': the file is empty.`, param, 'invalid_value');
+  if (size === 0)
+    throw invalidRequest(`Invalid value for '${param}': the file is empty.`, param, 'invalid_value');
   return { base64: data, size };
 }
 
@@ -65,7 +70,11 @@ function dataUrl(value: string, param: string): { base64: string; size: number }
     );
   }
   if (!/;base64$/i.test(header[1] ?? '')) {
-    throw invalidRequest(`Invalid value for '${param}': the data: URL must be base64 (;base64,).`, param, 'invalid_value');
+    throw invalidRequest(
+      `Invalid value for '${param}': the data: URL must be base64 (;base64,).`,
+      param,
+      'invalid_value',
+    );
   }
   return base64Payload(value.slice(header[0].length), param);
 }
@@ -85,16 +94,31 @@ function nameFromUrl(url: URL): string {
 function imageAttachment(part: ContentPartInput, path: string): AttachmentRequest {
   const field = typeof part.image_url === 'string' ? `${path}.image_url` : `${path}.image_url.url`;
   const url = typeof part.image_url === 'string' ? part.image_url : part.image_url?.url;
-  if (!url) throw invalidRequest(`Missing required parameter: '${field}'.`, field, 'missing_required_parameter');
+  if (!url)
+    throw invalidRequest(`Missing required parameter: '${field}'.`, field, 'missing_required_parameter');
   if (/^data:/i.test(url)) {
-    return { part: 'image_url', source: { from: 'data', ...dataUrl(url, field) }, filename: undefined, param: field };
+    return {
+      part: 'image_url',
+      source: { from: 'data', ...dataUrl(url, field) },
+      filename: undefined,
+      param: field,
+    };
   }
   try {
     const parsed = parseImageUrl(url);
-    return { part: 'image_url', source: { from: 'url', url: parsed.href }, filename: nameFromUrl(parsed), param: field };
+    return {
+      part: 'image_url',
+      source: { from: 'url', url: parsed.href },
+      filename: nameFromUrl(parsed),
+      param: field,
+    };
   } catch (error) {
     if (error instanceof AppError) {
-      throw invalidRequest(`${error.message} Send a data: URL or a public http(s) URL.`, field, 'invalid_image_url');
+      throw invalidRequest(
+        `${error.message} Send a data: URL or a public http(s) URL.`,
+        field,
+        'invalid_image_url',
+      );
     }
     throw error;
   }
@@ -102,7 +126,12 @@ function imageAttachment(part: ContentPartInput, path: string): AttachmentReques
 
 function fileAttachment(part: ContentPartInput, path: string): AttachmentRequest {
   const file = part.file;
-  if (!file) throw invalidRequest(`Missing required parameter: '${path}.file'.`, `${path}.file`, 'missing_required_parameter');
+  if (!file)
+    throw invalidRequest(
+      `Missing required parameter: '${path}.file'.`,
+      `${path}.file`,
+      'missing_required_parameter',
+    );
   if (file.file_id !== undefined && file.file_id !== null) {
     throw invalidRequest(
       'File ids are not supported (this server has no /v1/files): send the file inline as `file_data`, a data: URL.',
@@ -112,7 +141,8 @@ function fileAttachment(part: ContentPartInput, path: string): AttachmentRequest
   }
   const field = `${path}.file.file_data`;
   const data = file.file_data;
-  if (!data) throw invalidRequest(`Missing required parameter: '${field}'.`, field, 'missing_required_parameter');
+  if (!data)
+    throw invalidRequest(`Missing required parameter: '${field}'.`, field, 'missing_required_parameter');
   // OpenAI documents a data: URL; some clients send the bare base64.
   const payload = /^data:/i.test(data) ? dataUrl(data, field) : base64Payload(data, field);
   const filename = file.filename?.trim() || undefined;
@@ -158,12 +188,17 @@ export function userParts(
     switch (part.type) {
       case 'text':
         if (typeof part.text !== 'string') {
-          throw invalidRequest(`Missing required parameter: '${path}.text'.`, `${path}.text`, 'missing_required_parameter');
+          throw invalidRequest(
+            `Missing required parameter: '${path}.text'.`,
+            `${path}.text`,
+            'missing_required_parameter',
+          );
         }
         return { type: 'text', text: part.text };
       case 'image_url':
       case 'file': {
-        const attachment = part.type === 'image_url' ? imageAttachment(part, path) : fileAttachment(part, path);
+        const attachment =
+          part.type === 'image_url' ? imageAttachment(part, path) : fileAttachment(part, path);
         tally(attachment, limits, counted);
         return { type: 'attachment', attachment };
       }
@@ -189,7 +224,11 @@ export function textOnlyParts(content: ContentPartInput[], messageIndex: number)
       );
     }
     if (typeof part.text !== 'string') {
-      throw invalidRequest(`Missing required parameter: '${path}.text'.`, `${path}.text`, 'missing_required_parameter');
+      throw invalidRequest(
+        `Missing required parameter: '${path}.text'.`,
+        `${path}.text`,
+        'missing_required_parameter',
+      );
     }
     return part.text;
   });
