@@ -1,1 +1,0 @@
-export default { test: { include: ['tmp-exp/**/*.test.ts'] } };
