@@ -12,6 +12,7 @@ import { type FetchImage, resolvePrompt } from '../src/server/openai/attachments
 import { toCompletionCall } from '../src/server/openai/request.js';
 import type { ChatCompletionRequest } from '../src/shared/openai-schemas.js';
 import { Client } from './helpers/clients.js';
+import { makePdf } from './helpers/documents.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';
 
 /**
@@ -40,34 +41,6 @@ const MB = 1024 * 1024;
 const encode = (text: string) => new TextEncoder().encode(text);
 const dataUrl = (mediaType: string, bytes: Uint8Array) =>
   `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
-
-/** A minimal PDF, one Helvetica text line per page (as in files-content.test.ts). */
-function makePdf(pages: string[]): Uint8Array {
-  const pageIds = pages.map((_, i) => 4 + i * 2);
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  for (const [i, text] of pages.entries()) {
-    const stream = `BT /F1 18 Tf 72 720 Td (${text}) Tj ET`;
-    objects.push(
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
-      `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-    );
-  }
-  let pdf = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  for (const [i, body] of objects.entries()) {
-    offsets.push(pdf.length);
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  }
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return encode(pdf);
-}
 
 /** A Windows executable's first bytes, padded: what a renamed `photo.png` really is. */
 const PE = Uint8Array.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, ...new Array(2048).fill(0)]);

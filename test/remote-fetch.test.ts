@@ -2,7 +2,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../src/server/errors.js';
 import {
   type AddressPolicy,
   fetchRemoteImage,
@@ -10,6 +9,7 @@ import {
   publicAddressesOnly,
   type Resolver,
 } from '../src/server/files/remote-fetch.js';
+import { refusal } from './helpers/documents.js';
 
 /**
  * The image downloader from the attacker's side: every way of pointing it at the server's own
@@ -80,15 +80,6 @@ const allowing =
   (port: number): AddressPolicy =>
   (address, p) =>
     (address === '127.0.0.1' && p === port) || publicAddressesOnly(address, p);
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 let png: Buffer;
 let internal: Trap;
