@@ -2,7 +2,6 @@ import { crc32, deflateSync } from 'node:zlib';
 import JSZip from 'jszip';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '../src/server/errors.js';
 import { ExtractPool } from '../src/server/files/extract-pool.js';
 import {
   EXTRACT_TIMEOUT_MS,
@@ -17,6 +16,7 @@ import {
   isImage,
 } from '../src/server/files/file-type.js';
 import { fitImage, imageInfo, thumbnail } from '../src/server/files/images.js';
+import { makePdf, refusal } from './helpers/documents.js';
 
 /*
  * What a user notices about attachments: which files are taken and which refused (by their bytes,
@@ -26,34 +26,6 @@ import { fitImage, imageInfo, thumbnail } from '../src/server/files/images.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const encode = (text: string) => new TextEncoder().encode(text);
-
-/** A minimal PDF, one Helvetica text line per page, with the xref offsets it needs. */
-function makePdf(pages: string[]): Uint8Array {
-  const pageIds = pages.map((_, i) => 4 + i * 2);
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  for (const [i, text] of pages.entries()) {
-    const stream = `BT /F1 18 Tf 72 720 Td (${text}) Tj ET`;
-    objects.push(
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`,
-      `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-    );
-  }
-  let pdf = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  for (const [i, body] of objects.entries()) {
-    offsets.push(pdf.length);
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  }
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return encode(pdf);
-}
 
 /**
  * A PDF of a few hundred kilobytes whose one page's content stream inflates to `size` bytes of
@@ -151,15 +123,6 @@ const padded = (head: number[] | string, size = 256) => {
 const ELF = padded([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]);
 const PE = padded([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xff, 0xff]);
 const MP4 = padded([0, 0, 0, 0x18, ...encode('ftypmp42'), 0, 0, 0, 0, ...encode('mp42isom')]);
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 async function expectRefusedType(bytes: Uint8Array, name: string): Promise<void> {
   const error = await refusal(detectFile(bytes, name));
@@ -511,12 +474,13 @@ describe('images', () => {
     const bomb = pngDeclaring(width, height);
     expect(bomb.byteLength).toBeLessThan(1000);
     expect((await detectFile(bomb, 'bomb.png')).mediaType).toBe('image/png');
+    // One at a time: a refusal not yet awaited would be an unhandled rejection.
     for (const attempt of [
-      imageInfo(bomb),
-      thumbnail(bomb),
-      fitImage(bomb, { maxDimension: 1568, maxBytes: 500_000 }),
+      () => imageInfo(bomb),
+      () => thumbnail(bomb),
+      () => fitImage(bomb, { maxDimension: 1568, maxBytes: 500_000 }),
     ]) {
-      const error = await refusal(attempt);
+      const error = await refusal(attempt());
       expect(error.code).toBe('payload_too_large');
       expect(error.message).toContain(`${width}×${height}`);
       expect(error.message).toContain('50 million pixels');

@@ -16,6 +16,12 @@ export const MAX_IMPORT_NODES = 50_000;
 export const MAX_IMPORT_CONVERSATIONS = 1_000;
 /** Longer than a message a user may send: imported replies can be long. */
 export const MAX_IMPORT_CONTENT_CHARS = 500_000;
+/** The largest import body (`POST /api/conversations/import`); export embeds files only within it. */
+export const MAX_IMPORT_BODY_BYTES = 20 * 1024 * 1024;
+/** Most parts of one message in an export (its files and text). */
+export const MAX_IMPORT_MESSAGE_PARTS = 100;
+/** Most files one Parley export lists. */
+export const MAX_IMPORT_FILES = 1_000;
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -24,7 +30,41 @@ const ModelName = Type.String({ maxLength: 200 });
 
 export const ExportQuery = Type.Object({
   format: Type.Optional(Type.Enum(['json', 'markdown'], { default: 'json' })),
+  /** JSON only: `embed` the attachments' bytes (as far as the import limit allows) or only `reference` them. */
+  files: Type.Optional(Type.Enum(['embed', 'reference'], { default: 'embed' })),
 });
+export type ExportFilesMode = 'embed' | 'reference';
+
+/**
+ * A message's parts in an export: its text and the files it carries, in order. A file part names
+ * an entry of the export's `files` by `fileId`; `url` (a path on the exporting server) is left out.
+ */
+export const ParleyExportTextPart = Type.Object({
+  type: Type.Literal('text'),
+  text: Type.String({ maxLength: MAX_IMPORT_CONTENT_CHARS }),
+});
+export const ParleyExportFilePart = Type.Object({
+  type: Type.Literal('file'),
+  fileId: Type.String({ minLength: 1, maxLength: 200 }),
+  mediaType: Type.Optional(Type.String({ maxLength: 200 })),
+  filename: Type.Optional(Type.String({ maxLength: 1000 })),
+  size: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export const ParleyExportPart = Type.Union([ParleyExportTextPart, ParleyExportFilePart]);
+export type ParleyExportPartDto = Static<typeof ParleyExportPart>;
+
+/**
+ * A file the export's messages name. With `data` (its bytes, base64) it is embedded and import
+ * stores it again; without, it is only referenced and import notes it as not included.
+ */
+export const ParleyExportFile = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Type.String({ maxLength: 1000 }),
+  mediaType: Type.String({ maxLength: 200 }),
+  size: Type.Integer({ minimum: 0 }),
+  data: Type.Optional(Type.String({ maxLength: MAX_IMPORT_BODY_BYTES })),
+});
+export type ParleyExportFileDto = Static<typeof ParleyExportFile>;
 
 export const ParleyExportMessage = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 200 }),
@@ -41,6 +81,8 @@ export const ParleyExportMessage = Type.Object({
   ),
   finishReason: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
   createdAt: Type.Optional(Timestamp),
+  /** Present when the message carries files; `content` is its text either way. */
+  parts: Type.Optional(Type.Array(ParleyExportPart, { maxItems: MAX_IMPORT_MESSAGE_PARTS })),
 });
 export type ParleyExportMessageDto = Static<typeof ParleyExportMessage>;
 
@@ -58,6 +100,8 @@ export const ParleyExport = Type.Object({
   }),
   /** Every message of the tree; a parent comes before its children. */
   messages: Type.Array(ParleyExportMessage),
+  /** The files the messages' parts name (absent in exports without attachments). */
+  files: Type.Optional(Type.Array(ParleyExportFile, { maxItems: MAX_IMPORT_FILES })),
 });
 export type ParleyExportDto = Static<typeof ParleyExport>;
 

@@ -5,6 +5,7 @@ import { GuestService } from '../auth/guest-service.js';
 import { RunLimiter } from '../auth/run-limiter.js';
 import { ArchiveService } from '../chat/archive-service.js';
 import { ChatService } from '../chat/chat-service.js';
+import { filePart } from '../chat/message-parts.js';
 import { SearchService } from '../chat/search-service.js';
 import { FileService } from '../files/file-service.js';
 import { openBlobStore } from '../files/open-blob-store.js';
@@ -91,6 +92,8 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     checkpointMs: deps.checkpointMs,
     leaseMs: deps.leaseMs,
     observer: operations.observer,
+    // Files a model makes become the user's files, like uploads (files is built below).
+    saveFile: async (owner, file) => filePart(await files.storeGenerated(owner, file)),
   });
   const chat = new ChatService({
     store,
@@ -143,6 +146,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     models,
     bus,
     storageQuotaBytes: config.storageQuotaBytes,
+    files,
     policy: deps.accessPolicy,
   });
   const completions = new CompletionService({
@@ -152,6 +156,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     bus,
     logger: apiLogger,
     policy: deps.accessPolicy,
+    attachments: { maxFileBytes: config.maxFileBytes },
   });
 
   return {

@@ -1,6 +1,6 @@
-import type { ImportResultDto } from '../../shared/export-schemas.js';
+import type { ExportFilesMode, ImportResultDto } from '../../shared/export-schemas.js';
 import type { AccessPolicy } from './access.js';
-import { type ExportFile, type ExportFormat, exportConversation } from './export.js';
+import { type ExportFile, type ExportFileSource, type ExportFormat, exportConversation } from './export.js';
 import { type ImportDeps, importConversations } from './import.js';
 import { ImportGate, type ImportTicket } from './import-gate.js';
 
@@ -11,13 +11,30 @@ import { ImportGate, type ImportTicket } from './import-gate.js';
 export class ArchiveService {
   private readonly gate: ImportGate;
 
-  /** `policy`: who may read a conversation (access.ts), as ChatService has it; owner only when absent. */
-  constructor(private readonly deps: ImportDeps & { policy?: AccessPolicy }) {
+  /**
+   * `policy`: who may read a conversation (access.ts), as ChatService has it; owner only when absent.
+   * `files` (the FileService): attachments read for export, checked and stored on import.
+   */
+  constructor(
+    private readonly deps: Omit<ImportDeps, 'files'> & {
+      files: ImportDeps['files'] & ExportFileSource;
+      policy?: AccessPolicy;
+    },
+  ) {
     this.gate = new ImportGate(deps.store);
   }
 
-  export(userId: string, conversationId: string, format: ExportFormat): Promise<ExportFile> {
-    return exportConversation(this.deps.store, userId, conversationId, format, this.deps.policy);
+  /** `files`: JSON only, `embed` (the default) or `reference` the attachments (export.ts). */
+  export(
+    userId: string,
+    conversationId: string,
+    format: ExportFormat,
+    options: { files?: ExportFilesMode } = {},
+  ): Promise<ExportFile> {
+    return exportConversation(this.deps.store, userId, conversationId, format, this.deps.policy, {
+      files: this.deps.files,
+      filesMode: options.files,
+    });
   }
 
   /** Admit an import of `userId` before its body is read, or throw a 429 (import-gate.ts). */

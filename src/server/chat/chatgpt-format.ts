@@ -4,7 +4,13 @@ import {
   type ChatGptNodeDto,
   MAX_IMPORT_CONTENT_CHARS,
 } from '../../shared/export-schemas.js';
-import { describePath, type ImportedConversation, importError, isoTime } from './import-input.js';
+import {
+  describePath,
+  type ImportedConversation,
+  importError,
+  isoTime,
+  notIncludedNote,
+} from './import-input.js';
 import { orderParentsFirst } from './message-tree.js';
 
 /**
@@ -30,9 +36,22 @@ function turnText(node: ChatGptNodeDto): string | null {
   if (!TEXT_TYPES.has(message.content.content_type)) return null;
   const metadata = message.metadata as Record<string, unknown> | undefined;
   if (metadata?.is_visually_hidden_from_conversation === true) return null;
-  // multimodal_text mixes text with image pointers (objects): keep the text.
-  const text = (message.content.parts ?? []).filter((part) => typeof part === 'string').join('\n');
+  // multimodal_text mixes text with image pointers: the JSON has no image bytes, so an image
+  // becomes a note where it was (a message of an image alone is kept for it); other objects go.
+  const text = (message.content.parts ?? [])
+    .flatMap((part) => (typeof part === 'string' ? [part] : isImagePointer(part) ? [IMAGE_NOTE] : []))
+    .join('\n');
   return text.trim() === '' ? null : text;
+}
+
+const IMAGE_NOTE = notIncludedNote('image');
+
+function isImagePointer(part: unknown): boolean {
+  return (
+    typeof part === 'object' &&
+    part !== null &&
+    (part as Record<string, unknown>).content_type === 'image_asset_pointer'
+  );
 }
 
 export function fromChatGpt(

@@ -1,18 +1,42 @@
 import {
+  type ExportFilesMode,
+  MAX_IMPORT_BODY_BYTES,
   PARLEY_EXPORT_FORMAT,
   PARLEY_EXPORT_VERSION,
   type ParleyExportDto,
+  type ParleyExportFileDto,
+  type ParleyExportPartDto,
 } from '../../shared/export-schemas.js';
+import type { FileService } from '../files/file-service.js';
 import type { Data } from '../store/repositories.js';
-import type { ConversationRow, MessageRow } from '../store/schema.js';
+import type { ConversationRow, FileRow, MessageRow } from '../store/schema.js';
 import { type AccessPolicy, ownerOnly, requireConversation } from './access.js';
+import { fileIdsOf, partsOf } from './message-parts.js';
 
 /**
  * Export one of the user's conversations: JSON in Parley's own format (the whole message tree,
  * every branch, readable by import) or a Markdown transcript of the current branch for people.
+ *
+ * A JSON export carries each message's parts and lists the files they name. By default a file's
+ * bytes are embedded (base64) as long as the whole export stays within what import accepts
+ * (MAX_IMPORT_BODY_BYTES), so every export can be imported again; a file beyond that, or every
+ * file with `files: 'reference'`, is listed by id, name, type and size only.
  */
 
 export type ExportFormat = 'json' | 'markdown';
+
+/** Where an export reads attachments: the conversation's file rows and their bytes. */
+export type ExportFileSource = Pick<FileService, 'filesOf' | 'blobs'>;
+
+export interface ExportOptions {
+  /** Without it (store-level tests) parts are exported but no file is listed. */
+  files?: ExportFileSource;
+  /** JSON only; default `embed`. */
+  filesMode?: ExportFilesMode;
+}
+
+/** Room left in an import body for what an estimate of the rest may miss (keys, indentation). */
+const EMBED_MARGIN_BYTES = 64 * 1024;
 
 export interface ExportFile {
   /** A file name without extension, from the title; see `fileName`. */
@@ -22,10 +46,23 @@ export interface ExportFile {
   body: string;
 }
 
+/** A stored part as exported: a file part without its server path. */
+function exportPart(part: ReturnType<typeof partsOf>[number]): ParleyExportPartDto {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  return {
+    type: 'file',
+    fileId: part.fileId,
+    mediaType: part.mediaType,
+    filename: part.filename,
+    size: part.size,
+  };
+}
+
 export function toParleyExport(
   conversation: ConversationRow,
   messages: MessageRow[],
   exportedAt: string,
+  files: ParleyExportFileDto[] = [],
 ): ParleyExportDto {
   // The format (like the chat) has user and assistant turns only; should a system message ever
   // sit in the tree, its children hang from its parent instead, so the file still imports.
@@ -61,8 +98,55 @@ export function toParleyExport(
         usage: { inputTokens: m.input_tokens, outputTokens: m.output_tokens },
         finishReason: m.finish_reason,
         createdAt: m.created_at,
+        // Text-only messages keep the old shape: their text is `content`.
+        ...(m.parts ? { parts: partsOf(m).map(exportPart) } : {}),
       })),
+    ...(files.length > 0 ? { files } : {}),
   };
+}
+
+const reference = (row: FileRow): ParleyExportFileDto => ({
+  id: row.id,
+  name: row.name,
+  mediaType: row.media_type,
+  size: Number(row.size),
+});
+
+const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
+
+/**
+ * The export of a conversation with its files: referenced first, to learn how large the rest of
+ * the export is, then embedded one by one (in order of first mention) while the whole still fits
+ * an import body. A file whose bytes are gone stays referenced.
+ */
+async function parleyExportWithFiles(
+  conversation: ConversationRow,
+  messages: MessageRow[],
+  exportedAt: string,
+  options: ExportOptions,
+): Promise<ParleyExportDto> {
+  const ids = fileIdsOf(messages);
+  if (!options.files || ids.length === 0) return toParleyExport(conversation, messages, exportedAt);
+  // Only files tied to this conversation: a part can never reach another conversation's file.
+  const rows = await options.files.filesOf(conversation.id, ids);
+  const files = ids.flatMap((id) => {
+    const row = rows.get(id);
+    return row ? [reference(row)] : [];
+  });
+  const referenced = toParleyExport(conversation, messages, exportedAt, files);
+  if (options.filesMode === 'reference') return referenced;
+  let room =
+    MAX_IMPORT_BODY_BYTES - Buffer.byteLength(JSON.stringify(referenced, null, 2)) - EMBED_MARGIN_BYTES;
+  for (const file of files) {
+    const row = rows.get(file.id) as FileRow;
+    const needed = base64Length(Number(row.size)) + 16;
+    if (needed > room) continue;
+    const bytes = await options.files.blobs.get(row.blob_key);
+    if (!bytes) continue;
+    file.data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    room -= needed;
+  }
+  return referenced;
 }
 
 const STATUS_NOTES: Partial<Record<MessageRow['status'], string>> = {
@@ -77,6 +161,27 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 /** Text outside a fence (title, model): HTML in it is shown, never interpreted. */
 const escapeHtml = (text: string) =>
   text.replace(/[&<>]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : '&gt;'));
+
+/** A file name as plain text in Markdown: no character of it can start a link, emphasis or tag. */
+const inlineText = (text: string) => escapeHtml(oneLine(text)).replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&');
+
+const readableSize = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${Math.round(bytes / 1024)} KB`
+      : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** The files of a message, one list item each, by name (the bytes are only in a JSON export). */
+function attachmentLines(message: MessageRow): string[] {
+  return partsOf(message).flatMap((part) =>
+    part.type === 'file'
+      ? [
+          `- ${inlineText(part.filename) || 'file'} (${inlineText(part.mediaType)}, ${readableSize(part.size)})`,
+        ]
+      : [],
+  );
+}
 
 /**
  * `text` verbatim in a fenced block. The fence is longer than any run of backticks inside, so
@@ -111,16 +216,11 @@ export function toMarkdown(conversation: ConversationRow, branch: MessageRow[], 
         : message.role === 'assistant'
           ? `Assistant${message.model ? ` (${escapeHtml(oneLine(message.model))})` : ''}`
           : 'System';
-    lines.push(
-      '---',
-      '',
-      `## ${who}`,
-      '',
-      `_${readableTime(message.created_at)}_`,
-      '',
-      fenced(message.content),
-      '',
-    );
+    lines.push('---', '', `## ${who}`, '', `_${readableTime(message.created_at)}_`, '');
+    const attachments = message.parts ? attachmentLines(message) : [];
+    // A message of files alone has no text to fence.
+    if (message.content !== '' || attachments.length === 0) lines.push(fenced(message.content), '');
+    if (attachments.length > 0) lines.push('**Attachments:**', '', ...attachments, '');
     const note = STATUS_NOTES[message.status];
     if (note) lines.push(note, '');
   }
@@ -147,17 +247,19 @@ export async function exportConversation(
   conversationId: string,
   format: ExportFormat,
   policy: AccessPolicy = ownerOnly,
+  options: ExportOptions = {},
 ): Promise<ExportFile> {
   const conversation = await requireConversation(store.repos, policy, userId, conversationId, 'read');
   const exportedAt = new Date().toISOString();
   const title = fileBaseName(conversation.title);
   if (format === 'json') {
     const messages = await store.repos.transfer.conversationMessages(conversation.id);
+    const file = await parleyExportWithFiles(conversation, messages, exportedAt, options);
     return {
       title,
       extension: 'json',
       contentType: 'application/json; charset=utf-8',
-      body: `${JSON.stringify(toParleyExport(conversation, messages, exportedAt), null, 2)}\n`,
+      body: `${JSON.stringify(file, null, 2)}\n`,
     };
   }
   // The current branch ends at the newest message, as in the chat view.

@@ -1,5 +1,9 @@
 import type { Static, TSchema } from 'typebox';
 import { AppError } from '../errors.js';
+import { extractText } from '../files/extract-text.js';
+import { cleanFileName, type FileService } from '../files/file-service.js';
+import { type DetectedFile, detectFile } from '../files/file-type.js';
+import { imageInfo, thumbnail } from '../files/images.js';
 import type { MessageStatus } from '../store/schema.js';
 
 /**
@@ -7,12 +11,29 @@ import type { MessageStatus } from '../store/schema.js';
  * reported: a 400 whose message names the place in the file (`messages[3].role`) and the problem.
  */
 
+/** A part of an imported message: text, or a file embedded in the import (by its id there). */
+export type ImportedPart = { type: 'text'; text: string } | { type: 'file'; fileKey: string };
+
+/** A file embedded in an import, not yet checked: import checks it as it checks an upload. */
+export interface EmbeddedFile {
+  /** Its id in the file: only for linking parts; the stored file gets a new id. */
+  key: string;
+  /** Where it is in the file (`files[2]`), to name it when it is refused. */
+  path: string;
+  name: string;
+  /** The bytes, base64. */
+  data: string;
+}
+
 export interface ImportedMessage {
   /** The message's id in the file: only for linking parents; stored messages get new ids. */
   key: string;
   parentKey: string | null;
   role: 'user' | 'assistant';
+  /** The text, with a note for each attachment that could not come along. */
   content: string;
+  /** Set when the message carries embedded files; otherwise `content` is all of it. */
+  parts?: ImportedPart[];
   status: MessageStatus;
   model: string | null;
   inputTokens: number | null;
@@ -30,6 +51,13 @@ export interface ImportedConversation {
   updatedAt: string;
   /** Parents before children; the last one is the leaf of the branch shown as current. */
   messages: ImportedMessage[];
+  /** The embedded files the messages' parts name, each once. */
+  files?: EmbeddedFile[];
+}
+
+/** What an attachment the file does not carry becomes: a line of text where it was. */
+export function notIncludedNote(what: string): string {
+  return `[${what} not included in the export]`;
 }
 
 export function importError(path: string, problem: string): AppError {
@@ -131,4 +159,73 @@ export function isoTime(value: string | number | null | undefined, fallback: str
   if (value === null || value === undefined) return fallback;
   const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
   return Number.isNaN(date.getTime()) ? fallback : date.toISOString();
+}
+
+/** What checking an embedded file needs of the file service: its size limit and its 413. */
+export type FileChecks = Pick<FileService, 'maxFileBytes' | 'tooLarge'>;
+
+/** An embedded file that passed the checks an upload passes, with what its row needs. */
+export interface CheckedFile {
+  key: string;
+  name: string;
+  bytes: Uint8Array;
+  detected: DetectedFile;
+  image?: { width: number; height: number };
+  preview?: { bytes: Uint8Array; mediaType: string };
+  /** A document's text (null for an image), extracted once as at upload. */
+  text: string | null;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Check embedded files as uploads are checked (size, type from the bytes, images decodable,
+ * documents readable), one by one. The first bad one refuses the import, named by its place in
+ * the file and its name, with the check's own status (413, 415, 400).
+ */
+export async function checkEmbeddedFiles(
+  files: readonly EmbeddedFile[],
+  checks: FileChecks,
+  slice: () => Promise<void>,
+): Promise<CheckedFile[]> {
+  const checked: CheckedFile[] = [];
+  for (const file of files) {
+    const name = cleanFileName(file.name);
+    try {
+      checked.push(await checkEmbeddedFile(file, name, checks));
+    } catch (error) {
+      throw refusedFile(file, name, error);
+    }
+    await slice();
+  }
+  return checked;
+}
+
+async function checkEmbeddedFile(file: EmbeddedFile, name: string, checks: FileChecks): Promise<CheckedFile> {
+  // Sized before decoding: base64 takes 4 characters for every 3 bytes.
+  if (Math.floor((file.data.length * 3) / 4) - 2 > checks.maxFileBytes) throw checks.tooLarge();
+  if (file.data.length % 4 !== 0 || !BASE64.test(file.data)) {
+    throw new AppError('validation_error', 'its data is not valid base64.');
+  }
+  const bytes = new Uint8Array(Buffer.from(file.data, 'base64'));
+  if (bytes.byteLength > checks.maxFileBytes) throw checks.tooLarge();
+  const detected = await detectFile(bytes, name);
+  if (detected.kind === 'image') {
+    const image = await imageInfo(bytes);
+    return { key: file.key, name, bytes, detected, image, preview: await thumbnail(bytes), text: null };
+  }
+  return { key: file.key, name, bytes, detected, text: await extractText(bytes, detected) };
+}
+
+function refusedFile(file: EmbeddedFile, name: string, error: unknown): unknown {
+  // A busy server (503) or a fault of ours is not the file's doing: passed on as it is.
+  if (!(error instanceof AppError) || !error.exposed) return error;
+  return new AppError(
+    error.code,
+    `Import refused: ${file.path} (${JSON.stringify(name)}): ${error.message}`,
+    {
+      cause: error,
+      retryAfterSeconds: error.retryAfterSeconds,
+    },
+  );
 }

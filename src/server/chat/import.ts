@@ -1,29 +1,44 @@
+import { MAX_FILES_PER_MESSAGE } from '../../shared/api-schemas.js';
 import {
   ChatGptConversation,
   type ChatGptConversationDto,
   type ImportResultDto,
   MAX_IMPORT_CONVERSATIONS,
+  MAX_IMPORT_MESSAGE_PARTS,
   MAX_IMPORT_MESSAGES,
   MAX_IMPORT_NODES,
   PARLEY_EXPORT_FORMAT,
   ParleyExport,
   type ParleyExportDto,
+  ParleyExportFilePart,
+  type ParleyExportMessageDto,
+  ParleyExportTextPart,
 } from '../../shared/export-schemas.js';
+import type { MessagePartDto } from '../../shared/message-parts.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError } from '../errors.js';
+import type { FileService } from '../files/file-service.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Data } from '../store/repositories.js';
-import type { ConversationRow, NewConversation, NewMessage } from '../store/schema.js';
+import type { ConversationRow, FileRow, NewConversation, NewMessage } from '../store/schema.js';
 import { fromChatGpt } from './chatgpt-format.js';
 import {
+  type CheckedFile,
+  checkEmbeddedFiles,
   checkSchema,
   describePath,
+  type EmbeddedFile,
+  type FileChecks,
   type ImportedConversation,
+  type ImportedMessage,
+  type ImportedPart,
   importError,
   isoTime,
   loadSchemaChecker,
+  notIncludedNote,
 } from './import-input.js';
+import { attachmentText, filePart } from './message-parts.js';
 import { orderParentsFirst } from './message-tree.js';
 import { conversationDto } from './serialize.js';
 import { timeSlicer } from './time-slice.js';
@@ -48,6 +63,8 @@ export interface ImportDeps {
   bus: EventBus;
   /** Bytes the user may keep (STORAGE_QUOTA_MB); unset: no quota (store-level tests). */
   storageQuotaBytes?: number;
+  /** Where embedded files are checked (MAX_FILE_MB) and their bytes stored: the FileService. */
+  files: FileChecks & Pick<FileService, 'blobs'>;
 }
 
 /**
@@ -65,6 +82,68 @@ const maybeWithoutNul = (text: string | null) => (text === null ? null : without
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * The files of a Parley export by id: the embedded ones (with their place in the file, for
+ * errors) and every listed one's name (for the note of one that is not embedded).
+ */
+function exportFiles(file: ParleyExportDto): {
+  embedded: Map<string, EmbeddedFile>;
+  names: Map<string, string>;
+} {
+  const embedded = new Map<string, EmbeddedFile>();
+  const names = new Map<string, string>();
+  const first = new Map<string, number>();
+  for (const [i, entry] of (file.files ?? []).entries()) {
+    const seen = first.get(entry.id);
+    if (seen !== undefined) throw importError(`files[${i}].id`, `repeats files[${seen}].id`);
+    first.set(entry.id, i);
+    names.set(entry.id, entry.name);
+    if (entry.data !== undefined) {
+      embedded.set(entry.id, { key: entry.id, path: `files[${i}]`, name: entry.name, data: entry.data });
+    }
+  }
+  return { embedded, names };
+}
+
+/**
+ * A message's parts: a file the export embeds stays a file part (re-pointed at the new file when
+ * written); one it only references, or does not list, becomes a note where it was, and the note
+ * goes into the text too (what people and search read). A file id is only ever looked up in the
+ * export itself, never among the stored files of this or any user.
+ */
+function importedParts(
+  m: ParleyExportMessageDto,
+  index: number,
+  files: ReturnType<typeof exportFiles>,
+  used: Map<string, EmbeddedFile>,
+): Pick<ImportedMessage, 'content' | 'parts'> {
+  if (!m.parts) return { content: m.content };
+  if (m.parts.filter((part) => part.type === 'file').length > MAX_FILES_PER_MESSAGE) {
+    throw importError(`messages[${index}].parts`, `names more than ${MAX_FILES_PER_MESSAGE} files`);
+  }
+  const parts: ImportedPart[] = [];
+  const notes: string[] = [];
+  for (const part of m.parts) {
+    if (part.type === 'text') {
+      parts.push(part);
+      continue;
+    }
+    const embedded = files.embedded.get(part.fileId);
+    if (embedded) {
+      used.set(part.fileId, embedded);
+      parts.push({ type: 'file', fileKey: part.fileId });
+      continue;
+    }
+    const name = files.names.get(part.fileId) ?? part.filename ?? 'file';
+    const note = notIncludedNote(`file ${JSON.stringify(name)}`);
+    notes.push(note);
+    parts.push({ type: 'text', text: note });
+  }
+  const content = [notes.join('\n'), m.content].filter((text) => text !== '').join('\n\n');
+  // Nothing left but text: a plain message, its text (with the notes) in content.
+  return parts.some((part) => part.type === 'file') ? { content, parts } : { content };
+}
+
 function fromParley(file: ParleyExportDto, now: string): ImportedConversation {
   const checked = orderParentsFirst(file.messages.map((m) => ({ key: m.id, parentKey: m.parentId })));
   if ('problem' in checked) {
@@ -81,29 +160,57 @@ function fromParley(file: ParleyExportDto, now: string): ImportedConversation {
   }
   const { conversation } = file;
   const createdAt = isoTime(conversation.createdAt, now);
+  const files = exportFiles(file);
+  const used = new Map<string, EmbeddedFile>();
+  const messages = checked.order.map((index) => {
+    const m = file.messages[index] as ParleyExportMessageDto;
+    return {
+      key: m.id,
+      parentKey: m.parentId,
+      role: m.role,
+      ...importedParts(m, index, files, used),
+      // Nothing is running for an imported reply: one cut off mid-stream can be continued.
+      status: m.status === undefined ? 'complete' : m.status === 'streaming' ? 'interrupted' : m.status,
+      model: m.model ?? null,
+      inputTokens: m.usage?.inputTokens ?? null,
+      outputTokens: m.usage?.outputTokens ?? null,
+      finishReason: m.finishReason ?? null,
+      createdAt: isoTime(m.createdAt, createdAt),
+    } satisfies ImportedMessage;
+  });
   return {
     title: conversation.title?.trim() || null,
     model: conversation.model ?? null,
     systemPrompt: conversation.systemPrompt ?? null,
     createdAt,
     updatedAt: isoTime(conversation.updatedAt, createdAt),
-    messages: checked.order.map((index) => {
-      const m = file.messages[index] as ParleyExportDto['messages'][number];
-      return {
-        key: m.id,
-        parentKey: m.parentId,
-        role: m.role,
-        content: m.content,
-        // Nothing is running for an imported reply: one cut off mid-stream can be continued.
-        status: m.status === undefined ? 'complete' : m.status === 'streaming' ? 'interrupted' : m.status,
-        model: m.model ?? null,
-        inputTokens: m.usage?.inputTokens ?? null,
-        outputTokens: m.usage?.outputTokens ?? null,
-        finishReason: m.finishReason ?? null,
-        createdAt: isoTime(m.createdAt, createdAt),
-      };
-    }),
+    messages,
+    // Only files a part names are checked and stored; the order is the file's.
+    files: [...files.embedded.values()].filter((embedded) => used.has(embedded.key)),
   };
+}
+
+/**
+ * A message of a Parley export; its parts one by one against the schema of their `type`, so a bad
+ * file part is named as one (a union schema would report the text part's fields as missing).
+ */
+function checkParleyMessage(message: unknown, root: string): void {
+  const messageSchema = ParleyExport.properties.messages.items;
+  if (!isObject(message) || !Array.isArray(message.parts)) {
+    checkSchema(messageSchema, message, root);
+    return;
+  }
+  checkSchema(messageSchema, { ...message, parts: [] }, root);
+  if (message.parts.length > MAX_IMPORT_MESSAGE_PARTS) {
+    throw importError(`${root}.parts`, `must have at most ${MAX_IMPORT_MESSAGE_PARTS} items`);
+  }
+  for (const [j, part] of message.parts.entries()) {
+    const where = `${root}.parts[${j}]`;
+    if (isObject(part) && part.type === 'file') checkSchema(ParleyExportFilePart, part, where);
+    else if (isObject(part) && part.type === 'text') checkSchema(ParleyExportTextPart, part, where);
+    else if (isObject(part)) throw importError(`${where}.type`, 'must be text or file');
+    else throw importError(where, 'must be an object');
+  }
 }
 
 function countNodes(conversations: unknown[]): number {
@@ -160,9 +267,8 @@ export async function parseImport(
     // The envelope first, then the messages one by one, in slices.
     const messages = body.messages;
     checkSchema(ParleyExport, Array.isArray(messages) ? { ...body, messages: [] } : body, '');
-    const messageSchema = ParleyExport.properties.messages.items;
     for (const [i, message] of (messages as unknown[]).entries()) {
-      checkSchema(messageSchema, message, `messages[${i}]`);
+      checkParleyMessage(message, `messages[${i}]`);
       await slice();
     }
     conversations = [fromParley(body as ParleyExportDto, now)];
@@ -204,22 +310,96 @@ async function checkChatGptConversation(
   }
 }
 
-/** UTF-8 bytes the conversations will take, counted as migration 008's triggers count them. */
-function importBytes(conversations: ImportedConversation[]): number {
+/**
+ * UTF-8 bytes the conversations will take, counted as migration 008's triggers count them, and
+ * the sizes of their files (migration 010's).
+ */
+function importBytes(conversations: ImportedConversation[], files: readonly CheckedFile[]): number {
   let bytes = 0;
   for (const c of conversations) {
     bytes +=
       Buffer.byteLength(withoutNul(c.title ?? '')) + Buffer.byteLength(withoutNul(c.systemPrompt ?? ''));
     for (const m of c.messages) bytes += Buffer.byteLength(withoutNul(m.content));
   }
+  for (const file of files) bytes += file.bytes.byteLength;
   return bytes;
 }
 
 const megabytes = (bytes: number) => `${Math.ceil(bytes / (1024 * 1024))} MB`;
 
+function quotaRefusal(needed: number, stored: number, quota: number): AppError {
+  return new AppError(
+    'storage_quota_exceeded',
+    `Import refused: it needs ${megabytes(needed)} and ${megabytes(Math.max(quota - stored, 0))} of your ${megabytes(quota)} storage is free. Delete conversations or files, or import fewer.`,
+  );
+}
+
+/** A checked file's row: the importer's, new ids and keys, tied to no conversation yet. */
+function newFileRow(userId: string, file: CheckedFile, createdAt: string): FileRow {
+  const id = newId();
+  return {
+    id,
+    user_id: userId,
+    conversation_id: null,
+    name: file.name,
+    media_type: file.detected.mediaType,
+    kind: file.detected.kind,
+    size: file.bytes.byteLength,
+    blob_key: `files/${id}`,
+    preview_key: file.preview ? `previews/${id}` : null,
+    width: file.image?.width ?? null,
+    height: file.image?.height ?? null,
+    extracted_text: maybeWithoutNul(file.text),
+    created_at: createdAt,
+  };
+}
+
+/**
+ * Store one file as an upload is stored: the row first, with the quota claimed atomically, then
+ * the bytes. Until its conversation is written the row is tied to none, so should this import
+ * die half way the sweeper expires it like any orphan upload.
+ */
+async function storeFile(deps: ImportDeps, file: CheckedFile, row: FileRow, needed: number): Promise<void> {
+  const quota = deps.storageQuotaBytes ?? Number.POSITIVE_INFINITY;
+  if (!(await deps.store.repos.files.insertFileWithinQuota(row, quota))) {
+    const stored = await deps.store.repos.storage.storedBytes(row.user_id);
+    throw quotaRefusal(needed, stored, quota);
+  }
+  try {
+    await deps.files.blobs.put(row.blob_key, file.bytes, row.media_type);
+    if (file.preview && row.preview_key) {
+      await deps.files.blobs.put(row.preview_key, file.preview.bytes, file.preview.mediaType);
+    }
+  } catch (error) {
+    throw new AppError('unavailable', 'The import could not store its files; try again shortly.', {
+      cause: error,
+      retryAfterSeconds: 5,
+    });
+  }
+}
+
+/** A message's stored parts and search text, its files re-pointed at their new rows. */
+function storedImportParts(
+  m: ImportedMessage,
+  files: ReadonlyMap<string, FileRow>,
+): Pick<NewMessage, 'parts' | 'attachment_text'> {
+  if (!m.parts) return { parts: null, attachment_text: null };
+  const rows: FileRow[] = [];
+  const parts = m.parts.map((part): MessagePartDto => {
+    if (part.type === 'text') return { type: 'text', text: withoutNul(part.text) };
+    // Every file part names a checked file (fromParley keeps only those as files).
+    const row = files.get(part.fileKey) as FileRow;
+    rows.push(row);
+    return filePart(row);
+  });
+  return { parts: JSON.stringify(parts), attachment_text: attachmentText(rows) };
+}
+
 /**
  * Import a file for `userId`: all of it or (on any problem) nothing. The caller admits one
  * import per user at a time (import-gate.ts), which is what makes the quota check hold.
+ * Embedded files are checked like uploads before anything is written, stored as new files of
+ * the importer, and tied to their conversation in the transaction that writes it.
  */
 export async function importConversations(
   deps: ImportDeps,
@@ -230,18 +410,20 @@ export async function importConversations(
   const slice = timeSlicer();
   await loadSchemaChecker();
   const conversations = await parseImport(body, now, slice);
+  const checkedFiles: CheckedFile[][] = [];
+  for (const conversation of conversations) {
+    checkedFiles.push(await checkEmbeddedFiles(conversation.files ?? [], deps.files, slice));
+  }
+  const needed = importBytes(conversations, checkedFiles.flat());
   if (deps.storageQuotaBytes !== undefined) {
-    const needed = importBytes(conversations);
     const stored = await deps.store.repos.storage.storedBytes(userId);
-    if (stored + needed > deps.storageQuotaBytes) {
-      throw new AppError(
-        'storage_quota_exceeded',
-        `Import refused: it needs ${megabytes(needed)} and ${megabytes(Math.max(deps.storageQuotaBytes - stored, 0))} of your ${megabytes(deps.storageQuotaBytes)} storage is free. Delete conversations or import fewer.`,
-      );
-    }
+    if (stored + needed > deps.storageQuotaBytes) throw quotaRefusal(needed, stored, deps.storageQuotaBytes);
   }
 
   const written: { row: ConversationRow; messages: number }[] = [];
+  const storedFiles: string[] = [];
+  /** The new file ids of each conversation, tied to it when it is written. */
+  const filesOf = new Map<string, string[]>();
   let batch: { conversations: NewConversation[]; messages: NewMessage[] } = {
     conversations: [],
     messages: [],
@@ -253,7 +435,10 @@ export async function importConversations(
     if (rows.length === 0 && messages.length === 0) return;
     await deps.store.transaction(async (trx) => {
       // Conversations first: a batch's messages belong to them or to ones written before.
-      for (const row of rows) await trx.conversations.insertConversation(row);
+      for (const row of rows) {
+        await trx.conversations.insertConversation(row);
+        await trx.files.attachFiles(userId, row.id, filesOf.get(row.id) ?? []);
+      }
       await trx.transfer.insertMessages(messages);
     });
     // The transaction held the loop for most of a slice on its own.
@@ -264,7 +449,7 @@ export async function importConversations(
     batch.conversations.length + batch.messages.length >= WRITE_BATCH_ROWS || batchChars >= WRITE_BATCH_CHARS;
 
   try {
-    for (const conversation of conversations) {
+    for (const [index, conversation] of conversations.entries()) {
       const newConversation: NewConversation = {
         id: newId(),
         user_id: userId,
@@ -278,6 +463,19 @@ export async function importConversations(
         created_at: conversation.createdAt,
         updated_at: conversation.updatedAt,
       };
+      // Its files first, so the messages can name their new ids.
+      const files = new Map<string, FileRow>();
+      for (const file of checkedFiles[index] ?? []) {
+        const row = newFileRow(userId, file, now);
+        storedFiles.push(row.id);
+        await storeFile(deps, file, row, needed);
+        files.set(file.key, row);
+        await slice();
+      }
+      filesOf.set(
+        newConversation.id,
+        [...files.values()].map((row) => row.id),
+      );
       batch.conversations.push(newConversation);
       written.push({
         row: {
@@ -300,6 +498,7 @@ export async function importConversations(
           parent_id: m.parentKey === null ? null : (ids.get(m.parentKey) ?? null),
           role: m.role,
           content: withoutNul(m.content),
+          ...storedImportParts(m, files),
           status: m.status,
           model: m.model,
           input_tokens: m.inputTokens,
@@ -315,7 +514,8 @@ export async function importConversations(
     }
     await flush();
   } catch (error) {
-    // Take back what was written; the messages go with their conversations.
+    // Take back what was written: the messages (and tied files) go with their conversations,
+    // and files not tied yet one by one; their bytes are queued for the sweeper by trigger.
     // Should that fail too, the write's own error is the one to report.
     await deps.store.repos.transfer
       .deleteConversations(
@@ -323,6 +523,7 @@ export async function importConversations(
         written.map(({ row }) => row.id),
       )
       .catch(() => {});
+    for (const id of storedFiles) await deps.store.repos.files.deleteFile(userId, id).catch(() => false);
     throw error;
   }
   for (const { row } of written) {

@@ -141,7 +141,9 @@ export class FileService {
       preview_key: preview ? `previews/${id}` : null,
       width: image?.width ?? null,
       height: image?.height ?? null,
-      extracted_text: detected.kind === 'image' ? null : await extractText(bytes, detected),
+      // PostgreSQL text cannot hold NUL, and no reader needs it.
+      extracted_text:
+        detected.kind === 'image' ? null : (await extractText(bytes, detected)).replaceAll('\u0000', ''),
       created_at: new Date().toISOString(),
     };
     await this.keep(row, bytes, preview);

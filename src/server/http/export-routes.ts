@@ -44,6 +44,7 @@ export function exportRoutes({ archive }: ExportRouteDeps): FastifyPluginAsyncTy
           request.userId,
           request.params.id,
           request.query.format === 'markdown' ? 'markdown' : 'json',
+          { files: request.query.files === 'reference' ? 'reference' : 'embed' },
         );
         return reply
           .header('content-type', file.contentType)
