@@ -309,4 +309,30 @@ describe.skipIf(!hasChromium && !process.env.CI)('attachments in Chromium', { ti
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('shows a picture the model makes in its reply, live and after a reload', async () => {
+    server = await startServer({ env: { DEMO_DELAY_MS: '5' } });
+    const context = await newContext(browser, server.base);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto('/');
+    await composer(page).fill('/image a lighthouse at dusk');
+    await composer(page).press('Enter');
+    await page.waitForURL(/\/c\//);
+    const reply = lastAssistant(page);
+    await waitForStatus(reply, 'complete');
+    const picture = reply.getByRole('button', { name: /View generated\.png full size/ });
+    await picture.waitFor();
+    await poll(() => imagesLoaded(reply), Boolean, 'the generated picture');
+    await page.reload();
+    await waitForStatus(lastAssistant(page), 'complete');
+    await lastAssistant(page)
+      .getByRole('button', { name: /View generated\.png full size/ })
+      .waitFor();
+    await poll(() => imagesLoaded(lastAssistant(page)), Boolean, 'the generated picture after a reload');
+    await lastAssistant(page).scrollIntoViewIfNeeded();
+    await screenshot(page, 'attachments-generated');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
