@@ -166,7 +166,7 @@ for (const target of storeTargets()) {
     });
     afterAll(async () => database?.drop());
 
-    it("finds a message by the text of a document it carries", async () => {
+    it('finds a message by the text of a document it carries', async () => {
       const t = await createTestApp({ env: { DATABASE_URL: database.url } });
       apps.push(t);
       const report = await upload(

@@ -15,7 +15,7 @@ export class FittedImageCache {
 
   constructor(private readonly maxBytes = DEFAULT_MAX_BYTES) {}
 
-  async get(fileId: string, limits: ImageLimits, fit: () => Promise<FittedImage>): Promise<FittedImage> {
+  async get(fileId: string, limits: ImageLimits, compute: () => Promise<FittedImage>): Promise<FittedImage> {
     const key = `${fileId}:${limits.maxDimension}:${limits.maxBytes}`;
     const hit = this.entries.get(key);
     if (hit) {
@@ -23,7 +23,7 @@ export class FittedImageCache {
       this.entries.set(key, hit);
       return hit;
     }
-    const fitted = await fit();
+    const fitted = await compute();
     if (fitted.bytes.byteLength <= this.maxBytes) {
       this.entries.set(key, fitted);
       this.bytes += fitted.bytes.byteLength;

@@ -61,7 +61,7 @@ export function fileRoutes({ files }: FileRouteDeps): FastifyPluginAsyncTypebox 
         const release = files.claimUpload(request.userId);
         try {
           const part = await request.file();
-          if (!part || part.fieldname !== 'file') {
+          if (part?.fieldname !== 'file') {
             throw new AppError('validation_error', 'Send the file in a multipart field named "file".');
           }
           let bytes: Buffer;
