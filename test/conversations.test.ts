@@ -168,7 +168,15 @@ describe('conversations', () => {
     expect(res.json()).toEqual({
       defaultModel: 'demo',
       models: [
-        { id: 'demo', provider: 'parley', name: 'Demo', contextWindow: null, available: true, breaker: null },
+        {
+          id: 'demo',
+          provider: 'parley',
+          name: 'Demo',
+          contextWindow: null,
+          input: ['text', 'image', 'pdf'],
+          available: true,
+          breaker: null,
+        },
       ],
     });
   });

@@ -250,6 +250,23 @@ describe('files', () => {
     expect(results.filter((r) => r.statusCode === 413)).toHaveLength(3);
   });
 
+  it('answers 400 to a broken multipart body (no body, a wrong boundary, a cut-off part)', async () => {
+    const t = await app();
+    const alice = await user(t, 'alice');
+    const { payload, headers } = multipartFile(Buffer.from('hello'), 'a.txt');
+    const bodies: [Record<string, string>, Buffer | undefined][] = [
+      [{ 'content-type': 'multipart/form-data; boundary=x' }, undefined],
+      [{ 'content-type': 'multipart/form-data; boundary=x' }, Buffer.from('not a multipart body')],
+      [{ 'content-type': 'multipart/form-data' }, payload],
+      [headers, payload.subarray(0, payload.length - 20)],
+    ];
+    for (const [extra, body] of bodies) {
+      const res = await alice.request('POST', '/api/files', body, extra);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(['bad_request', 'validation_error']).toContain(res.json().code);
+    }
+  });
+
   it('refuses a request that is not multipart, and a file in the wrong field', async () => {
     const t = await app();
     const alice = await user(t, 'alice');

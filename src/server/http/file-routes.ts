@@ -40,6 +40,19 @@ function sendFile(reply: FastifyReply, bytes: Uint8Array, mediaType: string, fil
     .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
+/** A body the multipart parser cannot read (no boundary, cut off, malformed) is the client's fault. */
+function unreadableBody(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  if ((error as { statusCode?: number }).statusCode === 413) {
+    throw new AppError(
+      'payload_too_large',
+      'Send one file per request, in a field named "file", and nothing else.',
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new AppError('bad_request', `The multipart body could not be read (${reason}).`, { cause: error });
+}
+
 export function fileRoutes({ files }: FileRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Multipart only in this plugin: every other route still accepts JSON alone. One part (the
@@ -60,17 +73,14 @@ export function fileRoutes({ files }: FileRouteDeps): FastifyPluginAsyncTypebox 
         }
         const release = files.claimUpload(request.userId);
         try {
-          const part = await request.file();
+          const part = await request.file().catch(unreadableBody);
           if (part?.fieldname !== 'file') {
             throw new AppError('validation_error', 'Send the file in a multipart field named "file".');
           }
-          let bytes: Buffer;
-          try {
-            bytes = await part.toBuffer();
-          } catch (error) {
+          const bytes = await part.toBuffer().catch((error: unknown) => {
             if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw files.tooLarge();
-            throw error;
-          }
+            return unreadableBody(error);
+          });
           const info = await files.upload(request.userId, { name: part.filename, bytes });
           return reply.code(201).send(info);
         } finally {
