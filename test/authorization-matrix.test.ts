@@ -242,6 +242,11 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('GET', `/api/search?q=${encodeURIComponent(SECRET)}`),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
+  // Tools of the operator's MCP servers, filtered by the caller's role.
+  'GET /api/tools': {
+    call: (_f, c) => c.request('GET', '/api/tools'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
   // A file is its uploader's alone; anyone signed in may upload their own.
   'POST /api/files': {
     call: async (_f, c) => {
@@ -297,6 +302,10 @@ const matrix: Record<string, Entry> = {
   // The OpenAI-compatible API takes API tokens only: each caller uses a token of their own.
   'GET /v1/models': {
     call: async (_f, c) => (await withToken(c)).request('GET', '/v1/models'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /v1/models/*': {
+    call: async (_f, c) => (await withToken(c)).request('GET', '/v1/models/demo'),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
   'POST /v1/chat/completions': {

@@ -94,8 +94,8 @@ describe('OpenAI-compatible API', () => {
       top_p: 0.9,
       stop: ['\n\n\n'],
       user: 'end-user-42',
-      // Unknown fields are ignored.
-      ...({ some_future_option: { x: 1 } } as object),
+      // A field set to null counts as not set, even one Parley does not pass on.
+      ...({ logit_bias: null } as object),
     });
     expect(completion.object).toBe('chat.completion');
     expect(completion.id).toMatch(/^chatcmpl-/);

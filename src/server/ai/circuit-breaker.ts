@@ -3,9 +3,10 @@
  * cool-down (calls fail at once instead of each waiting for its own timeout), then let one trial
  * call through to find out whether it is back.
  *
- * Only the provider's own failures count (5xx, 429, network errors, timeouts). A client error
+ * Only the provider's own failures count (5xx, network errors, timeouts). A client error
  * (400/401/403/404) means the provider is up and answering, so the caller reports it as a
- * success; a call that ends for no reason of the provider's (the user pressed stop) is `release()`d.
+ * success; a call that ends for no reason of the provider's (the user pressed stop) or with a rate
+ * limit (429: one user's burst must not shut the provider for everyone) is `release()`d.
  */
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -98,7 +99,7 @@ export class CircuitBreaker {
     this.transition('closed');
   }
 
-  /** The provider failed (5xx, 429, network, timeout). */
+  /** The provider failed (5xx, network, timeout). */
   recordFailure(): void {
     this.advance();
     this.failures += 1;
@@ -109,7 +110,7 @@ export class CircuitBreaker {
     }
   }
 
-  /** A call ended without telling anything about the provider (aborted by the user): free its slot. */
+  /** A call ended without telling anything about the provider's health (an abort, a 429): free its slot. */
   release(): void {
     this.trialInFlight = false;
   }

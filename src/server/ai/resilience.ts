@@ -15,7 +15,9 @@ import type { CircuitBreaker } from './circuit-breaker.js';
  *   between parts once the reply streams;
  * - retries with exponential backoff and full jitter before the first token, honoring Retry-After;
  *   never after it (the user already sees text; a second answer would not match the first);
- * - a circuit breaker per provider, so an outage fails fast instead of every call waiting out its own timeout;
+ * - a circuit breaker per provider, so an outage fails fast instead of every call waiting out its own
+ *   timeout (rate limits do not count: a busy provider is not a broken one);
+ * - a caller may ask not to retry rate limits (GATEWAY_OPTIONS_KEY), to answer them itself;
  * - the caller's abort (stop, shutdown) reaches the upstream HTTP request at once and is never retried.
  */
 
@@ -147,10 +149,9 @@ export function isOutOfCredit(error: unknown): boolean {
 }
 
 /**
- * The provider's fault: 5xx, 429, 408, network errors and timeouts. These are retried and count
- * toward opening the breaker. Client errors (400, 401, 403, 404...) are not: the provider is up and
- * answered, and asking again would get the same answer. The same goes for a 429 that says the
- * account is out of credit.
+ * Worth another try: 5xx, 429, 408, network errors and timeouts. Client errors (400, 401, 403,
+ * 404...) are not: the provider is up and answered, and asking again would get the same answer.
+ * The same goes for a 429 that says the account is out of credit.
  */
 export function isProviderFault(error: unknown): boolean {
   if (error instanceof ModelTimeoutError) return true;
@@ -161,6 +162,48 @@ export function isProviderFault(error: unknown): boolean {
     return status === 408 || status === 429 || status >= 500 || error.isRetryable;
   }
   return isNetworkError(error);
+}
+
+/** A provider's rate-limit answer (429), other than out of credit. */
+export function isRateLimited(error: unknown): boolean {
+  return APICallError.isInstance(error) && error.statusCode === 429 && !isOutOfCredit(error);
+}
+
+/**
+ * Whether an error says the provider is unwell: 5xx, 408, network errors, timeouts. A 429 does
+ * not: the provider is up and answering, and counting it would let one user's retry storm open the
+ * breaker for every user of the provider.
+ */
+export function isProviderFailure(error: unknown): boolean {
+  if (APICallError.isInstance(error) && error.statusCode === 429) return false;
+  return isProviderFault(error);
+}
+
+/**
+ * Per-call policy a caller puts in `providerOptions[GATEWAY_OPTIONS_KEY]` (stripped before the
+ * provider sees the call): the AI SDK passes provider options through every wrapper unchanged.
+ */
+export const GATEWAY_OPTIONS_KEY = 'parley';
+
+export interface GatewayCallOptions {
+  /**
+   * Retry a provider's 429 (default true). /v1 callers say false: their client retries on its own,
+   * and Parley retrying as well multiplies the calls a rate-limited provider receives.
+   */
+  retryRateLimits?: boolean;
+}
+
+function gatewayOptions(options: LanguageModelV3CallOptions): {
+  policy: GatewayCallOptions;
+  forward: LanguageModelV3CallOptions;
+} {
+  const all = options.providerOptions;
+  if (!all || !(GATEWAY_OPTIONS_KEY in all)) return { policy: {}, forward: options };
+  const { [GATEWAY_OPTIONS_KEY]: policy, ...rest } = all;
+  return {
+    policy: { retryRateLimits: policy?.retryRateLimits !== false },
+    forward: { ...options, providerOptions: rest },
+  };
 }
 
 function header(headers: Record<string, string> | undefined, name: string): string | undefined {
@@ -315,9 +358,13 @@ export async function peekFirstContent(
 
 type Outcome = 'success' | 'failure' | 'release';
 
-/** What an error says about the provider: its fault, it answered (a client error), or nothing. */
+/**
+ * What an error says about the provider: unwell, it answered (a client error), or nothing. A rate
+ * limit is nothing either way: it neither opens the breaker nor resets its count of failures.
+ */
 function outcomeOf(error: unknown): Outcome {
-  if (isProviderFault(error)) return 'failure';
+  if (isProviderFailure(error)) return 'failure';
+  if (isRateLimited(error)) return 'release';
   return APICallError.isInstance(error) && error.statusCode !== undefined ? 'success' : 'release';
 }
 
@@ -363,6 +410,7 @@ function record(ctx: Context, outcome: Outcome): void {
 async function withRetries<T>(
   ctx: Context,
   signal: AbortSignal | undefined,
+  policy: GatewayCallOptions,
   attempt: (context: ModelErrorContext) => Promise<T>,
 ): Promise<T> {
   let lastError: unknown;
@@ -392,9 +440,10 @@ async function withRetries<T>(
         throw error;
       }
       reportProviderError(ctx.provider, statusOf(error));
-      const outcome = outcomeOf(error);
-      record(ctx, outcome);
-      if (outcome !== 'failure' || index >= ctx.maxRetries) throw error;
+      record(ctx, outcomeOf(error));
+      if (!isProviderFault(error) || index >= ctx.maxRetries) throw error;
+      // The caller answers a rate limit itself (with Retry-After), so its client decides when to retry.
+      if (policy.retryRateLimits === false && isRateLimited(error)) throw error;
       const delayMs = retryDelayMs(error, index, ctx);
       if (delayMs === undefined) {
         ctx.logger?.warn(
@@ -473,7 +522,7 @@ function relay(
   };
   const end = (controller: ReadableStreamDefaultController<Part>) => {
     // An in-stream error part (some providers report overload that way) still counts against them.
-    settle(streamError !== undefined && isProviderFault(streamError) ? 'failure' : 'success');
+    settle(streamError !== undefined && isProviderFailure(streamError) ? 'failure' : 'success');
     controller.close();
   };
 
@@ -544,13 +593,15 @@ export function withResilience(model: LanguageModelV3, options: ResilienceOption
       return model.supportedUrls;
     },
 
-    doStream(callOptions) {
-      return withRetries(ctx, callOptions.abortSignal, (context) => openStream(ctx, callOptions, context));
+    doStream(options) {
+      const { policy, forward } = gatewayOptions(options);
+      return withRetries(ctx, forward.abortSignal, policy, (context) => openStream(ctx, forward, context));
     },
 
     // Without streaming, the first response is the whole answer: the first-token deadline covers all of it.
-    doGenerate(callOptions) {
-      return withRetries(ctx, callOptions.abortSignal, async () => {
+    doGenerate(options) {
+      const { policy, forward: callOptions } = gatewayOptions(options);
+      return withRetries(ctx, callOptions.abortSignal, policy, async () => {
         const caller = callOptions.abortSignal;
         const upstream = new AbortController();
         const unlink = link(caller, upstream);

@@ -11,6 +11,7 @@ import type { SseConnections } from '../http/sse.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { RunManager } from '../runs/run-manager.js';
 import type { Store } from '../store/database.js';
+import type { McpServerConfig } from '../tools/mcp-file.js';
 
 export interface AppDeps {
   config: Config;
@@ -35,6 +36,8 @@ export interface AppDeps {
   httpTimeouts?: Partial<HttpTimeouts>;
   /** Who may read or write a conversation (chat/access.ts); owner only when absent (tests vary it). */
   accessPolicy?: AccessPolicy;
+  /** MCP servers; read from MCP_FILE when absent (tests pass their own). */
+  mcpServers?: McpServerConfig[];
 }
 
 /**

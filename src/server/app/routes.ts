@@ -11,6 +11,7 @@ import { runRoutes } from '../http/run-routes.js';
 import { searchRoutes } from '../http/search-routes.js';
 import { seedRoutes } from '../http/seed-routes.js';
 import { tokenRoutes } from '../http/token-routes.js';
+import { toolRoutes } from '../http/tool-routes.js';
 import type { AppDeps } from './deps.js';
 import type { Services } from './services.js';
 
@@ -29,6 +30,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));
   await app.register(fileRoutes({ files: services.files }));
+  await app.register(toolRoutes({ tools: services.tools }));
   await app.register(eventRoutes({ bus, sse, heartbeatMs }));
   await app.register(
     opsRoutes({

@@ -7,6 +7,7 @@ import { ArchiveService } from '../chat/archive-service.js';
 import { ChatService } from '../chat/chat-service.js';
 import { filePart } from '../chat/message-parts.js';
 import { SearchService } from '../chat/search-service.js';
+import { environment } from '../config.js';
 import { FileService } from '../files/file-service.js';
 import { openBlobStore } from '../files/open-blob-store.js';
 import { createOperations, type Operations } from '../http/operations.js';
@@ -18,6 +19,9 @@ import { InstanceRegistry } from '../runs/instance-registry.js';
 import { RunManager } from '../runs/run-manager.js';
 import { RunReaper } from '../runs/run-reaper.js';
 import { TurnService } from '../runs/turns.js';
+import { loadMcpFile } from '../tools/mcp-file.js';
+import { McpPool } from '../tools/mcp-pool.js';
+import { ToolCatalog } from '../tools/tool-catalog.js';
 import type { AppDeps } from './deps.js';
 
 /** Everything the routes are built from, started and wired; `stop` ends the background work. */
@@ -32,6 +36,8 @@ export interface Services {
   turns: TurnService;
   search: SearchService;
   files: FileService;
+  mcp: McpPool;
+  tools: ToolCatalog;
   archive: ArchiveService;
   completions: CompletionService;
   sse: SseConnections;
@@ -46,6 +52,9 @@ export interface Services {
  */
 export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Logger): Promise<Services> {
   const { config, store, models } = deps;
+  // A bad MCP_FILE stops startup before anything else has started.
+  const mcpServers =
+    deps.mcpServers ?? (config.mcpFile ? await loadMcpFile(config.mcpFile, environment()) : []);
   const at = new Date().toISOString();
   await ensureBuiltinUsers(store.repos, at);
   const ownsRealtime = deps.realtime === undefined;
@@ -95,6 +104,10 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     // Files a model makes become the user's files, like uploads (files is built below).
     saveFile: async (owner, file) => filePart(await files.storeGenerated(owner, file)),
   });
+  // MCP servers connect in the background: Parley serves while they start; a down server is a state.
+  const mcp = new McpPool(mcpServers, { logger });
+  void mcp.start();
+  const tools = new ToolCatalog(mcp);
   const chat = new ChatService({
     store,
     stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
@@ -170,11 +183,15 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     turns,
     search: new SearchService(store),
     files,
+    mcp,
+    tools,
     archive,
     completions,
     sse,
     state: { shuttingDown: false },
     async stop() {
+      // First, so stdio servers' process groups end even if a later step throws.
+      await mcp.close();
       accounts.stopHousekeeping();
       await reaper.stop();
       await guests.stop();

@@ -5,13 +5,14 @@ import {
   ChatCompletion,
   ChatCompletionBody,
   OpenAIErrorBody,
+  OpenAIModel,
   OpenAIModelList,
 } from '../../shared/openai-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError } from '../errors.js';
 import { bodyLimitFor } from '../openai/attachment-limits.js';
 import type { CompletionService } from '../openai/completion-service.js';
-import { OpenAIApiError, toOpenAIError } from '../openai/errors.js';
+import { modelNotFound, OpenAIApiError, toOpenAIError } from '../openai/errors.js';
 import { HISTORY_HEADER, type HistoryTarget } from '../openai/history.js';
 import { type CompletionCall, toCompletionCall } from '../openai/request.js';
 import {
@@ -20,7 +21,9 @@ import {
   completionBody,
   completionId,
   modelList,
+  modelObject,
   sseData,
+  toChoiceLogprobs,
   toFinishReason,
   unixSeconds,
   usageChunk,
@@ -28,6 +31,8 @@ import {
 import { openEventStream, type SseConnections } from './sse.js';
 
 const errors = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody };
+/** The model failed (502), or its provider's breaker is open (503, with Retry-After). */
+const upstreamErrors = { 502: OpenAIErrorBody, 503: OpenAIErrorBody };
 /** Attachments: too large (MAX_FILE_MB, the request's total), or bytes of a type not accepted. */
 const attachmentErrors = { 413: OpenAIErrorBody, 415: OpenAIErrorBody };
 
@@ -76,7 +81,12 @@ function hangUp(reply: FastifyReply): FastifyReply {
 export interface OpenAIRouteDeps {
   completions: Pick<
     CompletionService,
-    'requireModel' | 'requireReadable' | 'resolveHistory' | 'complete' | 'attachmentLimits'
+    | 'requireModel'
+    | 'requireReadable'
+    | 'requireSupported'
+    | 'resolveHistory'
+    | 'complete'
+    | 'attachmentLimits'
   >;
   models: Pick<ModelRegistry, 'list'>;
   sse: SseConnections;
@@ -116,6 +126,18 @@ export function openaiRoutes({
       modelList(models.list(), startedAt),
     );
 
+    // A wildcard: registry ids hold a slash (`openai/gpt-4o`), which curl users do not encode.
+    v1.get<{ Params: { '*': string } }>(
+      '/models/*',
+      { schema: { response: { 200: OpenAIModel, ...errors } } },
+      async (request) => {
+        const id = request.params['*'];
+        const model = models.list().find((listed) => listed.id === id);
+        if (!model) throw modelNotFound(id);
+        return modelObject(model, startedAt);
+      },
+    );
+
     v1.post(
       '/chat/completions',
       {
@@ -123,7 +145,7 @@ export function openaiRoutes({
         bodyLimit: bodyLimitFor(service.attachmentLimits),
         schema: {
           body: ChatCompletionBody,
-          response: { 200: ChatCompletion, ...errors, ...attachmentErrors },
+          response: { 200: ChatCompletion, ...errors, ...attachmentErrors, ...upstreamErrors },
         },
       },
       async (request, reply) => {
@@ -131,6 +153,8 @@ export function openaiRoutes({
         service.requireModel(call.modelId);
         // An image for a text-only model is refused here, before admission and any download.
         service.requireReadable(call);
+        // So is a parameter the model's provider cannot honour (logprobs outside OpenAI).
+        service.requireSupported(call);
         const history = await service.resolveHistory(request.userId, request.headers[HISTORY_HEADER], call);
         const abort = new AbortController();
         // The client owns this request: when it hangs up, the model call stops.
@@ -165,7 +189,15 @@ export function openaiRoutes({
       if (result.status === 'stopped') return hangUp(reply);
       return reply
         .headers(historyHeaders(run.history))
-        .send(completionBody(run.meta, result.text, result.finishReason, result.usage));
+        .send(
+          completionBody(
+            run.meta,
+            result.text,
+            result.finishReason,
+            result.usage,
+            toChoiceLogprobs(result.logprobs),
+          ),
+        );
     }
 
     /**
@@ -203,7 +235,9 @@ export function openaiRoutes({
           // OpenAI clients raise an error event as an APIError.
           await out.write(sseData(result.error.body()));
         } else if (result.status === 'complete') {
-          await out.write(sseData(chunk(meta, {}, toFinishReason(result.finishReason), call.includeUsage)));
+          const finish = toFinishReason(result.finishReason);
+          const logprobs = toChoiceLogprobs(result.logprobs);
+          await out.write(sseData(chunk(meta, {}, finish, call.includeUsage, logprobs)));
           if (call.includeUsage) await out.write(sseData(usageChunk(meta, result.usage)));
           await out.write(sseData('[DONE]'));
         }

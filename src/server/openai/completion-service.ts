@@ -13,9 +13,11 @@ import type { Data } from '../store/repositories.js';
 import type { MessageStatus } from '../store/schema.js';
 import { type AttachmentLimits, attachmentLimits } from './attachment-limits.js';
 import { type FetchImage, requireReadableParts, resolvePrompt } from './attachments.js';
-import { modelFailed, modelNotFound, type OpenAIApiError } from './errors.js';
+import { modelNotFound, type OpenAIApiError } from './errors.js';
 import { type HistoryTarget, recordExchange, resolveHistoryTarget } from './history.js';
+import { type CallTarget, providerCall, requireSupportedByProvider } from './provider-call.js';
 import type { CompletionCall } from './request.js';
+import { upstreamFailure } from './upstream-errors.js';
 
 /**
  * One chat completion for an OpenAI client. Unlike a chat run (which lives on the server and
@@ -38,6 +40,8 @@ export interface CompletionResult {
   usage: TokenUsage;
   /** Set when status is `error`. */
   error: OpenAIApiError | null;
+  /** What the provider reported when log probabilities were asked for (OpenAI's entries). */
+  logprobs: unknown;
 }
 
 export interface CompletionServiceDeps {
@@ -115,6 +119,22 @@ export class CompletionService {
     requireReadableParts(this.readerFor(call.modelId), call.attachments);
   }
 
+  /** Throws a 400 naming the field when the model's provider cannot honour it (logprobs). */
+  requireSupported(call: CompletionCall): void {
+    requireSupportedByProvider(call, this.targetOf(call.modelId));
+  }
+
+  private targetOf(modelId: string): CallTarget {
+    const registered = this.deps.models.get(modelId);
+    return {
+      providerId: registered?.info.provider ?? 'unknown',
+      // Registry models are model objects; a bare gateway id string has no provider of its own.
+      sdkProvider:
+        typeof registered?.model === 'object' ? registered.model.provider : String(registered?.model),
+      name: registered?.info.name ?? modelId,
+    };
+  }
+
   /** What the model reads, for the attachment checks and the prompt (as turns.ts). */
   private readerFor(modelId: string): ModelReader {
     const registered = this.deps.models.get(modelId);
@@ -184,6 +204,7 @@ export class CompletionService {
     let text = '';
     let finishReason: FinishReason | null = null;
     let usage: LanguageModelUsage | undefined;
+    let logprobs: unknown;
     let failure: unknown;
     let failed = false;
     try {
@@ -195,6 +216,8 @@ export class CompletionService {
         // The client owns the whole prompt, system messages included.
         allowSystemInMessages: true,
         ...call.settings,
+        // Response format, log probabilities, the end-user id, and no Parley retries of a 429.
+        ...providerCall(call, this.targetOf(call.modelId)),
         abortSignal: options.signal,
         // Retries and breakers belong to the provider layer (the registry wraps every model).
         maxRetries: 0,
@@ -206,6 +229,8 @@ export class CompletionService {
           if (part.text === '') continue;
           text += part.text;
           await options.onDelta(part.text);
+        } else if (part.type === 'finish-step') {
+          logprobs = part.providerMetadata?.openai?.logprobs ?? logprobs;
         } else if (part.type === 'finish') {
           finishReason = part.finishReason;
           usage = part.totalUsage;
@@ -258,7 +283,8 @@ export class CompletionService {
       text,
       finishReason: status === 'complete' ? finishReason : null,
       usage: counted,
-      error: description === null ? null : modelFailed(description, failure),
+      error: description === null ? null : upstreamFailure(description, failure),
+      logprobs: status === 'complete' ? logprobs : undefined,
     };
   }
 

@@ -43,10 +43,6 @@ export const modelNotFound = (model: string) =>
     'model',
   );
 
-/** A model failure, described for the user (the description is made to be shown; see model-errors). */
-export const modelFailed = (description: string, cause: unknown) =>
-  new OpenAIApiError(502, description, 'server_error', 'model_error', null, { cause });
-
 const TOKEN_HINT =
   'Send a Parley API token as `Authorization: Bearer pk_...` (create one with POST /api/tokens).';
 

@@ -1,4 +1,8 @@
-import type { ChatCompletionRequest, ChatMessageInput } from '../../shared/openai-schemas.js';
+import type {
+  ChatCompletionRequest,
+  ChatMessageInput,
+  ResponseFormatInput,
+} from '../../shared/openai-schemas.js';
 import { type AttachmentLimits, MAX_TEXT_CHARS } from './attachment-limits.js';
 import {
   type AttachmentRequest,
@@ -9,6 +13,7 @@ import {
   userParts,
 } from './content-parts.js';
 import { invalidRequest } from './errors.js';
+import { unsupportedField } from './parameters.js';
 
 /** Sampling settings, in the AI SDK's names. */
 export interface CallSettings {
@@ -19,6 +24,16 @@ export interface CallSettings {
   frequencyPenalty?: number;
   seed?: number;
   stopSequences?: string[];
+}
+
+/** `response_format` in the AI SDK's terms: JSON, with a schema for structured output. */
+export interface JsonResponseFormat {
+  type: 'json';
+  schema?: Record<string, unknown>;
+  name?: string;
+  description?: string;
+  /** OpenAI's `json_schema.strict`: off unless the client turned it on (OpenAI's default). */
+  strict: boolean;
 }
 
 /** A message as the client sent it, its attachments not yet read (that happens after admission). */
@@ -38,6 +53,10 @@ export interface CompletionCall {
   /** The last user message's text: what a recorded conversation shows as the question. */
   lastUserText: string | undefined;
   settings: CallSettings;
+  /** JSON mode or structured output; undefined for plain text. */
+  responseFormat: JsonResponseFormat | undefined;
+  /** Log probabilities asked for: `true`, or how many alternatives per token (`top_logprobs`). */
+  logprobs: true | number | undefined;
   stream: boolean;
   includeUsage: boolean;
   endUser: string | undefined;
@@ -106,7 +125,40 @@ function toPrompt(input: ChatMessageInput[], limits: AttachmentLimits) {
   };
 }
 
+function toResponseFormat(format: ResponseFormatInput | null | undefined): JsonResponseFormat | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { type: 'json', strict: false };
+  const spec = format.json_schema;
+  if (!spec) {
+    throw invalidRequest(
+      "Missing required parameter: 'response_format.json_schema'.",
+      'response_format.json_schema',
+      'missing_required_parameter',
+    );
+  }
+  return {
+    type: 'json',
+    name: spec.name,
+    description: defined(spec.description),
+    schema: defined(spec.schema),
+    strict: spec.strict === true,
+  };
+}
+
+function toLogprobs(body: ChatCompletionRequest): true | number | undefined {
+  const top = defined(body.top_logprobs);
+  if (body.logprobs !== true) {
+    if (top !== undefined) {
+      throw invalidRequest("'top_logprobs' needs 'logprobs' set to true.", 'top_logprobs', 'invalid_value');
+    }
+    return undefined;
+  }
+  return top === undefined || top === 0 ? true : top;
+}
+
 export function toCompletionCall(body: ChatCompletionRequest, limits: AttachmentLimits): CompletionCall {
+  const unsupported = unsupportedField(body);
+  if (unsupported) throw unsupported;
   if (body.tools && body.tools.length > 0) {
     throw invalidRequest(
       'Tools (function calling) are not supported by this server yet.',
@@ -129,6 +181,8 @@ export function toCompletionCall(body: ChatCompletionRequest, limits: Attachment
     modelId: body.model,
     ...toPrompt(body.messages, limits),
     settings,
+    responseFormat: toResponseFormat(body.response_format),
+    logprobs: toLogprobs(body),
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
     endUser: defined(body.user),

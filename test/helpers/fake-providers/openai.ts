@@ -63,6 +63,10 @@ export function openaiProtocol(basePath = '/v1'): Protocol {
         total_tokens: reply.usage.inputTokens + reply.usage.outputTokens,
       };
       const finishReason = reply.finishReason ?? 'stop';
+      // Log probabilities only when asked, as OpenAI does: one entry per text chunk (a chunk is a token here).
+      const wantsLogprobs = request.body?.logprobs === true;
+      const logprobsOf = (texts: string[]) =>
+        wantsLogprobs ? { logprobs: { content: texts.map((text) => tokenLogprob(text, request)) } } : {};
       if (request.body?.stream !== true) {
         return {
           json: {
@@ -74,6 +78,7 @@ export function openaiProtocol(basePath = '/v1'): Protocol {
               {
                 index: 0,
                 message: { role: 'assistant', content: reply.chunks.join(''), refusal: null },
+                ...logprobsOf(reply.chunks),
                 finish_reason: finishReason,
               },
             ],
@@ -99,7 +104,9 @@ export function openaiProtocol(basePath = '/v1'): Protocol {
           ),
         },
         ...reply.chunks.map((text) => ({
-          data: sse(chunk([{ index: 0, delta: { content: text }, finish_reason: null }])),
+          data: sse(
+            chunk([{ index: 0, delta: { content: text }, ...logprobsOf([text]), finish_reason: null }]),
+          ),
           text: true,
         })),
         { data: sse(chunk([{ index: 0, delta: {}, finish_reason: finishReason }])) },
@@ -108,6 +115,21 @@ export function openaiProtocol(basePath = '/v1'): Protocol {
       frames.push({ data: sse('[DONE]') });
       return { contentType: 'text/event-stream; charset=utf-8', frames };
     },
+  };
+}
+
+/** A token's log probability, with `top_logprobs` alternatives as many as the request asked for. */
+function tokenLogprob(token: string, request: RecordedRequest) {
+  const top = Number(request.body?.top_logprobs ?? 0);
+  return {
+    token,
+    logprob: -0.25,
+    bytes: [...Buffer.from(token, 'utf8')],
+    top_logprobs: Array.from({ length: top }, (_, index) => ({
+      token: index === 0 ? token : `${token}~${index}`,
+      logprob: -0.25 * (index + 1),
+      bytes: null,
+    })),
   };
 }
 

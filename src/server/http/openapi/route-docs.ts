@@ -44,6 +44,7 @@ export const TAGS = [
   { name: 'Search', description: 'Full-text search over the caller’s conversations.' },
   { name: 'Export', description: 'Export and import of conversations.' },
   { name: 'Files', description: 'Attachments: upload, read, preview, delete; a message names them.' },
+  { name: 'Tools', description: 'Tools from the operator’s MCP servers (MCP_FILE).' },
   { name: 'Models', description: 'Configured models.' },
   { name: 'OpenAI', description: 'OpenAI-compatible API (API tokens only).' },
   { name: 'Operations', description: 'Health, readiness, metrics and this contract.' },
@@ -469,6 +470,36 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       },
     },
   },
+  // ---- Tools -------------------------------------------------------------------------------------------
+  'GET /api/tools': {
+    operationId: 'listTools',
+    summary: 'MCP servers the caller may use, their state, and their tools',
+    tag: 'Tools',
+    responses: {
+      200: {
+        servers: [
+          {
+            name: 'everything',
+            state: 'ready',
+            error: null,
+            tools: [
+              {
+                id: 'everything/echo',
+                name: 'echo',
+                description: 'Echoes back the input string',
+                inputSchema: {
+                  type: 'object',
+                  properties: { message: { type: 'string' } },
+                  required: ['message'],
+                },
+                requiresApproval: true,
+              },
+            ],
+          },
+        ],
+      },
+    },
+  },
   // ---- Files --------------------------------------------------------------------------------------------
   'POST /api/files': {
     operationId: 'uploadFile',
@@ -660,6 +691,25 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       },
     },
   },
+  'GET /v1/models/*': {
+    operationId: 'openaiRetrieveModel',
+    summary: 'One model in OpenAI’s retrieve-model format',
+    description:
+      'The path is the model id (`openai/gpt-4o-mini`), its slash encoded (`%2F`, as OpenAI SDKs send it) or not.',
+    tag: 'OpenAI',
+    responses: {
+      200: { id: 'openai/gpt-4o-mini', object: 'model', created: 1777887000, owned_by: 'openai' },
+      404: {
+        error: {
+          message:
+            'The model `gpt-9` does not exist or you do not have access to it. GET /v1/models lists the models.',
+          type: 'invalid_request_error',
+          param: 'model',
+          code: 'model_not_found',
+        },
+      },
+    },
+  },
   'POST /v1/chat/completions': {
     operationId: 'openaiChatCompletion',
     summary: 'Chat completion, streamed (SSE, `stream: true`) or not',
@@ -690,6 +740,23 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
           type: 'invalid_request_error',
           param: 'model',
           code: 'model_not_found',
+        },
+      },
+      429: {
+        error: {
+          message:
+            'OpenAI is rate-limiting requests or its quota is used up (HTTP 429). It asked to wait 7s.',
+          type: 'rate_limit_error',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      },
+      503: {
+        error: {
+          message: 'OpenAI is unavailable after repeated failures: circuit open; retry in 25s',
+          type: 'server_error',
+          param: null,
+          code: 'provider_unavailable',
         },
       },
     },
