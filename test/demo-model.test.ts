@@ -3,7 +3,7 @@ import { generateText, streamText } from 'ai';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { documentTextPart } from '../src/server/ai/attachments.js';
-import { createDemoModel, demoReply, tokenizeDemo } from '../src/server/ai/demo-model.js';
+import { createDemoModel, demoReasoning, demoReply, tokenizeDemo } from '../src/server/ai/demo-model.js';
 
 const PROMPT = 'How do I make sourdough bread at home?';
 
@@ -375,5 +375,49 @@ describe('createDemoModel with attachments', () => {
     const partial = full.text.slice(0, 70);
     const rest = await streamText({ model, messages: [user, { role: 'assistant', content: partial }] }).text;
     expect(partial + rest).toBe(full.text);
+  });
+});
+
+describe('createDemoModel with /think', () => {
+  const THINK = '/think Why is the sky blue?';
+
+  it('streams a deterministic reasoning block before its text', async () => {
+    const model = createDemoModel({ delayMs: 0 });
+    const { stream } = await model.doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: THINK }] }],
+    });
+    const parts: LanguageModelV3StreamPart[] = [];
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+    }
+    const types = parts.map((part) => part.type);
+    const deltas = parts.filter((part) => part.type === 'reasoning-delta');
+    expect(types.slice(0, 3)).toEqual(['stream-start', 'response-metadata', 'reasoning-start']);
+    expect(types.indexOf('reasoning-end')).toBe(3 + deltas.length);
+    expect(types[types.indexOf('reasoning-end') + 1]).toBe('text-start');
+    expect(deltas.length).toBeGreaterThan(3);
+    const reasoning = deltas.map((part) => (part.type === 'reasoning-delta' ? part.delta : '')).join('');
+    expect(reasoning).toBe(demoReasoning(THINK));
+    expect(reasoning).toContain('"Why is the sky blue?"');
+  });
+
+  it('is read by the AI SDK as reasoning, and the answer is the usual reply', async () => {
+    const result = streamText({ model: createDemoModel({ delayMs: 0 }), prompt: THINK });
+    expect(await result.reasoningText).toBe(demoReasoning(THINK));
+    expect(await result.text).toBe(demoReply(THINK));
+  });
+
+  it('does not think again when continuing, nor without the command', async () => {
+    const model = createDemoModel({ delayMs: 0 });
+    const user = { role: 'user' as const, content: THINK };
+    const partial = demoReply(THINK).slice(0, 50);
+    const rest = streamText({ model, messages: [user, { role: 'assistant', content: partial }] });
+    expect(await rest.reasoningText).toBeUndefined();
+    expect(partial + (await rest.text)).toBe(demoReply(THINK));
+    const plain = streamText({ model, prompt: 'think about /think' });
+    expect(await plain.reasoningText).toBeUndefined();
   });
 });

@@ -96,6 +96,75 @@ describe('useRunFollower', () => {
     expect(f.onStale).toHaveBeenCalledTimes(1);
   });
 
+  it('streams reasoning above the live text, and hands it over with the final message', async () => {
+    const browser = installBrowser({ manualFrames: true });
+    const stream = sseStream();
+    fakeFetch(route('GET', streamUrl('r4'), (call) => stream.response(call)));
+    const f = follower();
+    const hook = await renderHook(f.hook);
+    await run(() => hook.current().attach('r4', 'm4', ''));
+    stream.event({ type: 'data-run', data: { kind: 'reply' } });
+    stream.event({ type: 'reasoning-start', id: 'r' });
+    stream.event({ type: 'reasoning-delta', id: 'r', delta: 'Let me ' });
+    await settle();
+    await browser.runFrames();
+    const reply = message('m4', { role: 'assistant', content: '' });
+    // Thinking, nothing answered yet: the reasoning shows on its own.
+    expect(withLiveReply([reply], hook.current().live)[0]).toMatchObject({
+      content: '',
+      status: 'streaming',
+      parts: [{ type: 'reasoning', text: 'Let me ' }],
+    });
+    stream.event({ type: 'reasoning-delta', id: 'r', delta: 'think.' });
+    stream.event({ type: 'reasoning-end', id: 'r' });
+    stream.event(delta('Four.'));
+    await settle();
+    await browser.runFrames();
+    expect(hook.current().live).toMatchObject({ reasoning: 'Let me think.', text: 'Four.' });
+    expect(withLiveReply([reply], hook.current().live)[0]?.parts).toEqual([
+      { type: 'reasoning', text: 'Let me think.' },
+    ]);
+    stream.event({ type: 'finish', finishReason: 'stop', messageMetadata: { status: 'complete' } });
+    stream.done();
+    await settle();
+    await browser.runFrames();
+    // The final parts are the stored reply's: reasoning, then the text (no read-back needed).
+    expect(f.finals[0]?.patch).toMatchObject({
+      content: 'Four.',
+      status: 'complete',
+      parts: [
+        { type: 'reasoning', text: 'Let me think.' },
+        { type: 'text', text: 'Four.' },
+      ],
+    });
+    expect(f.onStale).not.toHaveBeenCalled();
+  });
+
+  it('keeps a message’s stored reasoning while a run without any streams', () => {
+    const stored = message('m5', {
+      role: 'assistant',
+      content: 'Once',
+      parts: [
+        { type: 'reasoning', text: 'Earlier thoughts.' },
+        { type: 'text', text: 'Once' },
+      ],
+    });
+    const live = {
+      runId: 'r5',
+      messageId: 'm5',
+      text: ' more',
+      prefix: 'Once',
+      prefixKnown: true,
+      connection: 'open' as const,
+      status: null,
+      errorText: null,
+      finishReason: null,
+      files: [],
+      reasoning: '',
+    };
+    expect(withLiveReply([stored], live)[0]).toMatchObject({ content: 'Once more', parts: stored.parts });
+  });
+
   it('keeps a continuation’s stored text across a reload, and forgets it at the end', async () => {
     installBrowser();
     localStorage.setItem(prefixKey('r2'), 'Once upon');

@@ -18,6 +18,7 @@ export interface DemoModelOptions {
 }
 
 const TEXT_ID = 'txt-0';
+const REASONING_ID = 'reasoning-0';
 // With no delay, yield to the event loop only occasionally so benchmarks stay fast but the server stays responsive.
 const YIELD_EVERY = 64;
 
@@ -170,6 +171,18 @@ interface Plan {
   inputTokens: number;
   /** A picture the demo "draws" when asked with `/image` (so generated files can be tested). */
   image?: Uint8Array;
+  /** Reasoning tokens streamed before the text when asked with `/think` (so reasoning can be tested). */
+  reasoning: string[];
+}
+
+/** The demo's "thoughts" on `/think ...`: fixed words around the request, the same every time. */
+export function demoReasoning(request: string): string {
+  return (
+    // Quoted with the reply's own safe quoting, in plain quotes: reasoning is shown as plain text.
+    `The user asked "${quotePrompt(request.replace(/^\s*\/think\b/, '')).replace(/^`|`$/g, '')}". ` +
+    "I am the demo model, so I do not really think: this block only shows how a model's reasoning " +
+    'streams before its answer, is kept with the reply, and is shown folded above it.'
+  );
 }
 
 /** A small PNG: the demo's answer to `/image ...`, tinted by the request so two differ. */
@@ -222,7 +235,10 @@ async function planReply(options: LanguageModelV3CallOptions): Promise<Plan> {
   const asked =
     question?.role === 'user' ? textOf(question.content as { type: string; text?: string }[]) : '';
   const image = partial === undefined && /^\/image\b/.test(asked.trim()) ? await drawImage(asked) : undefined;
-  return { tokens, finishReason, inputTokens: countDemoTokens(promptText(prompt)), image };
+  // Like the image, only on a fresh reply: a continued one resumes its text, not its thinking.
+  const reasoning =
+    partial === undefined && /^\/think\b/.test(asked.trim()) ? tokenizeDemo(demoReasoning(asked)) : [];
+  return { tokens, finishReason, inputTokens: countDemoTokens(promptText(prompt)), image, reasoning };
 }
 
 function usageFor(inputTokens: number, outputTokens: number): LanguageModelV3Usage {
@@ -265,9 +281,10 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
       options.onCall?.({ abortSignal: signal });
 
       const plan = await planReply(callOptions);
-      const { tokens } = plan;
+      const { tokens, reasoning } = plan;
       let index = 0;
-      let phase: 'head' | 'body' | 'done' = 'head';
+      let thought = 0;
+      let phase: 'head' | 'reasoning' | 'body' | 'done' = 'head';
       let timer: ReturnType<typeof setTimeout> | undefined;
       let immediate: ReturnType<typeof setImmediate> | undefined;
       let wake: (() => void) | undefined;
@@ -316,7 +333,6 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
           async pull(controller) {
             if (closed) return;
             if (phase === 'head') {
-              phase = 'body';
               controller.enqueue({ type: 'stream-start', warnings: [] });
               controller.enqueue({
                 type: 'response-metadata',
@@ -324,10 +340,35 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
                 modelId: 'demo',
                 timestamp: new Date(),
               });
-              controller.enqueue({ type: 'text-start', id: TEXT_ID });
+              if (reasoning.length > 0) {
+                phase = 'reasoning';
+                controller.enqueue({ type: 'reasoning-start', id: REASONING_ID });
+              } else {
+                phase = 'body';
+                controller.enqueue({ type: 'text-start', id: TEXT_ID });
+              }
               return;
             }
             if (phase === 'done') return;
+
+            if (phase === 'reasoning') {
+              if (thought < reasoning.length) {
+                // Paced like the text, so a reader sees the reasoning arrive live.
+                if (thought > 0 && delayMs > 0) await sleep(true);
+                if (closed) return;
+                controller.enqueue({
+                  type: 'reasoning-delta',
+                  id: REASONING_ID,
+                  delta: reasoning[thought] as string,
+                });
+                thought++;
+                return;
+              }
+              phase = 'body';
+              controller.enqueue({ type: 'reasoning-end', id: REASONING_ID });
+              controller.enqueue({ type: 'text-start', id: TEXT_ID });
+              return;
+            }
 
             if (index < tokens.length) {
               // Pace tokens like a real model; the first one goes out right away.

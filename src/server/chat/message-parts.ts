@@ -1,4 +1,4 @@
-import type { FilePartDto, MessagePartDto } from '../../shared/message-parts.js';
+import type { ContentPartDto, FilePartDto, MessagePartDto } from '../../shared/message-parts.js';
 import type { FileRow, MessageRow } from '../store/schema.js';
 
 /**
@@ -7,9 +7,18 @@ import type { FileRow, MessageRow } from '../store/schema.js';
  * holds the plain text, so search, the seed routes and old clients never parse parts.
  */
 
-export function partsOf(row: Pick<MessageRow, 'content' | 'parts'>): MessagePartDto[] {
+/** Every part of a message, as the API shows it: a reply's reasoning first, then its content. */
+export function messagePartsOf(row: Pick<MessageRow, 'content' | 'parts'>): MessagePartDto[] {
   if (row.parts) return JSON.parse(row.parts) as MessagePartDto[];
   return row.content === '' ? [] : [{ type: 'text', text: row.content }];
+}
+
+/**
+ * A message's content parts: text and files, without reasoning. What a prompt, an export and a
+ * continued reply read; a model is never sent its own (or another model's) reasoning back.
+ */
+export function partsOf(row: Pick<MessageRow, 'content' | 'parts'>): ContentPartDto[] {
+  return messagePartsOf(row).filter((part): part is ContentPartDto => part.type !== 'reasoning');
 }
 
 /** The parts column for a message with these files (in order) and text: NULL for text alone. */
@@ -20,10 +29,27 @@ export function storedParts(files: readonly FileRow[], text: string): string | n
   return JSON.stringify(parts);
 }
 
-/** A reply's parts column: its text, then the files the model made; NULL for text alone. */
-export function replyParts(text: string, files: readonly FilePartDto[]): string | null {
-  if (files.length === 0) return null;
-  const parts: MessagePartDto[] = text === '' ? [] : [{ type: 'text', text }];
+/**
+ * Bound on a reply's stored reasoning: a model may think for far longer than it answers, and the
+ * row is read with every page of the conversation.
+ */
+export const MAX_REASONING_CHARS = 100_000;
+
+/** Reasoning as stored: cut at MAX_REASONING_CHARS, with a marker saying so. */
+export function boundedReasoning(reasoning: string): string {
+  if (reasoning.length <= MAX_REASONING_CHARS) return reasoning;
+  return `${reasoning.slice(0, MAX_REASONING_CHARS)}\n\n[Reasoning cut here: it was longer than ${MAX_REASONING_CHARS.toLocaleString('en-US')} characters.]`;
+}
+
+/**
+ * A reply's parts column: its reasoning, its text, then the files the model made; NULL for text
+ * alone (no reasoning, no files).
+ */
+export function replyParts(text: string, files: readonly FilePartDto[], reasoning = ''): string | null {
+  if (files.length === 0 && reasoning === '') return null;
+  const parts: MessagePartDto[] =
+    reasoning === '' ? [] : [{ type: 'reasoning', text: boundedReasoning(reasoning) }];
+  if (text !== '') parts.push({ type: 'text', text });
   return JSON.stringify([...parts, ...files]);
 }
 

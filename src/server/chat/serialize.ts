@@ -1,6 +1,6 @@
 import type { ConversationDto, MessageDto } from '../../shared/api-schemas.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
-import { partsOf } from './message-parts.js';
+import { messagePartsOf } from './message-parts.js';
 
 export function conversationDto(
   row: ConversationRow,
@@ -24,7 +24,7 @@ export function messageDto(row: MessageRow): MessageDto {
     parentId: row.parent_id,
     role: row.role,
     content: row.content,
-    parts: partsOf(row),
+    parts: messagePartsOf(row),
     status: row.status,
     model: row.model,
     usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens },

@@ -10,7 +10,7 @@ import {
 } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { streamModel } from '../ai/stream-model.js';
-import { replyParts } from '../chat/message-parts.js';
+import { MAX_REASONING_CHARS, replyParts } from '../chat/message-parts.js';
 import { describeModelError } from '../chat/model-errors.js';
 import type { RunObservation, RunObserver } from '../observability/run-observer.js';
 import type { EventBus } from '../realtime/event-bus.js';
@@ -42,6 +42,8 @@ export interface StartRunInput {
   prefixOutputTokens: number;
   /** Files the reply already has (a continued reply that made some); new ones are added. */
   prefixFiles?: FilePartDto[];
+  /** Reasoning the reply already has (a continued reply's); new reasoning is appended to it. */
+  prefixReasoning?: string;
 }
 
 export interface RunOutcome {
@@ -65,6 +67,11 @@ export class ActiveRun {
   text: string;
   /** Files the model made, in order (saved as they arrive; the reply's parts name them). */
   readonly files: FilePartDto[];
+  /**
+   * What the model thought, stored before the text by the final write (checkpoints keep the text
+   * only). Kept to just past MAX_REASONING_CHARS: the store keeps no more than that.
+   */
+  reasoning: string;
   seq = 0;
   dirty = false;
   endReason: EndReason | undefined;
@@ -78,6 +85,7 @@ export class ActiveRun {
   constructor(readonly input: StartRunInput) {
     this.text = input.prefix;
     this.files = [...(input.prefixFiles ?? [])];
+    this.reasoning = input.prefixReasoning ?? '';
   }
 
   get id(): string {
@@ -364,6 +372,9 @@ export class RunManager {
             this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
             break;
           case 'reasoning-delta':
+            // Anthropic's signature arrives as an empty delta: nothing to show or keep.
+            if (part.delta === '') break;
+            if (run.reasoning.length <= MAX_REASONING_CHARS) run.reasoning += part.delta;
             this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
             break;
           case 'finish':
@@ -431,7 +442,7 @@ export class RunManager {
           lastSeq: run.seq,
           reply: {
             content: outcome.text,
-            parts: replyParts(outcome.text, run.files),
+            parts: replyParts(outcome.text, run.files, run.reasoning),
             model: input.modelId,
             input_tokens: outcome.usage.inputTokens,
             output_tokens: outcome.usage.outputTokens,

@@ -5,7 +5,7 @@ import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
-import { attachmentText, fileIdsOf, partsOf, storedParts } from '../chat/message-parts.js';
+import { attachmentText, fileIdsOf, messagePartsOf, partsOf, storedParts } from '../chat/message-parts.js';
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
 import { messageDto } from '../chat/serialize.js';
 import { AppError, notFound } from '../errors.js';
@@ -464,6 +464,13 @@ export class TurnService {
           kind === 'continue'
             ? partsOf(reply).filter((part): part is FilePartDto => part.type === 'file')
             : [],
+        // A continued reply keeps the reasoning it had; new reasoning is appended.
+        prefixReasoning:
+          kind === 'continue'
+            ? messagePartsOf(reply)
+                .map((part) => (part.type === 'reasoning' ? part.text : ''))
+                .join('')
+            : undefined,
       },
       runStart({
         runId,

@@ -14,6 +14,7 @@ import {
 } from './icons.js';
 import { Markdown } from './Markdown.js';
 import { MessageAttachments } from './MessageAttachments.js';
+import { ReasoningBlock } from './ReasoningBlock.js';
 import './MessageItem.css';
 
 interface Props {
@@ -35,6 +36,10 @@ const filesOf = (message: Message): FilePartDto[] => {
   const files = (message.parts ?? []).filter((part): part is FilePartDto => part.type === 'file');
   return files.length > 0 ? files : NO_FILES;
 };
+
+/** A reply's reasoning (the reasoning parts joined); '' when it has none. */
+const reasoningOf = (message: Message): string =>
+  (message.parts ?? []).map((part) => (part.type === 'reasoning' ? part.text : '')).join('');
 
 const continuable = (message: Message) =>
   message.role === 'assistant' &&
@@ -64,6 +69,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const isUser = message.role === 'user';
   const who = isUser ? 'You' : 'Assistant';
   const files = filesOf(message);
+  const reasoning = isUser ? '' : reasoningOf(message);
 
   return (
     <article
@@ -91,6 +97,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           </>
         ) : (
           <div className="msg-content">
+            {reasoning !== '' && (
+              <ReasoningBlock text={reasoning} thinking={streaming && message.content === ''} />
+            )}
             {message.content === '' && streaming ? (
               <span className="typing" role="img" aria-label="Writing">
                 <span />

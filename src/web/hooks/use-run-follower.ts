@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { FilePartDto } from '../../shared/message-parts.js';
+import type { FilePartDto, MessagePartDto } from '../../shared/message-parts.js';
 import type { Message } from '../api.js';
 import { followRun, type StreamPart } from '../sse.js';
 
@@ -20,6 +20,8 @@ export interface LiveRun {
   finishReason: string | null;
   /** Files the model made in this run (an image), shown as they arrive. */
   files: FilePartDto[];
+  /** What the model thought in this run (its reasoning deltas), shown above the text as it arrives. */
+  reasoning: string;
 }
 
 /**
@@ -39,6 +41,9 @@ export function applyPart(state: LiveRun, part: StreamPart): boolean {
       return true;
     case 'text-delta':
       state.text += part.delta ?? '';
+      return true;
+    case 'reasoning-delta':
+      state.reasoning += part.delta ?? '';
       return true;
     case 'error':
       state.errorText = part.errorText ?? 'The model failed to answer.';
@@ -68,22 +73,33 @@ function generatedFile(url: string, mediaType: string): FilePartDto {
   };
 }
 
+/**
+ * The live reply's parts besides its text: this run's reasoning (else what the message had), then
+ * the message's files and this run's. Undefined when the run brought neither: the parts stay.
+ */
+function liveParts(message: Message, live: LiveRun): MessagePartDto[] | undefined {
+  if (live.files.length === 0 && live.reasoning === '') return undefined;
+  const reasoning: MessagePartDto[] =
+    live.reasoning === ''
+      ? message.parts.filter((part) => part.type === 'reasoning')
+      : [{ type: 'reasoning', text: live.reasoning }];
+  return [...reasoning, ...message.parts.filter((part) => part.type === 'file'), ...live.files];
+}
+
 /** The branch as shown: the message being written carries the live text. */
 export function withLiveReply(messages: Message[], live: LiveRun | null): Message[] {
   if (!live) return messages;
-  return messages.map((message) =>
-    message.id === live.messageId
-      ? {
-          ...message,
-          content: live.prefixKnown ? live.prefix + live.text : message.content,
-          ...(live.files.length > 0
-            ? { parts: [...message.parts.filter((part) => part.type === 'file'), ...live.files] }
-            : {}),
-          status: 'streaming' as const,
-          error: null,
-        }
-      : message,
-  );
+  return messages.map((message) => {
+    if (message.id !== live.messageId) return message;
+    const parts = liveParts(message, live);
+    return {
+      ...message,
+      content: live.prefixKnown ? live.prefix + live.text : message.content,
+      ...(parts ? { parts } : {}),
+      status: 'streaming' as const,
+      error: null,
+    };
+  });
 }
 
 export function announcement(status: string | null): string {
@@ -127,6 +143,7 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
       errorText: null,
       finishReason: null,
       files: [],
+      reasoning: '',
     };
     setLive({ ...state });
     let scheduled = false;
@@ -156,8 +173,18 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
       localStorage.removeItem(prefixKey(runId));
       // A reply with files the model made is read back whole (its parts name the stored files).
       if (result === 'done' && state.prefixKnown && state.files.length === 0) {
+        const content = state.prefix + state.text;
         optionsRef.current.onFinal(messageId, {
-          content: state.prefix + state.text,
+          content,
+          // The parts as the server stored them: the reasoning, then the text.
+          ...(state.reasoning !== ''
+            ? {
+                parts: [
+                  { type: 'reasoning' as const, text: state.reasoning },
+                  ...(content === '' ? [] : [{ type: 'text' as const, text: content }]),
+                ],
+              }
+            : {}),
           status: (state.status ?? 'complete') as Message['status'],
           error: state.errorText,
           finishReason: state.finishReason,

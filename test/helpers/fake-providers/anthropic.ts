@@ -12,7 +12,11 @@ import {
  * A fake Anthropic Messages API: `POST /v1/messages`, SSE with `event:` lines (message_start with
  * input tokens, content_block_start, ping, text_delta blocks, content_block_stop, message_delta with
  * output tokens and stop_reason, message_stop) and `{"type":"error","error":{type,message}}` bodies.
+ * A reply with `reasoning` starts with a `thinking` block (thinking_delta, then signature_delta).
  */
+
+/** A signature like the ones Anthropic sends for a thinking block (opaque to Parley). */
+const SIGNATURE = 'EqQBCkgIARABGAIiQFakeSignatureForTests==';
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
@@ -45,7 +49,12 @@ export function anthropicProtocol(): Protocol {
             type: 'message',
             role: 'assistant',
             model,
-            content: [{ type: 'text', text: reply.chunks.join('') }],
+            content: [
+              ...(reply.reasoning
+                ? [{ type: 'thinking', thinking: reply.reasoning.join(''), signature: SIGNATURE }]
+                : []),
+              { type: 'text', text: reply.chunks.join('') },
+            ],
             stop_reason: stopReason,
             stop_sequence: null,
             usage: { input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens },
@@ -56,6 +65,24 @@ export function anthropicProtocol(): Protocol {
         data: sse({ type, ...data }, type),
         text,
       });
+      // The thinking block, when asked for, is block 0 and the text block follows it.
+      const thinking: Frame[] = reply.reasoning
+        ? [
+            event('content_block_start', {
+              index: 0,
+              content_block: { type: 'thinking', thinking: '', signature: '' },
+            }),
+            ...reply.reasoning.map((thinking) =>
+              event('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking } }),
+            ),
+            event('content_block_delta', {
+              index: 0,
+              delta: { type: 'signature_delta', signature: SIGNATURE },
+            }),
+            event('content_block_stop', { index: 0 }),
+          ]
+        : [];
+      const textIndex = thinking.length > 0 ? 1 : 0;
       const frames: Frame[] = [
         event('message_start', {
           message: {
@@ -74,12 +101,13 @@ export function anthropicProtocol(): Protocol {
             },
           },
         }),
-        event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+        ...thinking,
+        event('content_block_start', { index: textIndex, content_block: { type: 'text', text: '' } }),
         event('ping', {}),
         ...reply.chunks.map((text) =>
-          event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }, true),
+          event('content_block_delta', { index: textIndex, delta: { type: 'text_delta', text } }, true),
         ),
-        event('content_block_stop', { index: 0 }),
+        event('content_block_stop', { index: textIndex }),
         event('message_delta', {
           delta: { stop_reason: stopReason, stop_sequence: null },
           usage: { output_tokens: reply.usage.outputTokens },

@@ -40,6 +40,11 @@ export interface FakeReply {
   error?: FakeError;
   /** Text pieces, one per frame. */
   chunks?: string[];
+  /**
+   * Reasoning pieces, one per frame, streamed before the text: a `thinking` block (Anthropic) or
+   * `reasoning_content` deltas (OpenAI-compatible, DeepSeek style). The other fakes ignore it.
+   */
+  reasoning?: string[];
   usage?: { inputTokens: number; outputTokens: number };
   /** Provider-native finish reason (`stop`, `end_turn`, `STOP`, `length`...). */
   finishReason?: string;

@@ -11,7 +11,8 @@ import {
 /**
  * A fake OpenAI Chat Completions server: `POST {basePath}/chat/completions`, SSE chunks of
  * `chat.completion.chunk`, a usage chunk when `stream_options.include_usage` is set, `data: [DONE]`,
- * and `{"error":{message,type,param,code}}` bodies. Reuse it for fault tests:
+ * and `{"error":{message,type,param,code}}` bodies. A reply with `reasoning` sends it first as
+ * `reasoning_content` deltas, as DeepSeek and vLLM's reasoning parsers do. Reuse it for fault tests:
  *
  *   const fake = await startFakeOpenAI();
  *   fake.enqueue({ status: 429, headers: { 'retry-after': '1' } });   // first call
@@ -77,7 +78,12 @@ export function openaiProtocol(basePath = '/v1'): Protocol {
             choices: [
               {
                 index: 0,
-                message: { role: 'assistant', content: reply.chunks.join(''), refusal: null },
+                message: {
+                  role: 'assistant',
+                  content: reply.chunks.join(''),
+                  ...(reply.reasoning ? { reasoning_content: reply.reasoning.join('') } : {}),
+                  refusal: null,
+                },
                 ...logprobsOf(reply.chunks),
                 finish_reason: finishReason,
               },
@@ -103,6 +109,9 @@ export function openaiProtocol(basePath = '/v1'): Protocol {
             ]),
           ),
         },
+        ...(reply.reasoning ?? []).map((reasoning) => ({
+          data: sse(chunk([{ index: 0, delta: { reasoning_content: reasoning }, finish_reason: null }])),
+        })),
         ...reply.chunks.map((text) => ({
           data: sse(
             chunk([{ index: 0, delta: { content: text }, ...logprobsOf([text]), finish_reason: null }]),
