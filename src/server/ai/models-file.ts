@@ -1,10 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
-import YAML from 'yaml';
 import type { ModelInputKind } from '../../shared/message-parts.js';
-import { ConfigError } from '../config.js';
+import {
+  checkSettingsFile,
+  fieldPath,
+  SettingsProblem as Problem,
+  parseSettingsText,
+  readSettingsFile,
+} from '../settings-file.js';
 import { reservedNamespaces } from './providers/index.js';
 
 /**
@@ -75,17 +78,6 @@ export interface ModelsFileEndpoint {
 /** Endpoint names that would collide with the built-in providers' id namespaces. */
 const RESERVED_NAMES = reservedNamespaces();
 
-class Problem extends Error {}
-
-/** `/endpoints/0/baseURL` → `endpoints[0].baseURL`. */
-function where(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-
 const ARTICLE: Record<string, string> = {
   string: 'a string',
   integer: 'an integer',
@@ -107,7 +99,7 @@ function valueAt(value: unknown, pointer: string): unknown {
 function schemaProblem(value: unknown): string | undefined {
   const error = Value.Errors(ModelsFileSchema, value)[0];
   if (!error) return undefined;
-  const at = where(error.instancePath);
+  const at = fieldPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required': {
@@ -193,51 +185,20 @@ function checkEndpoints(file: Static<typeof ModelsFileSchema>, env: Env): Models
   });
 }
 
-function parseText(text: string, filePath: string): unknown {
-  const ext = path.extname(filePath).toLowerCase();
-  const json = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*\{/.test(text));
-  try {
-    return json ? JSON.parse(text) : YAML.parse(text);
-  } catch (error) {
-    // The yaml package follows its first line with a code frame; the first line is the message.
-    const detail = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
-      /:$/,
-      '',
-    );
-    throw new Problem(`not valid ${json ? 'JSON' : 'YAML'} (${detail})`);
-  }
-}
-
-function fail(filePath: string, problem: string): never {
-  throw new ConfigError(
-    `Invalid setting MODELS_FILE=${JSON.stringify(filePath)}: ${problem.replace(/\s*\n\s*/g, ' ')}.`,
-  );
-}
-
 /**
  * Check a MODELS_FILE's text. `env` resolves `apiKeyEnv` (only config.ts reads process.env, so the
  * caller passes it). Throws a ConfigError with a one-line message.
  */
 export function parseModelsFile(text: string, filePath: string, env: Env = {}): ModelsFileEndpoint[] {
-  try {
-    const value = parseText(text, filePath);
+  return checkSettingsFile('MODELS_FILE', filePath, () => {
+    const value = parseSettingsText(text, filePath);
     const problem = schemaProblem(value);
     if (problem) throw new Problem(problem);
     return checkEndpoints(value as Static<typeof ModelsFileSchema>, env);
-  } catch (error) {
-    if (error instanceof Problem) fail(filePath, error.message);
-    throw error;
-  }
+  });
 }
 
 /** Read and check MODELS_FILE (a path relative to the working directory). */
 export async function loadModelsFile(filePath: string, env: Env = {}): Promise<ModelsFileEndpoint[]> {
-  let text: string;
-  try {
-    text = await readFile(filePath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    fail(filePath, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`);
-  }
-  return parseModelsFile(text, filePath, env);
+  return parseModelsFile(await readSettingsFile('MODELS_FILE', filePath), filePath, env);
 }

@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
-import YAML from 'yaml';
-import { ConfigError } from '../config.js';
+import {
+  checkSettingsFile,
+  fieldPath,
+  SettingsProblem as Problem,
+  parseSettingsText,
+  readSettingsFile,
+} from '../settings-file.js';
 import type { Role } from '../store/schema.js';
 
 /**
@@ -93,22 +96,11 @@ export interface HttpServerConfig extends CommonServer {
 
 export type McpServerConfig = StdioServerConfig | HttpServerConfig;
 
-class Problem extends Error {}
-
-/** `/servers/0/env/X` → `servers[0].env.X`. */
-function where(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-
 /** The first schema error, as a sentence about the file's own field names. */
 function schemaProblem(value: unknown): string | undefined {
   const error = Value.Errors(McpFileSchema, value)[0];
   if (!error) return undefined;
-  const at = where(error.instancePath);
+  const at = fieldPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
   const prefix = at ? `${at}.` : '';
   // Unions report their first branch's complaint, which would mislead: name the whole choice.
@@ -246,51 +238,20 @@ function checkServers(file: Static<typeof McpFileSchema>, env: Env): McpServerCo
   });
 }
 
-function parseText(text: string, filePath: string): unknown {
-  const ext = path.extname(filePath).toLowerCase();
-  const json = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*\{/.test(text));
-  try {
-    return json ? JSON.parse(text) : YAML.parse(text);
-  } catch (error) {
-    // The yaml package follows its first line with a code frame; the first line is the message.
-    const detail = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
-      /:$/,
-      '',
-    );
-    throw new Problem(`not valid ${json ? 'JSON' : 'YAML'} (${detail})`);
-  }
-}
-
-function fail(filePath: string, problem: string): never {
-  throw new ConfigError(
-    `Invalid setting MCP_FILE=${JSON.stringify(filePath)}: ${problem.replace(/\s*\n\s*/g, ' ')}.`,
-  );
-}
-
 /**
  * Check an MCP_FILE's text. `env` resolves `{ env: NAME }` references (only config.ts reads
  * process.env, so the caller passes `environment()`). Throws a ConfigError with a one-line message.
  */
 export function parseMcpFile(text: string, filePath: string, env: Env = {}): McpServerConfig[] {
-  try {
-    const value = parseText(text, filePath);
+  return checkSettingsFile('MCP_FILE', filePath, () => {
+    const value = parseSettingsText(text, filePath);
     const problem = schemaProblem(value);
     if (problem) throw new Problem(problem);
     return checkServers(value as Static<typeof McpFileSchema>, env);
-  } catch (error) {
-    if (error instanceof Problem) fail(filePath, error.message);
-    throw error;
-  }
+  });
 }
 
 /** Read and check MCP_FILE (a path relative to the working directory). */
 export async function loadMcpFile(filePath: string, env: Env = {}): Promise<McpServerConfig[]> {
-  let text: string;
-  try {
-    text = await readFile(filePath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    fail(filePath, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`);
-  }
-  return parseMcpFile(text, filePath, env);
+  return parseMcpFile(await readSettingsFile('MCP_FILE', filePath), filePath, env);
 }
