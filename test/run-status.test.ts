@@ -19,13 +19,16 @@ import { storeTargets, type TestDatabase } from './helpers/databases.js';
 // guarded transition, so the loser of a race changes nothing.
 
 describe('the transition tables', () => {
-  it('let nothing leave a finished run, and start a continue only from an ended reply', () => {
-    for (const end of ['complete', 'stopped', 'error'] as const) expect(RUN_TRANSITIONS[end]).toEqual([]);
+  it('let nothing leave a finished run, and stream a reply again only from an ended or waiting one', () => {
+    for (const end of ['complete', 'stopped', 'error', 'waiting'] as const) {
+      expect(RUN_TRANSITIONS[end]).toEqual([]);
+    }
     expect(statesLeadingTo(REPLY_TRANSITIONS, 'streaming').sort()).toEqual([
       'complete',
       'error',
       'interrupted',
       'stopped',
+      'waiting',
     ]);
     expect(statesLeadingTo(RUN_TRANSITIONS, 'interrupted')).toEqual(['running']);
   });
@@ -173,11 +176,18 @@ for (const target of storeTargets()) {
     it('never lets a late checkpoint overwrite the final text', async () => {
       const ids = await turn();
       await store.transaction((tx) =>
-        checkpointReply(tx, ids.replyId, 'half an answer, more', new Date().toISOString()),
+        checkpointReply(
+          tx,
+          ids.replyId,
+          { text: 'half an answer, more', parts: null },
+          new Date().toISOString(),
+        ),
       );
       expect((await reply(ids.replyId))?.content).toBe('half an answer, more');
       await end(ids, 'complete', 'the final text');
-      await store.transaction((tx) => checkpointReply(tx, ids.replyId, 'stale', new Date().toISOString()));
+      await store.transaction((tx) =>
+        checkpointReply(tx, ids.replyId, { text: 'stale', parts: null }, new Date().toISOString()),
+      );
       expect(await reply(ids.replyId)).toMatchObject({ status: 'complete', content: 'the final text' });
     });
   });

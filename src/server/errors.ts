@@ -9,7 +9,13 @@ export const ERROR_STATUS = {
   unknown_model: 400,
   /** A message's file the chosen model cannot read (an image for a text-only model). */
   attachment_not_supported: 400,
+  /** A conversation's tool that is not configured, or not for the caller's role. */
+  unknown_tool: 400,
   not_continuable: 409,
+  /** A tool call that was approved or denied already. */
+  already_decided: 409,
+  /** A tool call whose approval request expired (TOOL_APPROVAL_TIMEOUT_S): it was denied. */
+  approval_expired: 409,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -44,6 +44,8 @@ export const Conversation = Type.Object({
   title: Nullable(Type.String()),
   model: Type.String(),
   systemPrompt: Nullable(Type.String()),
+  /** The tools (`<server>/<tool>` ids from `GET /api/tools`) its replies may call. */
+  tools: Type.Array(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
   activeRun: Nullable(RunRef),
@@ -55,11 +57,19 @@ export const ConversationPage = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
+/** At most this many tools on one conversation (every one is described to the model each step). */
+export const MAX_CONVERSATION_TOOLS = 64;
+
+/** A tool's id as a conversation names it: `<server>/<tool>`. */
+export const ToolId = Type.String({ minLength: 3, maxLength: 200, pattern: '^[^/\\s]+/[^/\\s]+$' });
+export const ConversationTools = Type.Array(ToolId, { maxItems: MAX_CONVERSATION_TOOLS, uniqueItems: true });
+
 export const CreateConversationBody = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     systemPrompt: Type.Optional(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS })),
+    tools: Type.Optional(ConversationTools),
   },
   { additionalProperties: false },
 );
@@ -69,6 +79,7 @@ export const UpdateConversationBody = Type.Object(
     title: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     systemPrompt: Type.Optional(Nullable(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS }))),
+    tools: Type.Optional(ConversationTools),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -79,6 +90,8 @@ export const MessageStatus = Type.Union([
   Type.Literal('stopped'),
   Type.Literal('interrupted'),
   Type.Literal('error'),
+  /** Paused: a tool call waits for a person's approval (`POST /api/conversations/:id/approvals`). */
+  Type.Literal('waiting'),
 ]);
 
 export const Message = Type.Object({
@@ -124,6 +137,24 @@ export const RunAccepted = Type.Object({
   conversationId: Type.String(),
   userMessage: Nullable(Message),
   assistantMessage: Message,
+});
+
+/** `POST /api/conversations/:id/approvals`: a person's answer to a tool call waiting for one. */
+export const ApprovalBody = Type.Object(
+  {
+    toolCallId: Type.String({ minLength: 1, maxLength: 200 }),
+    approved: Type.Boolean(),
+    reason: Type.Optional(Type.String({ maxLength: 1_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ApprovalResult = Type.Object({
+  toolCallId: Type.String(),
+  approved: Type.Boolean(),
+  /** The run that resumed the reply (this was its last open approval); null while others wait. */
+  runId: Nullable(Type.String()),
+  messageId: Type.String(),
 });
 
 export const StopResult = Type.Object({ stopped: Type.Boolean(), runIds: Type.Array(Type.String()) });

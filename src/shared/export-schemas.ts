@@ -71,7 +71,7 @@ export const ParleyExportMessage = Type.Object({
   parentId: Nullable(Type.String({ minLength: 1, maxLength: 200 })),
   role: Type.Enum(['user', 'assistant']),
   content: Type.String({ maxLength: MAX_IMPORT_CONTENT_CHARS }),
-  status: Type.Optional(Type.Enum(['streaming', 'complete', 'stopped', 'interrupted', 'error'])),
+  status: Type.Optional(Type.Enum(['streaming', 'complete', 'stopped', 'interrupted', 'error', 'waiting'])),
   model: Type.Optional(Nullable(ModelName)),
   usage: Type.Optional(
     Type.Object({

@@ -1,8 +1,8 @@
 import { type Static, Type } from 'typebox';
 
 /**
- * A message is an ordered list of parts, shaped like the AI SDK's `UIMessage` parts. Today: text,
- * files and a reply's reasoning; tool calls and sources come later. The message also keeps its
+ * A message is an ordered list of parts, shaped like the AI SDK's `UIMessage` parts: text, files,
+ * a reply's reasoning, and the steps and tool calls of a reply that used tools. The message also keeps its
  * plain text (`content`, the text parts joined) for search, the seed routes and old clients.
  */
 
@@ -28,11 +28,51 @@ export const FilePart = Type.Object({
  */
 export const ReasoningPart = Type.Object({ type: Type.Literal('reasoning'), text: Type.String() });
 
-export const MessagePart = Type.Union([TextPart, FilePart, ReasoningPart]);
+/** Where a reply's next model call (step) begins: after the first, each follows tool results. */
+export const StepStartPart = Type.Object({ type: Type.Literal('step-start') });
+
+/** How far a tool call got (the AI SDK's tool part states; `input-streaming` never stored). */
+export const ToolState = Type.Union([
+  Type.Literal('input-available'),
+  Type.Literal('approval-requested'),
+  Type.Literal('approval-responded'),
+  Type.Literal('output-available'),
+  Type.Literal('output-error'),
+  Type.Literal('output-denied'),
+]);
+
+/** A person's answer to a call that needed approval; `id` is the call's `toolCallId`. */
+export const ToolApproval = Type.Object({
+  id: Type.String(),
+  approved: Type.Optional(Type.Boolean()),
+  reason: Type.Optional(Type.String()),
+});
+
+/**
+ * A tool call the model made and what came of it: the AI SDK's `dynamic-tool` part (MCP tools are
+ * not known when the code is compiled). `toolName` is the tool's id, `<server>/<tool>`; `output`
+ * is the text the model read. `durationMs` (Parley's addition) is how long the call ran.
+ */
+export const ToolPart = Type.Object({
+  type: Type.Literal('dynamic-tool'),
+  toolCallId: Type.String(),
+  toolName: Type.String(),
+  state: ToolState,
+  input: Type.Unknown(),
+  output: Type.Optional(Type.String()),
+  errorText: Type.Optional(Type.String()),
+  approval: Type.Optional(ToolApproval),
+  durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+export const MessagePart = Type.Union([TextPart, FilePart, ReasoningPart, StepStartPart, ToolPart]);
 
 export type TextPartDto = Static<typeof TextPart>;
 export type FilePartDto = Static<typeof FilePart>;
 export type ReasoningPartDto = Static<typeof ReasoningPart>;
+export type StepStartPartDto = Static<typeof StepStartPart>;
+export type ToolPartDto = Static<typeof ToolPart>;
+export type ToolStateDto = Static<typeof ToolState>;
 /** The parts a prompt or an export reads: a message's content without its reasoning. */
 export type ContentPartDto = TextPartDto | FilePartDto;
 export type MessagePartDto = Static<typeof MessagePart>;

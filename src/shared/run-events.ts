@@ -10,10 +10,14 @@ import type { FinishReason, UIMessageChunk } from 'ai';
  * Type-only imports from `ai`: the web bundle must not pull in the SDK.
  */
 
-/** How a run ended (the store's run status without `running`). */
-export type RunEndStatus = 'complete' | 'stopped' | 'interrupted' | 'error';
+/**
+ * How a run ended (the store's run status without `running`). `waiting`: it paused on tool calls
+ * that need a person's approval; the answer resumes the reply in a new run.
+ */
+export type RunEndStatus = 'complete' | 'stopped' | 'interrupted' | 'error' | 'waiting';
 
-export type RunKind = 'reply' | 'regenerate' | 'continue';
+/** `resume`: the reply carries on after its tool approvals were answered (same assistant message). */
+export type RunKind = 'reply' | 'regenerate' | 'continue' | 'resume';
 
 /** Tokens of the reply; null when the provider did not say (or the run was lost). */
 export interface RunUsage {

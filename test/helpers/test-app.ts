@@ -5,6 +5,7 @@ import { ModelRegistry, type RegisteredModel } from '../../src/server/ai/model-r
 import { type AppDeps, buildApp, type ParleyApp } from '../../src/server/app.js';
 import { parseConfig } from '../../src/server/config.js';
 import { openStore, type Store } from '../../src/server/store/database.js';
+import type { McpServerConfig } from '../../src/server/tools/mcp-file.js';
 
 export interface TestAppOptions {
   env?: Record<string, string>;
@@ -18,6 +19,10 @@ export interface TestAppOptions {
   loginWindowMs?: number;
   httpTimeouts?: AppDeps['httpTimeouts'];
   accessPolicy?: AppDeps['accessPolicy'];
+  /** MCP servers (instead of MCP_FILE). */
+  mcpServers?: McpServerConfig[];
+  /** A store to share (two apps on one database); the app then does not close it. */
+  store?: Store;
 }
 
 export interface TestApp {
@@ -44,7 +49,7 @@ export function testConfig(env: Record<string, string> = {}) {
 /** A Parley app on an in-memory SQLite database, with the real demo model (no delay by default). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = testConfig(options.env);
-  const store = await openStore(config.databaseUrl);
+  const store = options.store ?? (await openStore(config.databaseUrl));
   const entries: RegisteredModel[] = [
     {
       // As the real demo model: it reads images and PDFs (and describes them).
@@ -74,13 +79,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     loginWindowMs: options.loginWindowMs,
     httpTimeouts: options.httpTimeouts,
     accessPolicy: options.accessPolicy,
+    mcpServers: options.mcpServers,
   });
   return {
     app,
     store,
     async close() {
       await app.close();
-      await store.close();
+      if (!options.store) await store.close();
     },
   };
 }

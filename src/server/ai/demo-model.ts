@@ -8,6 +8,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { readUserMessage } from './demo-attachments.js';
+import { type DemoToolCall, plannedToolCall, toolCallParts, toolResultsReply } from './demo-tools.js';
 
 // Built-in demo model: lets Parley run end to end (streaming, stop, continue) with no API keys.
 // It goes through the same AI SDK pipeline as a real provider, so everything above it is exercised for real.
@@ -173,6 +174,8 @@ interface Plan {
   image?: Uint8Array;
   /** Reasoning tokens streamed before the text when asked with `/think` (so reasoning can be tested). */
   reasoning: string[];
+  /** A tool call instead of text, on `use <tool> with {...}` (demo-tools.ts). */
+  toolCall?: DemoToolCall;
 }
 
 /** The demo's "thoughts" on `/think ...`: fixed words around the request, the same every time. */
@@ -208,6 +211,16 @@ async function replyTo(message: LanguageModelV3Prompt[number] | undefined): Prom
 // assistant message that is a prefix of the reply (the "continue" flow).
 async function planReply(options: LanguageModelV3CallOptions): Promise<Plan> {
   const { prompt } = options;
+  const inputTokens = countDemoTokens(promptText(prompt));
+  const afterTools = toolResultsReply(prompt);
+  if (afterTools !== undefined) {
+    return {
+      tokens: tokenizeDemo(afterTools),
+      finishReason: { unified: 'stop', raw: 'stop' },
+      inputTokens,
+      reasoning: [],
+    };
+  }
   const last = prompt[prompt.length - 1];
   const partial = last?.role === 'assistant' ? textOf(last.content) : undefined;
   const searchEnd = partial === undefined ? prompt.length : prompt.length - 1;
@@ -234,11 +247,21 @@ async function planReply(options: LanguageModelV3CallOptions): Promise<Plan> {
 
   const asked =
     question?.role === 'user' ? textOf(question.content as { type: string; text?: string }[]) : '';
+  const toolCall = partial === undefined ? plannedToolCall(options, asked) : undefined;
+  if (toolCall) {
+    return {
+      tokens: [],
+      finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+      inputTokens,
+      reasoning: [],
+      toolCall,
+    };
+  }
   const image = partial === undefined && /^\/image\b/.test(asked.trim()) ? await drawImage(asked) : undefined;
   // Like the image, only on a fresh reply: a continued one resumes its text, not its thinking.
   const reasoning =
     partial === undefined && /^\/think\b/.test(asked.trim()) ? tokenizeDemo(demoReasoning(asked)) : [];
-  return { tokens, finishReason, inputTokens: countDemoTokens(promptText(prompt)), image, reasoning };
+  return { tokens, finishReason, inputTokens, image, reasoning };
 }
 
 function usageFor(inputTokens: number, outputTokens: number): LanguageModelV3Usage {
@@ -268,7 +291,9 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
 
       const plan = await planReply(callOptions);
       return {
-        content: [{ type: 'text', text: plan.tokens.join('') }],
+        content: plan.toolCall
+          ? [{ type: 'tool-call', ...plan.toolCall }]
+          : [{ type: 'text', text: plan.tokens.join('') }],
         finishReason: plan.finishReason,
         usage: usageFor(plan.inputTokens, plan.tokens.length),
         response: { id: `demo-${randomUUID()}`, modelId: 'demo', timestamp: new Date() },
@@ -340,6 +365,18 @@ export function createDemoModel(options: DemoModelOptions): LanguageModelV3 {
                 modelId: 'demo',
                 timestamp: new Date(),
               });
+              if (plan.toolCall) {
+                phase = 'done';
+                for (const part of toolCallParts(plan.toolCall)) controller.enqueue(part);
+                controller.enqueue({
+                  type: 'finish',
+                  finishReason: plan.finishReason,
+                  usage: usageFor(plan.inputTokens, countDemoTokens(plan.toolCall.input)),
+                });
+                cleanup();
+                controller.close();
+                return;
+              }
               if (reasoning.length > 0) {
                 phase = 'reasoning';
                 controller.enqueue({ type: 'reasoning-start', id: REASONING_ID });

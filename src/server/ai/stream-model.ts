@@ -1,4 +1,10 @@
-import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3FunctionTool,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3ToolChoice,
+} from '@ai-sdk/provider';
 import type { LanguageModel, ModelMessage } from 'ai';
 
 export interface ModelCall {
@@ -7,6 +13,9 @@ export interface ModelCall {
   messages: ModelMessage[];
   abortSignal: AbortSignal;
   maxOutputTokens?: number;
+  /** Tools the model may call this step (none: a plain reply). */
+  tools?: LanguageModelV3FunctionTool[];
+  toolChoice?: LanguageModelV3ToolChoice;
 }
 
 /**
@@ -58,6 +67,7 @@ export async function streamModel(call: ModelCall): Promise<ReadableStream<Langu
     prompt,
     abortSignal: call.abortSignal,
     ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
+    ...(call.tools && call.tools.length > 0 ? { tools: call.tools, toolChoice: call.toolChoice } : {}),
   });
   return stream;
 }

@@ -26,7 +26,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   await app.register(tokenRoutes({ accounts }));
   await app.register(adminRoutes({ accounts, config }));
   await app.register(conversationRoutes({ chat }));
-  await app.register(runRoutes({ turns, runLog, sse, heartbeatMs }));
+  await app.register(runRoutes({ turns, approvals: services.approvals, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));
   await app.register(fileRoutes({ files: services.files }));

@@ -15,6 +15,7 @@ import { SseConnections } from '../http/sse.js';
 import { newId } from '../ids.js';
 import { CompletionService } from '../openai/completion-service.js';
 import { createRealtime, type Realtime } from '../realtime/realtime.js';
+import { ApprovalService } from '../runs/approvals.js';
 import { InstanceRegistry } from '../runs/instance-registry.js';
 import { RunManager } from '../runs/run-manager.js';
 import { RunReaper } from '../runs/run-reaper.js';
@@ -34,6 +35,7 @@ export interface Services {
   runs: RunManager;
   chat: ChatService;
   turns: TurnService;
+  approvals: ApprovalService;
   search: SearchService;
   files: FileService;
   mcp: McpPool;
@@ -114,6 +116,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     bus,
     models,
     policy: deps.accessPolicy,
+    tools,
   });
   // Attachments: bytes in the FILE_STORE, rows and quota in the database; orphans expire.
   const blobs = openBlobStore(config.fileStore, store);
@@ -137,6 +140,8 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     logger,
     instanceId,
     logMessageContent: config.logMessageContent,
+    tools,
+    maxToolSteps: config.maxToolSteps,
   });
   const sse = new SseConnections({ maxPerUser: config.maxStreamsPerUser });
   /** A revoked identity loses its open streams here; a disabled user also their running replies. */
@@ -149,6 +154,15 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     if (command.type === 'stop') void runs.stop(command.userId, command.conversationId);
     if (command.type === 'revoke' && command.from !== instanceId) void endRevoked(command.revoked);
   });
+  // Tool calls waiting for a person: answered from any instance; unanswered ones expire.
+  const approvals = new ApprovalService({
+    store,
+    chat,
+    turns,
+    logger,
+    timeoutMs: config.toolApprovalTimeoutMs,
+  });
+  approvals.start(Math.min(30_000, Math.max(1_000, config.toolApprovalTimeoutMs / 5)));
   const reaper = new RunReaper({ store, runs, runLog, bus, logger });
   reaper.start(deps.reaperIntervalMs ?? 1_000);
   // Anonymous browsers of the seed routes (GUEST_ACCESS=on); idle guests are purged hourly.
@@ -181,6 +195,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     runs,
     chat,
     turns,
+    approvals,
     search: new SearchService(store),
     files,
     mcp,
@@ -193,6 +208,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
       // First, so stdio servers' process groups end even if a later step throws.
       await mcp.close();
       accounts.stopHousekeeping();
+      await approvals.stop();
       await reaper.stop();
       await guests.stop();
       await files.stop();

@@ -6,6 +6,7 @@ import type { EventBus } from '../realtime/event-bus.js';
 import type { ConversationCursor } from '../store/conversations-repo.js';
 import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
+import type { ToolCatalog } from '../tools/tool-catalog.js';
 import {
   type Access,
   type AccessPolicy,
@@ -25,6 +26,8 @@ export interface ChatServiceDeps {
   models: ModelRegistry;
   /** Who may read or write a conversation (access.ts); owner only when absent. */
   policy?: AccessPolicy;
+  /** The tools a conversation may enable (MCP_FILE); none configured: `tools` must be empty. */
+  tools?: Pick<ToolCatalog, 'list'>;
 }
 
 const now = () => new Date().toISOString();
@@ -107,16 +110,18 @@ export class ChatService {
 
   async createConversation(
     userId: string,
-    input: { title?: string; model?: string; systemPrompt?: string },
+    input: { title?: string; model?: string; systemPrompt?: string; tools?: string[] },
     isDefault = false,
   ): Promise<ConversationDto> {
     const at = now();
+    const tools = input.tools?.length ? await this.checkTools(userId, input.tools) : undefined;
     const row = await this.repos.conversations.insertConversation({
       id: newId(),
       user_id: userId,
       title: input.title?.trim() || null,
       model: this.checkModel(input.model) ?? this.deps.models.defaultModel,
       system_prompt: input.systemPrompt ?? null,
+      ...(tools ? { tools: JSON.stringify(tools) } : {}),
       is_default: isDefault ? 1 : 0,
       created_at: at,
       updated_at: at,
@@ -152,20 +157,45 @@ export class ChatService {
   async updateConversation(
     userId: string,
     id: string,
-    patch: { title?: string; model?: string; systemPrompt?: string | null },
+    patch: { title?: string; model?: string; systemPrompt?: string | null; tools?: string[] },
   ): Promise<ConversationDto> {
     await this.requireConversation(userId, id, 'write');
     this.checkModel(patch.model);
+    const tools = patch.tools ? await this.checkTools(userId, patch.tools) : undefined;
     const row = await this.repos.conversations.updateConversation(userId, id, {
       ...(patch.title !== undefined ? { title: patch.title.trim() || null } : {}),
       ...(patch.model !== undefined ? { model: patch.model } : {}),
       ...(patch.systemPrompt !== undefined ? { system_prompt: patch.systemPrompt } : {}),
+      ...(tools !== undefined ? { tools: tools.length > 0 ? JSON.stringify(tools) : null } : {}),
       updated_at: now(),
     });
     if (!row) throw notFound('Conversation');
     const dto = await this.dto(row);
     this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: dto });
     return dto;
+  }
+
+  /**
+   * Tools a conversation may enable: on a server the user's role may use, and, while that server
+   * is connected, one it offers. A server that is down keeps its tools (they return with it).
+   */
+  private async checkTools(userId: string, ids: readonly string[]): Promise<string[]> {
+    const role = (await this.repos.users.findUser(userId))?.role ?? 'user';
+    const servers = new Map((this.deps.tools?.list(role) ?? []).map((server) => [server.name, server]));
+    for (const id of ids) {
+      const [serverName = '', toolName = ''] = id.split('/');
+      const server = servers.get(serverName);
+      const known =
+        server !== undefined &&
+        (server.state !== 'ready' || server.tools.some((tool) => tool.name === toolName));
+      if (!known) {
+        throw new AppError(
+          'unknown_tool',
+          `There is no tool "${id}" you may use: GET /api/tools lists them.`,
+        );
+      }
+    }
+    return [...ids];
   }
 
   async deleteConversation(userId: string, id: string): Promise<void> {

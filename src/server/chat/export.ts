@@ -154,6 +154,7 @@ const STATUS_NOTES: Partial<Record<MessageRow['status'], string>> = {
   interrupted: '_(This reply was cut off.)_',
   stopped: '_(Stopped before the end.)_',
   error: '_(This reply failed.)_',
+  waiting: '_(Waiting for a tool call to be approved.)_',
 };
 
 const readableTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;

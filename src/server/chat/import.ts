@@ -339,6 +339,7 @@ export async function importConversations(
           ...newConversation,
           title: newConversation.title ?? null,
           system_prompt: newConversation.system_prompt ?? null,
+          tools: null,
           is_default: 0,
         },
         messages: conversation.messages.length,

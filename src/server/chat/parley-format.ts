@@ -115,8 +115,16 @@ export function fromParley(file: ParleyExportDto, now: string): ImportedConversa
       parentKey: m.parentId,
       role: m.role,
       ...importedParts(m, index, files, used),
-      // Nothing is running for an imported reply: one cut off mid-stream can be continued.
-      status: m.status === undefined ? 'complete' : m.status === 'streaming' ? 'interrupted' : m.status,
+      // Nothing is running for an imported reply: one cut off mid-stream can be continued. A
+      // reply that waited for an approval stays stopped: tools are never run on imported data.
+      status:
+        m.status === undefined
+          ? 'complete'
+          : m.status === 'streaming'
+            ? 'interrupted'
+            : m.status === 'waiting'
+              ? 'stopped'
+              : m.status,
       model: m.model ?? null,
       inputTokens: m.usage?.inputTokens ?? null,
       outputTokens: m.usage?.outputTokens ?? null,

@@ -2,6 +2,11 @@ import type { ConversationDto, MessageDto } from '../../shared/api-schemas.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 import { messagePartsOf } from './message-parts.js';
 
+/** The conversation's enabled tools (a JSON array; NULL: none). */
+export function toolsOf(row: Pick<ConversationRow, 'tools'>): string[] {
+  return row.tools ? (JSON.parse(row.tools) as string[]) : [];
+}
+
 export function conversationDto(
   row: ConversationRow,
   activeRun: { id: string; messageId: string } | null,
@@ -11,6 +16,7 @@ export function conversationDto(
     title: row.title,
     model: row.model,
     systemPrompt: row.system_prompt,
+    tools: toolsOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     activeRun,

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Type } from 'typebox';
 import {
+  ApprovalBody,
+  ApprovalResult,
   ErrorSchema,
   IdParams,
   RunAccepted,
@@ -12,6 +14,7 @@ import {
   StreamQuery,
 } from '../../shared/api-schemas.js';
 import type { RunLog } from '../realtime/run-log.js';
+import type { ApprovalService } from '../runs/approvals.js';
 import type { StartedRun, TurnService } from '../runs/turns.js';
 import { emptyBodyIsObject } from './empty-body.js';
 import { resumePoint, type SseConnections, streamRun, wantsEventStream } from './sse.js';
@@ -21,12 +24,20 @@ const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 export interface RunRouteDeps {
   /** Starting, finding and stopping a conversation's replies. */
   turns: Pick<TurnService, 'sendMessage' | 'regenerate' | 'continueMessage' | 'streamableRun' | 'stop'>;
+  /** Answers to tool calls that wait for approval. */
+  approvals: Pick<ApprovalService, 'answer'>;
   runLog: RunLog;
   sse: SseConnections;
   heartbeatMs: number;
 }
 
-export function runRoutes({ turns, runLog, sse, heartbeatMs }: RunRouteDeps): FastifyPluginAsyncTypebox {
+export function runRoutes({
+  turns,
+  approvals,
+  runLog,
+  sse,
+  heartbeatMs,
+}: RunRouteDeps): FastifyPluginAsyncTypebox {
   /**
    * A started run is watched over SSE when the client asks for it, else acknowledged with 202.
    * The stream's place is claimed before the run starts: a user at the stream cap gets a 429
@@ -128,6 +139,12 @@ export function runRoutes({ turns, runLog, sse, heartbeatMs }: RunRouteDeps): Fa
         );
         return reply;
       },
+    );
+
+    app.post(
+      '/api/conversations/:id/approvals',
+      { schema: { params: IdParams, body: ApprovalBody, response: { 200: ApprovalResult, ...errors } } },
+      async (request) => approvals.answer(request.userId, request.params.id, request.body),
     );
 
     app.post(

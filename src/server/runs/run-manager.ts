@@ -1,6 +1,7 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { FinishReason, ModelMessage } from 'ai';
 import type { Logger } from 'pino';
-import type { FilePartDto } from '../../shared/message-parts.js';
+import type { FilePartDto, MessagePartDto } from '../../shared/message-parts.js';
 import {
   encodeRunEvent,
   type RunEndStatus,
@@ -10,14 +11,23 @@ import {
 } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { streamModel } from '../ai/stream-model.js';
-import { MAX_REASONING_CHARS, replyParts } from '../chat/message-parts.js';
 import { describeModelError } from '../chat/model-errors.js';
+import { replyMessages } from '../chat/reply-prompt.js';
 import type { RunObservation, RunObserver } from '../observability/run-observer.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RunLog } from '../realtime/run-log.js';
 import type { Data } from '../store/repositories.js';
 import type { RunKind } from '../store/schema.js';
+import type { RunTools } from '../tools/run-tools.js';
+import { ReplyBuilder } from './reply-builder.js';
 import { checkpointReply, finishRunAndReply } from './run-status.js';
+import {
+  type ModelToolCall,
+  parseToolInput,
+  runAnsweredCalls,
+  runToolCalls,
+  type ToolRunContext,
+} from './tool-calls.js';
 
 /**
  * Runs live on the server, not in a request: a run streams the model's reply into the run log
@@ -35,15 +45,18 @@ export interface StartRunInput {
   modelId: string;
   /** The conversation's system prompt, if any. */
   system: string | undefined;
+  /** The conversation before this reply. */
   prompt: ModelMessage[];
-  /** Text the message already has (a continued reply); new text is appended to it. */
-  prefix: string;
+  /** The parts the reply already has (continued or resumed); new text joins its last text part. */
+  prefixParts: MessagePartDto[];
   /** Output tokens already spent on the prefix, so a continued reply reports its total. */
   prefixOutputTokens: number;
-  /** Files the reply already has (a continued reply that made some); new ones are added. */
-  prefixFiles?: FilePartDto[];
-  /** Reasoning the reply already has (a continued reply's); new reasoning is appended to it. */
-  prefixReasoning?: string;
+  /** Input tokens already counted for the reply (a resumed reply's earlier steps). */
+  prefixInputTokens?: number;
+  /** The tools the reply may call; none: a plain reply. */
+  tools?: RunTools;
+  /** Tool steps (model calls that ran tools) after which the model must answer without tools. */
+  maxToolSteps?: number;
 }
 
 export interface RunOutcome {
@@ -63,15 +76,26 @@ interface StreamEnd {
   usage: { inputTokens: number | null; outputTokens: number | null } | undefined;
 }
 
+/** What every step of a run spent; null until a provider reports it. */
+interface Spent {
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+function addUsage(total: Spent, step: StreamEnd['usage']): void {
+  if (step?.inputTokens != null) total.inputTokens = (total.inputTokens ?? 0) + step.inputTokens;
+  if (step?.outputTokens != null) total.outputTokens = (total.outputTokens ?? 0) + step.outputTokens;
+}
+
+export const DEFAULT_MAX_TOOL_STEPS = 8;
+
 export class ActiveRun {
-  text: string;
-  /** Files the model made, in order (saved as they arrive; the reply's parts name them). */
-  readonly files: FilePartDto[];
-  /**
-   * What the model thought, stored before the text by the final write (checkpoints keep the text
-   * only). Kept to just past MAX_REASONING_CHARS: the store keeps no more than that.
-   */
-  reasoning: string;
+  /** The reply's parts in order (text, reasoning, files, tool calls, steps), as they arrive. */
+  readonly reply: ReplyBuilder;
+  /** Tokens this run's model calls spent, every step counted. */
+  readonly spent: Spent = { inputTokens: null, outputTokens: null };
+  /** It stopped on tool calls that wait for a person's approval. */
+  waiting = false;
   seq = 0;
   dirty = false;
   endReason: EndReason | undefined;
@@ -83,9 +107,12 @@ export class ActiveRun {
   done!: Promise<RunOutcome>;
 
   constructor(readonly input: StartRunInput) {
-    this.text = input.prefix;
-    this.files = [...(input.prefixFiles ?? [])];
-    this.reasoning = input.prefixReasoning ?? '';
+    this.reply = new ReplyBuilder(input.prefixParts);
+  }
+
+  /** The reply's plain text (its `content`). */
+  get text(): string {
+    return this.reply.text;
   }
 
   get id(): string {
@@ -275,19 +302,14 @@ export class RunManager {
     const ended: StreamEnd = { error: null, finishReason: null, usage: undefined };
     try {
       if (!registered) throw new Error(`The model "${input.modelId}" is not configured on this server.`);
-      // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts).
-      const stream = await streamModel({
-        model: registered.model,
-        system: input.system,
-        messages: input.prompt,
-        abortSignal: run.abort.signal,
-      });
-      this.emit(run, { type: 'start-step' });
-      await this.relay(run, stream, ended);
+      // A resumed reply first runs (or refuses) the calls its approvals answered.
+      if (input.kind === 'resume') await runAnsweredCalls(this.toolContext(run));
+      await this.steps(run, registered.model as LanguageModelV3, ended);
     } catch (caught) {
       if (!run.abort.signal.aborted) ended.error = describeModelError(caught);
     }
-    const { error, finishReason, usage } = ended;
+    const { error, finishReason } = ended;
+    const usage = run.spent;
     modelCall?.end(error);
 
     const status: RunEndStatus =
@@ -297,15 +319,17 @@ export class RunManager {
           ? 'interrupted'
           : error !== null
             ? 'error'
-            : 'complete';
+            : run.waiting
+              ? 'waiting'
+              : 'complete';
     const outcome: RunOutcome = {
       status,
       text: run.text,
       error,
-      finishReason: status === 'complete' ? finishReason : null,
+      finishReason: status === 'complete' ? finishReason : status === 'waiting' ? 'tool-calls' : null,
       usage: {
-        inputTokens: usage?.inputTokens ?? null,
-        outputTokens: usage?.outputTokens != null ? usage.outputTokens + input.prefixOutputTokens : null,
+        inputTokens: usage.inputTokens != null ? usage.inputTokens + (input.prefixInputTokens ?? 0) : null,
+        outputTokens: usage.outputTokens != null ? usage.outputTokens + input.prefixOutputTokens : null,
       },
     };
     await this.persist(run, outcome);
@@ -332,8 +356,8 @@ export class RunManager {
     );
     run.observation?.finished({
       status,
-      inputTokens: outcome.usage.inputTokens,
-      outputTokens: usage?.outputTokens ?? null,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
       startedAt: run.startedAt,
       firstTokenAt: run.firstTokenAt,
       endedAt: performance.now(),
@@ -343,15 +367,78 @@ export class RunManager {
   }
 
   /**
-   * The model's parts into the run log (as the run stream's parts) and the run's text; what the
+   * The model steps of a reply: call the model with the reply so far; when it calls tools, run
+   * them (or pause for approval) and call it again with their results, until it answers without
+   * calling a tool. After `maxToolSteps` steps that ran tools the model must answer (tool choice
+   * `none`). Usage adds up over every step.
+   */
+  private async steps(run: ActiveRun, model: LanguageModelV3, ended: StreamEnd): Promise<void> {
+    const { input } = run;
+    const tools = input.tools && input.tools.size > 0 ? input.tools : undefined;
+    const maxToolSteps = input.maxToolSteps ?? DEFAULT_MAX_TOOL_STEPS;
+    for (;;) {
+      // A step that follows tool results is a new step of the reply.
+      if (run.reply.parts.at(-1)?.type === 'dynamic-tool') run.reply.startStep();
+      const overLimit = run.reply.steps > maxToolSteps;
+      // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts).
+      const stream = await streamModel({
+        model,
+        system: input.system,
+        messages: [...input.prompt, ...replyMessages(run.reply.parts)],
+        abortSignal: run.abort.signal,
+        ...(tools
+          ? {
+              tools: tools.definitions(),
+              toolChoice: overLimit ? { type: 'none' as const } : { type: 'auto' as const },
+            }
+          : {}),
+      });
+      this.emit(run, { type: 'start-step' });
+      const step: StreamEnd = { error: null, finishReason: null, usage: undefined };
+      const calls: ModelToolCall[] = [];
+      try {
+        await this.relay(run, stream, step, calls);
+      } finally {
+        addUsage(run.spent, step.usage);
+        ended.error = step.error;
+        ended.finishReason = step.finishReason;
+      }
+      if (step.error === null && calls.length > 0 && !run.abort.signal.aborted) {
+        await runToolCalls(this.toolContext(run), calls, overLimit);
+      }
+      this.emit(run, { type: 'finish-step' });
+      if (step.error !== null || calls.length === 0 || run.abort.signal.aborted) return;
+      if (run.reply.pendingApprovals().length > 0) {
+        run.waiting = true;
+        return;
+      }
+    }
+  }
+
+  private toolContext(run: ActiveRun): ToolRunContext {
+    return {
+      reply: run.reply,
+      tools: run.input.tools,
+      signal: run.abort.signal,
+      emit: (part) => this.emit(run, part),
+      changed: () => {
+        run.dirty = true;
+      },
+    };
+  }
+
+  /**
+   * One model call's parts into the run log (as the run stream's parts) and the reply; what the
    * stream ends with (finish reason, usage, an error part) is noted in `ended` as it arrives, so
-   * a stream that throws midway still reports what came before.
+   * a stream that throws midway still reports what came before. Tool calls are collected in `calls`.
    */
   private async relay(
     run: ActiveRun,
     stream: Awaited<ReturnType<typeof streamModel>>,
     ended: StreamEnd,
+    calls: ModelToolCall[],
   ): Promise<void> {
+    const toolId = (modelName: string) => run.input.tools?.find(modelName)?.id ?? modelName;
     const reader = stream.getReader();
     try {
       for (;;) {
@@ -367,23 +454,52 @@ export class RunManager {
           case 'text-delta':
             if (part.delta === '') break;
             run.firstTokenAt ??= performance.now();
-            run.text += part.delta;
+            run.reply.appendText(part.delta);
             run.dirty = true;
             this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
             break;
           case 'reasoning-delta':
             // Anthropic's signature arrives as an empty delta: nothing to show or keep.
             if (part.delta === '') break;
-            if (run.reasoning.length <= MAX_REASONING_CHARS) run.reasoning += part.delta;
+            run.reply.appendReasoning(part.delta);
             this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
             break;
+          case 'tool-input-start':
+            run.firstTokenAt ??= performance.now();
+            this.emit(run, {
+              type: 'tool-input-start',
+              toolCallId: part.id,
+              toolName: toolId(part.toolName),
+              dynamic: true,
+            });
+            break;
+          case 'tool-input-delta':
+            if (part.delta === '') break;
+            this.emit(run, { type: 'tool-input-delta', toolCallId: part.id, inputTextDelta: part.delta });
+            break;
+          case 'tool-call': {
+            if (part.providerExecuted) break;
+            run.firstTokenAt ??= performance.now();
+            const { input, inputError } = parseToolInput(part.input);
+            const name = toolId(part.toolName);
+            calls.push({ toolCallId: part.toolCallId, modelName: part.toolName, input, inputError });
+            run.reply.addToolCall(part.toolCallId, name, input);
+            run.dirty = true;
+            this.emit(run, {
+              type: 'tool-input-available',
+              toolCallId: part.toolCallId,
+              toolName: name,
+              input,
+              dynamic: true,
+            });
+            break;
+          }
           case 'finish':
             ended.finishReason = part.finishReason.unified;
             ended.usage = {
               inputTokens: part.usage.inputTokens.total ?? null,
               outputTokens: part.usage.outputTokens.total ?? null,
             };
-            this.emit(run, { type: 'finish-step' });
             break;
           case 'error':
             ended.error = describeModelError(part.error);
@@ -414,15 +530,15 @@ export class RunManager {
         { userId: run.input.userId, conversationId: run.input.conversationId },
         { bytes, mediaType },
       );
-      run.files.push(part);
+      run.reply.addFile(part);
       run.dirty = true;
       this.emit(run, { type: 'file', url: part.url, mediaType: part.mediaType });
     } catch (err) {
       this.deps.logger.warn({ err, runId: run.id, mediaType }, 'a file the model made could not be kept');
       const note = `\n\n[The model made a file (${mediaType}) that could not be kept: ${err instanceof Error ? err.message : 'error'}]`;
-      run.text += note;
+      run.reply.appendText(note);
       run.dirty = true;
-      const id = `file-note-${run.files.length}-${run.seq}`;
+      const id = `file-note-${run.seq}`;
       this.emit(run, { type: 'text-start', id });
       this.emit(run, { type: 'text-delta', id, delta: note });
       this.emit(run, { type: 'text-end', id });
@@ -442,7 +558,7 @@ export class RunManager {
           lastSeq: run.seq,
           reply: {
             content: outcome.text,
-            parts: replyParts(outcome.text, run.files, run.reasoning),
+            parts: run.reply.stored(),
             model: input.modelId,
             input_tokens: outcome.usage.inputTokens,
             output_tokens: outcome.usage.outputTokens,
@@ -460,8 +576,7 @@ export class RunManager {
         }
         await trx.conversations.touchConversation(input.conversationId, at);
         // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
-        const spent =
-          (outcome.usage.inputTokens ?? 0) + (outcome.usage.outputTokens ?? 0) - input.prefixOutputTokens;
+        const spent = (run.spent.inputTokens ?? 0) + (run.spent.outputTokens ?? 0);
         await trx.usage.addTokenUsage(input.userId, spent, new Date(at));
       });
       run.dirty = false;
@@ -495,7 +610,7 @@ export class RunManager {
         for (const run of dirty) {
           run.dirty = false;
           // Only while still streaming: a late checkpoint must never overwrite the final text.
-          await checkpointReply(trx, run.input.messageId, run.text, at);
+          await checkpointReply(trx, run.input.messageId, { text: run.text, parts: run.reply.stored() }, at);
         }
       });
       return dirty.length;

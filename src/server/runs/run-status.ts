@@ -10,23 +10,27 @@ import type { MessageRow, MessageStatus, MessageUpdate, NewRun, RunRow, RunStatu
  */
 
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
-  running: ['complete', 'stopped', 'error', 'interrupted'],
+  running: ['complete', 'stopped', 'error', 'interrupted', 'waiting'],
   // Presumed dead when its lease lapsed (a long pause, a database outage) but alive after all:
   // its own final write still lands, so the run and its reply agree.
-  interrupted: ['complete', 'stopped', 'error'],
+  interrupted: ['complete', 'stopped', 'error', 'waiting'],
   complete: [],
   stopped: [],
   error: [],
+  // Ended paused on approvals: the answer starts a new run (kind `resume`) on the same reply.
+  waiting: [],
 };
 
 export const REPLY_TRANSITIONS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
-  streaming: ['complete', 'stopped', 'error', 'interrupted'],
+  streaming: ['complete', 'stopped', 'error', 'interrupted', 'waiting'],
   // `continue` claims an ended reply (→ streaming); a run presumed dead may still finish late.
-  interrupted: ['streaming', 'complete', 'stopped', 'error'],
+  interrupted: ['streaming', 'complete', 'stopped', 'error', 'waiting'],
   stopped: ['streaming'],
   error: ['streaming'],
   // Only when cut off at the length limit (the claim checks finish_reason too).
   complete: ['streaming'],
+  // Paused on tool approvals: the last answer claims it for the `resume` run (claimReplyForResume).
+  waiting: ['streaming'],
 };
 
 /** The states a transition to `to` may start from, read off a table. */
@@ -50,12 +54,45 @@ export function claimReplyForContinue(
   at: string,
 ): Promise<MessageRow | undefined> {
   // claimForContinue keeps its user_id filter as a second wall behind the policy (chat/access.ts).
-  return tx.messages.claimForContinue(userId, messageId, statesLeadingTo(REPLY_TRANSITIONS, 'streaming'), at);
+  // A waiting reply is not continued: its open approvals are answered (claimReplyForResume).
+  const from = statesLeadingTo(REPLY_TRANSITIONS, 'streaming').filter((status) => status !== 'waiting');
+  return tx.messages.claimForContinue(userId, messageId, from, at);
 }
 
-/** The text streamed so far; written only while the reply is still streaming (never after its end). */
-export async function checkpointReply(tx: Repositories, messageId: string, text: string, at: string) {
-  await tx.messages.checkpointReplyText(messageId, text, at);
+/**
+ * Claim a reply paused on approvals (waiting → streaming) with the parts that answer them, if its
+ * parts are still `expectedParts` (compare-and-set: of parallel answers, one claims; the others
+ * re-read). Undefined when the reply changed or is no longer waiting.
+ */
+export function claimReplyForResume(
+  tx: Repositories,
+  messageId: string,
+  expectedParts: string,
+  parts: string,
+  at: string,
+): Promise<MessageRow | undefined> {
+  return tx.messages.answerApprovals(messageId, expectedParts, parts, 'streaming', at);
+}
+
+/** Record answers to some of a waiting reply's approvals (it stays waiting); compare-and-set like the claim. */
+export async function recordApprovals(
+  tx: Repositories,
+  messageId: string,
+  expectedParts: string,
+  parts: string,
+  at: string,
+): Promise<boolean> {
+  return (await tx.messages.answerApprovals(messageId, expectedParts, parts, 'waiting', at)) !== undefined;
+}
+
+/** The text and parts streamed so far; written only while the reply is still streaming (never after its end). */
+export async function checkpointReply(
+  tx: Repositories,
+  messageId: string,
+  reply: { text: string; parts: string | null },
+  at: string,
+) {
+  await tx.messages.checkpointReplyText(messageId, reply.text, reply.parts, at);
 }
 
 export interface RunEnding {

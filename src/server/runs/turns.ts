@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { MessageDto } from '../../shared/api-schemas.js';
-import type { FilePartDto } from '../../shared/message-parts.js';
 import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
-import { attachmentText, fileIdsOf, messagePartsOf, partsOf, storedParts } from '../chat/message-parts.js';
+import { attachmentText, fileIdsOf, messagePartsOf, storedParts } from '../chat/message-parts.js';
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
-import { messageDto } from '../chat/serialize.js';
+import { messageDto, toolsOf } from '../chat/serialize.js';
 import { AppError, notFound } from '../errors.js';
 import type { FileService } from '../files/file-service.js';
 import { type ModelReader, promptAttachments, requireReadable } from '../files/prompt-attachments.js';
@@ -16,8 +15,10 @@ import type { ControlBus } from '../realtime/control-bus.js';
 import { isSecondStreamingReply } from '../store/messages-repo.js';
 import type { Data, Repositories } from '../store/repositories.js';
 import type { ConversationRow, FileRow, MessageRow, RunKind } from '../store/schema.js';
+import { type RunTools, toolsForRun } from '../tools/run-tools.js';
+import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ActiveRun, RunManager } from './run-manager.js';
-import { claimReplyForContinue, openRun } from './run-status.js';
+import { claimReplyForContinue, claimReplyForResume, openRun } from './run-status.js';
 
 export interface TurnServiceDeps {
   store: Data;
@@ -36,6 +37,10 @@ export interface TurnServiceDeps {
   instanceId: string;
   /** LOG_MESSAGE_CONTENT: include message text in logs (off by default: logs are not for content). */
   logMessageContent?: boolean;
+  /** The tools conversations may enable (MCP_FILE); none: replies never call tools. */
+  tools?: Pick<ToolCatalog, 'list' | 'callTool'>;
+  /** MAX_TOOL_STEPS. */
+  maxToolSteps?: number;
 }
 
 export interface StartedRun {
@@ -91,6 +96,13 @@ function notContinuable(message: MessageRow | undefined): AppError {
       ? 'This reply is still being written.'
       : 'Only an interrupted, stopped, failed or cut-off reply can be continued.',
   );
+}
+
+/** A resume lost the compare-and-set on the reply's parts: another answer changed it first. */
+export class ReplyChanged extends AppError {
+  constructor() {
+    super('conflict', 'This reply changed meanwhile; read it again.');
+  }
 }
 
 /** The database refused a second streaming reply to one user message: say so as a 409. */
@@ -216,6 +228,31 @@ export class TurnService {
   }
 
   /**
+   * Resume a reply that waited for approvals, now that the last one is answered: claims it
+   * (waiting → streaming, only if its parts are still `expectedParts`) with the answered parts, in
+   * the transaction that opens the `resume` run. A 409 `conflict` when another answer changed the
+   * reply first (the caller reads it again).
+   */
+  async resume(
+    userId: string,
+    conversation: ConversationRow,
+    reply: MessageRow,
+    expectedParts: string,
+    answeredParts: string,
+  ): Promise<StartedRun> {
+    return this.startTurn(userId, {
+      kind: 'resume',
+      conversation,
+      model: reply.model ?? conversation.model,
+      write: async (trx, _model, at) => {
+        const claimed = await claimReplyForResume(trx, reply.id, expectedParts, answeredParts, at);
+        if (!claimed) throw new ReplyChanged();
+        return { reply: claimed };
+      },
+    });
+  }
+
+  /**
    * The one path of every turn: admit (a run slot, quota), then in one transaction write the
    * turn's messages (`plan.write`: the reply ends up `streaming`) and the run row (`running`),
    * then build the prompt and start the run. The slot is given back if any step before the run
@@ -243,20 +280,7 @@ export class TurnService {
     );
     plan.committed?.(written);
     const { reply, userMessage, runId, branch, files } = written;
-    const run = await this.startRun(
-      conversation,
-      userId,
-      release,
-      runId,
-      reply,
-      kind,
-      model,
-      branch,
-      files,
-      // A continued reply keeps its text (and the tokens spent on it); new text is appended.
-      kind === 'continue' ? reply.content : '',
-      kind === 'continue' ? (reply.output_tokens ?? 0) : 0,
-    );
+    const run = await this.startRun(conversation, userId, release, runId, reply, kind, model, branch, files);
     return {
       run,
       conversationId: conversation.id,
@@ -317,7 +341,7 @@ export class TurnService {
   ): Promise<MessageRow[]> {
     const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
     return trx.messages.branchTo(
-      kind === 'continue' ? reply.id : (reply.parent_id ?? reply.id),
+      kind === 'continue' || kind === 'resume' ? reply.id : (reply.parent_id ?? reply.id),
       PROMPT_HISTORY_MESSAGES,
       historyCharsFor(contextWindow),
     );
@@ -389,6 +413,17 @@ export class TurnService {
     });
   }
 
+  /**
+   * The tools a reply may call: the conversation's, those the user's role may use (read now: a
+   * role changed since the conversation enabled them counts), among servers connected now.
+   */
+  private async toolsFor(userId: string, conversation: ConversationRow): Promise<RunTools | undefined> {
+    const enabled = toolsOf(conversation);
+    if (enabled.length === 0 || !this.deps.tools) return undefined;
+    const role = (await this.repos.users.findUser(userId))?.role ?? 'user';
+    return toolsForRun(this.deps.tools, role, enabled);
+  }
+
   /** Admit a new run (limits, quota), unless shared realtime state is down: then a clear 503. */
   private async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
     if (this.deps.runs.draining) {
@@ -428,8 +463,6 @@ export class TurnService {
     model: string,
     branch: MessageRow[],
     files: Map<string, FileRow>,
-    prefix: string,
-    prefixOutputTokens = 0,
   ): Promise<ActiveRun> {
     const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
     const attachments =
@@ -440,14 +473,17 @@ export class TurnService {
           );
     const system = conversation.system_prompt ?? undefined;
     // The newest part of the branch that fits the model's context window (system prompt kept).
+    // The reply itself is not in it: the run sends what the reply has so far (continue, resume).
     const prompt = fitToContext(
       toModelMessages(
-        kind === 'continue' ? branch : branch.filter((row) => row.id !== reply.id),
+        branch.filter((row) => row.id !== reply.id),
         attachments,
       ),
       system,
       contextWindow,
     );
+    const carriesOn = kind === 'continue' || kind === 'resume';
+    const tools = await this.releaseOnError(release, () => this.toolsFor(userId, conversation));
     return this.deps.runs.start(
       {
         runId,
@@ -458,19 +494,13 @@ export class TurnService {
         modelId: model,
         system,
         prompt,
-        prefix,
-        prefixOutputTokens,
-        prefixFiles:
-          kind === 'continue'
-            ? partsOf(reply).filter((part): part is FilePartDto => part.type === 'file')
-            : [],
-        // A continued reply keeps the reasoning it had; new reasoning is appended.
-        prefixReasoning:
-          kind === 'continue'
-            ? messagePartsOf(reply)
-                .map((part) => (part.type === 'reasoning' ? part.text : ''))
-                .join('')
-            : undefined,
+        // A continued or resumed reply keeps what it has (and the tokens spent on it); new parts follow.
+        prefixParts: carriesOn ? messagePartsOf(reply) : [],
+        prefixOutputTokens: carriesOn ? (reply.output_tokens ?? 0) : 0,
+        // A resumed reply's earlier steps read input too; a continued one reports its new call's.
+        prefixInputTokens: kind === 'resume' ? (reply.input_tokens ?? 0) : 0,
+        tools,
+        maxToolSteps: this.deps.maxToolSteps,
       },
       runStart({
         runId,

@@ -169,11 +169,12 @@ export async function checkpointReplyText(
   db: Kysely<Database>,
   id: string,
   content: string,
+  parts: string | null,
   now: string,
 ): Promise<void> {
   await db
     .updateTable('messages')
-    .set({ content, updated_at: now })
+    .set({ content, parts, updated_at: now })
     .where('id', '=', id)
     .where('status', '=', 'streaming')
     .execute();
@@ -209,4 +210,59 @@ export async function firstUserMessage(
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();
+}
+
+/**
+ * Write a waiting reply's parts with answers to its approvals, and its status (`waiting` while
+ * others remain open, `streaming` when the answer resumes it), only if its parts are still
+ * `expectedParts`: a compare-and-set, so of parallel answers each lands once or re-reads.
+ */
+export async function answerApprovals(
+  db: Kysely<Database>,
+  id: string,
+  expectedParts: string,
+  parts: string,
+  status: 'waiting' | 'streaming',
+  now: string,
+): Promise<MessageRow | undefined> {
+  return db
+    .updateTable('messages')
+    .set({ parts, status, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'waiting')
+    .where('parts', '=', expectedParts)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A conversation's replies paused on approvals, newest first (a handful at most in practice). */
+export async function waitingReplies(
+  db: Kysely<Database>,
+  conversationId: string,
+  limit: number,
+): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('status', '=', 'waiting')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Replies whose approvals were left unanswered since before `before` (they expire), oldest first. */
+export async function expiredWaitingReplies(
+  db: Kysely<Database>,
+  before: string,
+  limit: number,
+): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('status', '=', 'waiting')
+    .where('updated_at', '<', before)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
 }

@@ -10,9 +10,11 @@ export type Dialect = 'sqlite' | 'postgres';
 
 export type Role = 'admin' | 'user';
 export type MessageRole = 'user' | 'assistant' | 'system';
-export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'interrupted' | 'error';
-export type RunStatus = 'running' | 'complete' | 'stopped' | 'interrupted' | 'error';
-export type RunKind = 'reply' | 'regenerate' | 'continue';
+/** `waiting`: a reply paused on tool calls that need a person's approval. */
+export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'interrupted' | 'error' | 'waiting';
+export type RunStatus = 'running' | 'complete' | 'stopped' | 'interrupted' | 'error' | 'waiting';
+/** `resume`: a reply that waited for approvals, carried on once they were answered. */
+export type RunKind = 'reply' | 'regenerate' | 'continue' | 'resume';
 
 export interface UsersTable {
   id: string;
@@ -115,6 +117,8 @@ export interface ConversationsTable {
   title: string | null;
   model: string;
   system_prompt: string | null;
+  /** The tools its replies may call, a JSON array of `<server>/<tool>` ids; NULL: none (migration 012). */
+  tools: Generated<string | null>;
   /** 1 for the conversation the seed endpoints (/chat/message, /chat/history) act on. */
   is_default: Generated<number>;
   created_at: string;

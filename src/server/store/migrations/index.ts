@@ -10,6 +10,7 @@ import * as scopedSearch from './008-scoped-search.js';
 import * as oneStreamingReply from './009-one-streaming-reply.js';
 import * as files from './010-files.js';
 import * as attachmentSearch from './011-attachment-search.js';
+import * as tools from './012-tools.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -26,6 +27,7 @@ export const migrationProvider: MigrationProvider = {
       '009-one-streaming-reply': oneStreamingReply,
       '010-files': files,
       '011-attachment-search': attachmentSearch,
+      '012-tools': tools,
     };
   },
 };
