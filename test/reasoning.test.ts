@@ -120,6 +120,8 @@ interface Case {
   /** The assistant turn of the second call's history, in the provider's format. */
   historyReply: (request: RecordedRequest) => unknown;
   expectedReply: unknown;
+  /** What the stored reasoning part carries besides its text. */
+  seal: object;
 }
 
 const cases: Case[] = [
@@ -130,6 +132,7 @@ const cases: Case[] = [
     model: 'anthropic/claude-sonnet-4-5',
     historyReply: (request) => request.body.messages[1],
     expectedReply: { role: 'assistant', content: [{ type: 'text', text: 'It is four.' }] },
+    seal: { providerMetadata: { anthropic: { signature: expect.any(String) } } },
   },
   {
     name: 'an OpenAI-compatible endpoint (DeepSeek-style reasoning_content)',
@@ -152,6 +155,7 @@ const cases: Case[] = [
     model: 'deepseek/deepseek-reasoner',
     historyReply: (request) => request.body.messages[1],
     expectedReply: { role: 'assistant', content: 'It is four.' },
+    seal: {},
   },
 ];
 
@@ -173,8 +177,9 @@ describe.each(cases)('reasoning from $name', (c) => {
     expect(first.parts.filter((part) => part.type === 'reasoning-delta' && part.delta === '')).toEqual([]);
     expect(first.row.status).toBe('complete');
     expect(first.row.content).toBe('It is four.');
+    // Anthropic's signature is kept as the reasoning's seal (sent back only within the reply's tool steps).
     expect(messagePartsOf(first.row)).toEqual([
-      { type: 'reasoning', text: THOUGHTS.join('') },
+      { type: 'reasoning', text: THOUGHTS.join(''), ...c.seal },
       { type: 'text', text: 'It is four.' },
     ]);
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseMcpFile } from '../src/server/tools/mcp-file.js';
 import type { MessageDto } from '../src/shared/api-schemas.js';
 import type { ToolPartDto } from '../src/shared/message-parts.js';
-import { EVERYTHING_SERVER } from './helpers/mcp-servers.js';
+import { EVERYTHING_SERVER, startEverythingHttp } from './helpers/mcp-servers.js';
 import { parseSse, partsOf } from './helpers/sse.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -347,3 +347,104 @@ describe('approvals across a restart and expiry', () => {
     expect(late.json()).toMatchObject({ code: 'approval_expired' });
   }, 30_000);
 });
+
+describe('tool calls that go wrong, over stdio and streamable HTTP', () => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+
+  async function startWith(yaml: string): Promise<TestApp> {
+    const app = await createTestApp({ mcpServers: parseMcpFile(yaml, 'mcp.yaml', {}) });
+    apps.push(app);
+    return app;
+  }
+
+  it('stop aborts a running tool call at once and keeps what the reply had', async () => {
+    const app = await startWith(stdioYaml());
+    await waitForTools(app);
+    const id = await conversation(app, ['everything/trigger-long-running-operation']);
+    const accepted = await app.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      payload: { content: 'use trigger-long-running-operation with {"duration":30,"steps":30}' },
+    });
+    expect(accepted.statusCode).toBe(202);
+    await waitForState(app, id, 'input-available');
+    const started = Date.now();
+    const stop = await app.app.inject({ method: 'POST', url: `/api/conversations/${id}/stop` });
+    expect(stop.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const reply = await settled(app, id);
+    expect(reply.status).toBe('stopped');
+    expect(reply.parts[0]).toMatchObject({ state: 'output-error', errorText: 'The call was stopped.' });
+  }, 30_000);
+
+  it('a server killed mid-call gives a tool error the model sees, and the run finishes', async () => {
+    const app = await startWith(stdioYaml());
+    await waitForTools(app);
+    const id = await conversation(app, ['everything/trigger-long-running-operation']);
+    await app.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      payload: { content: 'use trigger-long-running-operation with {"duration":30,"steps":30}' },
+    });
+    await waitForState(app, id, 'input-available');
+    const pid = app.app.parley.mcp.pid('everything');
+    expect(pid).toEqual(expect.any(Number));
+    process.kill(pid as number, 'SIGKILL');
+    const reply = await settled(app, id);
+    expect(reply.status).toBe('complete');
+    expect(reply.parts[0]).toMatchObject({ state: 'output-error' });
+    expect(reply.content).toMatch(/^The tool everything\/trigger-long-running-operation failed: /);
+  }, 30_000);
+
+  it('calls a tool of a server over streamable HTTP from a run; /readyz counts servers without failing', async () => {
+    const http = await startEverythingHttp('streamableHttp');
+    try {
+      const app = await startWith(`servers:
+  - name: remote
+    transport: http
+    url: ${http.url}
+    requireApproval: none
+  - name: broken
+    transport: http
+    url: http://127.0.0.1:9/mcp
+`);
+      for (let i = 0; i < 200; i++) {
+        const body = (await app.app.inject({ url: '/api/tools' })).json() as { servers: { state: string }[] };
+        if (body.servers.every((server) => server.state !== 'connecting')) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const ready = await app.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready', mcp: { ready: 1, connecting: 0, down: 1 } });
+      const id = await conversation(app, ['remote/echo']);
+      await send(app, id, 'use remote/echo with {"message":"over http"}');
+      const reply = await lastReply(app, id);
+      expect(reply.content).toBe('The tool remote/echo returned: Echo: over http');
+    } finally {
+      await http.stop();
+    }
+  }, 60_000);
+});
+
+function stdioYaml(): string {
+  return `servers:
+  - name: everything
+    transport: stdio
+    command: ${JSON.stringify(process.execPath)}
+    args: [${JSON.stringify(EVERYTHING_SERVER)}, stdio]
+    requireApproval: none
+    timeoutMs: 60000
+`;
+}
+
+async function waitForState(app: TestApp, id: string, state: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const reply = await lastReply(app, id).catch(() => undefined);
+    if (reply?.parts.some((part) => part.type === 'dynamic-tool' && part.state === state)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no tool call reached ${state}`);
+}

@@ -42,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<ParleyApp> {
     runs: services.runs,
     sse: services.sse,
     files: services.files,
+    mcp: services.mcp,
     state: services.state,
     routes,
   };

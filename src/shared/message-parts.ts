@@ -23,10 +23,19 @@ export const FilePart = Type.Object({
 
 /**
  * What the model thought before answering (Anthropic thinking, OpenAI reasoning summaries,
- * DeepSeek's `reasoning_content`), as the provider sent it. Shown, never sent back to a model,
- * and not in `content`: search and the OpenAI history see the answer only.
+ * DeepSeek's `reasoning_content`), as the provider sent it. Shown; sent back to a model only
+ * within the same reply's tool steps, and only when sealed (`providerMetadata`); never in
+ * `content`: search and the OpenAI history see the answer only.
  */
-export const ReasoningPart = Type.Object({ type: Type.Literal('reasoning'), text: Type.String() });
+export const ReasoningPart = Type.Object({
+  type: Type.Literal('reasoning'),
+  text: Type.String(),
+  /**
+   * The provider's seal on the reasoning (Anthropic's signature, or its redacted thinking): sent
+   * back within the reply's own tool steps, which Anthropic requires when thinking is on.
+   */
+  providerMetadata: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
+});
 
 /** Where a reply's next model call (step) begins: after the first, each follows tool results. */
 export const StepStartPart = Type.Object({ type: Type.Literal('step-start') });

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type {
+  ApprovalResult as ApprovalResultSchema,
   ConversationDto,
   MessageDto,
   ModelListDto,
@@ -54,6 +55,29 @@ export type ResetLink = Static<typeof ResetLinkSchema>;
 
 export type RunAccepted = Static<typeof RunAcceptedSchema>;
 export type StopResult = Static<typeof StopResultSchema>;
+export type ApprovalResult = Static<typeof ApprovalResultSchema>;
+
+/** One tool a conversation may enable (`GET /api/tools`): its id is `<server>/<tool>`. */
+export interface ToolInfo {
+  id: string;
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  requiresApproval: boolean;
+}
+
+/** An MCP server the operator configured, with its state and the tools it offers the caller. */
+export interface ToolServer {
+  name: string;
+  state: 'connecting' | 'ready' | 'down';
+  /** Why it is (or last went) down. */
+  error: string | null;
+  tools: ToolInfo[];
+}
+
+export interface ToolList {
+  servers: ToolServer[];
+}
 
 export interface Page<T> {
   items: T[];
@@ -152,9 +176,9 @@ export const api = {
       `/api/conversations?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`,
     ),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
-  createConversation: (body: { model?: string; title?: string }) =>
+  createConversation: (body: { model?: string; title?: string; tools?: string[] }) =>
     request<Conversation>('POST', '/api/conversations', body),
-  updateConversation: (id: string, body: { title?: string; model?: string }) =>
+  updateConversation: (id: string, body: { title?: string; model?: string; tools?: string[] }) =>
     request<Conversation>('PATCH', `/api/conversations/${enc(id)}`, body),
   deleteConversation: (id: string) => request<void>('DELETE', `/api/conversations/${enc(id)}`),
   messages: (id: string, before?: string, limit = 50) =>
@@ -169,6 +193,9 @@ export const api = {
   continueMessage: (messageId: string) =>
     request<RunAccepted>('POST', `/api/messages/${enc(messageId)}/continue`, {}),
   stop: (id: string) => request<StopResult>('POST', `/api/conversations/${enc(id)}/stop`),
+  answerApproval: (id: string, body: { toolCallId: string; approved: boolean; reason?: string }) =>
+    request<ApprovalResult>('POST', `/api/conversations/${enc(id)}/approvals`, body),
+  tools: () => request<ToolList>('GET', '/api/tools'),
 
   models: () => request<ModelList>('GET', '/api/models'),
   search: (q: string) => request<SearchPage>('GET', `/api/search?q=${enc(q)}&limit=30`),

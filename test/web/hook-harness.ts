@@ -269,6 +269,7 @@ export function conversation(id: string, extra: Partial<Conversation> = {}): Con
     title: `Title ${id}`,
     model: 'parley/demo',
     systemPrompt: null,
+    tools: [],
     createdAt: T0,
     updatedAt: T0,
     activeRun: null,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../src/web/api.js';
 import { prefixKey, useRunFollower, withLiveReply } from '../../src/web/hooks/use-run-follower.js';
+import { NO_PARTS } from '../../src/web/stream-parts.js';
 import {
   delta,
   fakeFetch,
@@ -161,6 +162,8 @@ describe('useRunFollower', () => {
       finishReason: null,
       files: [],
       reasoning: '',
+      kind: 'continue' as const,
+      streamed: NO_PARTS,
     };
     expect(withLiveReply([stored], live)[0]).toMatchObject({ content: 'Once more', parts: stored.parts });
   });

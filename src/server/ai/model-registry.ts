@@ -1,5 +1,6 @@
 import type { LanguageModel } from 'ai';
 import type { ModelInputKind } from '../../shared/message-parts.js';
+import type { ReasoningSetting } from './reasoning-options.js';
 
 /** State of a provider's circuit breaker, as `GET /api/models` shows it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -44,6 +45,8 @@ export interface RegisteredModel {
   fallbacks?: string[];
   /** Live breaker state of the model's provider; read on every `list()`, so the listing is never stale. */
   breakerState?: () => BreakerState | null;
+  /** Its MODELS_FILE reasoning setting, which every call of `model` carries (reasoning-options.ts). */
+  reasoning?: ReasoningSetting;
 }
 
 /** The models this Parley can reach, by id. Providers add their models at startup. */

@@ -9,6 +9,7 @@ import {
   readSettingsFile,
 } from '../settings-file.js';
 import { reservedNamespaces } from './providers/index.js';
+import { MIN_BUDGET_TOKENS, REASONING_EFFORTS, type ReasoningSetting } from './reasoning-options.js';
 
 /**
  * MODELS_FILE: extra OpenAI-compatible endpoints (vLLM, llama.cpp server, LM Studio, OpenRouter,
@@ -26,12 +27,26 @@ import { reservedNamespaces } from './providers/index.js';
  *           contextWindow: 131072
  *           input: [text, image]         # what it reads natively: text, image, pdf (default: text)
  *           fallbacks: [openai/gpt-4o-mini]
+ *         - id: deepseek-reasoner
+ *           reasoning: { effort: high }  # sent as reasoning_effort
+ *   models:                             # settings for models of any provider, by registry id
+ *     - id: anthropic/claude-sonnet-4-5
+ *       reasoning: { budgetTokens: 8000 }  # or { effort: low | medium | high }
  */
 
 type Env = Record<string, string | undefined>;
 
 /** The values `input` takes, in the order a model's list is shown. */
 const INPUT_KINDS = ['text', 'image', 'pdf'] as const satisfies readonly ModelInputKind[];
+
+/** How hard a reasoning model thinks: an effort, or (Anthropic, Gemini) a budget of thinking tokens. */
+const ReasoningSchema = Type.Object(
+  {
+    effort: Type.Optional(Type.Enum(REASONING_EFFORTS)),
+    budgetTokens: Type.Optional(Type.Integer({ minimum: MIN_BUDGET_TOKENS })),
+  },
+  { additionalProperties: false },
+);
 
 const ModelSchema = Type.Object(
   {
@@ -42,6 +57,17 @@ const ModelSchema = Type.Object(
     input: Type.Optional(Type.Array(Type.Enum(INPUT_KINDS))),
     /** Registry ids (`openai/gpt-4o-mini`), or ids of the same endpoint, tried in order. */
     fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** Reasoning effort, sent as `reasoning_effort` (DeepSeek, vLLM, OpenRouter...). */
+    reasoning: Type.Optional(ReasoningSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings for a model of any configured provider, by its registry id (`anthropic/claude-sonnet-4-5`). */
+const ModelSettingsSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    reasoning: ReasoningSchema,
   },
   { additionalProperties: false },
 );
@@ -60,11 +86,31 @@ const EndpointSchema = Type.Object(
 );
 
 const ModelsFileSchema = Type.Object(
-  { endpoints: Type.Array(EndpointSchema, { minItems: 1 }) },
+  {
+    // Required unless the file holds `models` settings only (checked below, with the same words).
+    endpoints: Type.Optional(Type.Array(EndpointSchema, { minItems: 1 })),
+    models: Type.Optional(Type.Array(ModelSettingsSchema)),
+  },
   { additionalProperties: false },
 );
 
 export type ModelsFileModel = Static<typeof ModelSchema>;
+
+/**
+ * A model's setting from the file, by registry id, with where the file says it (`models[0]`,
+ * `endpoints[1].models[0]`) so a later check can name the field.
+ */
+export interface ModelSetting {
+  id: string;
+  at: string;
+  reasoning: ReasoningSetting;
+}
+
+/** The whole file, checked: its endpoints, and every model setting (the endpoints' own included). */
+export interface ModelsFileSettings {
+  endpoints: ModelsFileEndpoint[];
+  settings: ModelSetting[];
+}
 
 /** One endpoint, checked, with its key resolved (apiKeyEnv looked up). */
 export interface ModelsFileEndpoint {
@@ -142,9 +188,19 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** A reasoning setting sets one of effort and budgetTokens. */
+function checkReasoning(reasoning: ReasoningSetting, at: string): void {
+  if (reasoning.effort === undefined && reasoning.budgetTokens === undefined) {
+    throw new Problem(`${at} must set effort (${REASONING_EFFORTS.join(', ')}) or budgetTokens`);
+  }
+  if (reasoning.effort !== undefined && reasoning.budgetTokens !== undefined) {
+    throw new Problem(`${at} sets both effort and budgetTokens; keep one`);
+  }
+}
+
 function checkEndpoints(file: Static<typeof ModelsFileSchema>, env: Env): ModelsFileEndpoint[] {
   const seen = new Map<string, number>();
-  return file.endpoints.map((endpoint, i) => {
+  return (file.endpoints ?? []).map((endpoint, i) => {
     const at = `endpoints[${i}]`;
     if (RESERVED_NAMES.has(endpoint.name)) {
       throw new Problem(`${at}.name "${endpoint.name}" is reserved for a built-in provider`);
@@ -169,6 +225,16 @@ function checkEndpoints(file: Static<typeof ModelsFileSchema>, env: Env): Models
     endpoint.models.forEach((model, j) => {
       if (ids.has(model.id)) throw new Problem(`${at}.models[${j}].id "${model.id}" is listed twice`);
       ids.add(model.id);
+      if (model.reasoning) {
+        const where = `${at}.models[${j}].reasoning`;
+        checkReasoning(model.reasoning, where);
+        // An endpoint speaks Chat Completions, whose only reasoning knob is reasoning_effort.
+        if (model.reasoning.effort === undefined) {
+          throw new Problem(
+            `${where}.budgetTokens is not supported by OpenAI-compatible endpoints; use effort (${REASONING_EFFORTS.join(', ')})`,
+          );
+        }
+      }
     });
     const models = endpoint.models.map((model) =>
       model.input
@@ -186,19 +252,69 @@ function checkEndpoints(file: Static<typeof ModelsFileSchema>, env: Env): Models
 }
 
 /**
+ * Every model setting, by registry id: the endpoints' models' own (`<endpoint>/<id>`), then the
+ * `models` list's. Which provider a `models` id belongs to, and whether it takes the setting, is
+ * known only once the providers are built: the registry checks that (models.ts).
+ */
+function collectSettings(
+  file: Static<typeof ModelsFileSchema>,
+  endpoints: ModelsFileEndpoint[],
+): ModelSetting[] {
+  const settings: ModelSetting[] = endpoints.flatMap((endpoint, i) =>
+    endpoint.models.flatMap((model, j) =>
+      model.reasoning
+        ? [
+            {
+              id: `${endpoint.name}/${model.id}`,
+              at: `endpoints[${i}].models[${j}]`,
+              reasoning: model.reasoning,
+            },
+          ]
+        : [],
+    ),
+  );
+  (file.models ?? []).forEach((model, k) => {
+    const at = `models[${k}]`;
+    checkReasoning(model.reasoning, `${at}.reasoning`);
+    const earlier = settings.find((setting) => setting.id === model.id);
+    if (earlier) throw new Problem(`${at}.id "${model.id}" already has settings at ${earlier.at}`);
+    settings.push({ id: model.id, at, reasoning: model.reasoning });
+  });
+  return settings;
+}
+
+function checkFile(text: string, filePath: string, env: Env): ModelsFileSettings {
+  const value = parseSettingsText(text, filePath);
+  const problem = schemaProblem(value);
+  if (problem) throw new Problem(problem);
+  const file = value as Static<typeof ModelsFileSchema>;
+  // A file of `models` settings alone is fine; an empty one is not.
+  if (file.endpoints === undefined && (file.models ?? []).length === 0) {
+    throw new Problem('endpoints is required (or a models list of model settings)');
+  }
+  const endpoints = checkEndpoints(file, env);
+  return { endpoints, settings: collectSettings(file, endpoints) };
+}
+
+/**
  * Check a MODELS_FILE's text. `env` resolves `apiKeyEnv` (only config.ts reads process.env, so the
  * caller passes it). Throws a ConfigError with a one-line message.
  */
 export function parseModelsFile(text: string, filePath: string, env: Env = {}): ModelsFileEndpoint[] {
-  return checkSettingsFile('MODELS_FILE', filePath, () => {
-    const value = parseSettingsText(text, filePath);
-    const problem = schemaProblem(value);
-    if (problem) throw new Problem(problem);
-    return checkEndpoints(value as Static<typeof ModelsFileSchema>, env);
-  });
+  return parseModelsFileSettings(text, filePath, env).endpoints;
+}
+
+/** Check a MODELS_FILE's text, keeping its model settings too. */
+export function parseModelsFileSettings(text: string, filePath: string, env: Env = {}): ModelsFileSettings {
+  return checkSettingsFile('MODELS_FILE', filePath, () => checkFile(text, filePath, env));
 }
 
 /** Read and check MODELS_FILE (a path relative to the working directory). */
 export async function loadModelsFile(filePath: string, env: Env = {}): Promise<ModelsFileEndpoint[]> {
   return parseModelsFile(await readSettingsFile('MODELS_FILE', filePath), filePath, env);
+}
+
+/** Read and check MODELS_FILE, keeping its model settings too (what the registry applies). */
+export async function loadModelsFileSettings(filePath: string, env: Env = {}): Promise<ModelsFileSettings> {
+  return parseModelsFileSettings(await readSettingsFile('MODELS_FILE', filePath), filePath, env);
 }

@@ -5,7 +5,14 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { createDemoModel } from './demo-model.js';
 import { withFallbacks } from './fallback.js';
 import { ModelRegistry, type RegisteredModel } from './model-registry.js';
+import { loadModelsFileSettings } from './models-file.js';
 import { PROVIDERS, type ProviderDescriptor } from './providers/index.js';
+import {
+  ReasoningSettingProblem,
+  reasoningApiOf,
+  reasoningProviderOptions,
+  withProviderOptions,
+} from './reasoning-options.js';
 import { withResilience } from './resilience.js';
 
 export interface ModelRegistryOptions {
@@ -167,6 +174,74 @@ function resolveFallbacks(
   return { ...entry, fallbacks: resolved };
 }
 
+/** A MODELS_FILE problem found once the providers are built, as the file's one-line error. */
+function modelsFileError(config: Config, problem: string): ConfigError {
+  return new ConfigError(`Invalid setting MODELS_FILE=${JSON.stringify(config.modelsFile)}: ${problem}.`);
+}
+
+/**
+ * MODELS_FILE model settings (`reasoning:`), put on the models they name: each such model is
+ * wrapped so every call carries its provider's option (reasoning-options.ts). Done before the
+ * resilience layer, so a fallback to the model carries it too. A setting for a model that is not
+ * configured, or that its provider cannot take, stops startup with one line naming the field.
+ * The file is read a second time here (a few lines, once): the endpoints' provider row returns
+ * built models, not the file's settings.
+ */
+async function applyModelSettings(
+  batches: ProviderBatch[],
+  unlisted: Set<string>,
+  config: Config,
+  options: ModelRegistryOptions,
+): Promise<ProviderBatch[]> {
+  if (!config.modelsFile) return batches;
+  const { settings } = await loadModelsFileSettings(config.modelsFile, options.env ?? {});
+  if (settings.length === 0) return batches;
+  const endpointIds = new Set(
+    batches.flatMap((batch) =>
+      batch.descriptor.namespacesFromSettings ? batch.models.map((entry) => entry.info.id) : [],
+    ),
+  );
+  const byId = new Map(
+    batches.flatMap((batch) => batch.models.map((entry) => [entry.info.id, entry] as const)),
+  );
+  for (const setting of settings) {
+    const entry = byId.get(setting.id);
+    if (!entry) {
+      if (unlisted.has(setting.id.split('/')[0] ?? '')) {
+        options.logger.warn(
+          { model: setting.id },
+          'model with MODELS_FILE settings is not reachable now; skipped',
+        );
+        continue;
+      }
+      throw modelsFileError(config, `${setting.at}.id "${setting.id}" is not a configured model`);
+    }
+    const api = reasoningApiOf(entry.info.provider, entry.model, endpointIds.has(entry.info.id));
+    if (!api) {
+      throw modelsFileError(
+        config,
+        `${setting.at}.reasoning is not supported for ${entry.info.provider} models (only OpenAI, Anthropic, Google Gemini and MODELS_FILE endpoints)`,
+      );
+    }
+    let providerOptions: ReturnType<typeof reasoningProviderOptions>;
+    try {
+      providerOptions = reasoningProviderOptions(api, setting.reasoning, `${setting.at}.reasoning`);
+    } catch (error) {
+      if (error instanceof ReasoningSettingProblem) throw modelsFileError(config, error.message);
+      throw error;
+    }
+    byId.set(setting.id, {
+      ...entry,
+      model: await withProviderOptions(entry.model, providerOptions),
+      reasoning: { ...setting.reasoning },
+    });
+  }
+  return batches.map((batch) => ({
+    ...batch,
+    models: batch.models.map((entry) => byId.get(entry.info.id) ?? entry),
+  }));
+}
+
 function chooseDefault(
   config: Config,
   remote: RegisteredModel[],
@@ -192,7 +267,9 @@ export async function createModelRegistry(
   options: ModelRegistryOptions,
 ): Promise<ModelRegistry> {
   const { logger } = options;
-  const { batches, unlisted } = await providerModels(config, options);
+  const listed = await providerModels(config, options);
+  const { unlisted } = listed;
+  const batches = await applyModelSettings(listed.batches, unlisted, config, options);
   const remoteEntries = batches.flatMap((batch) => (batch.descriptor.remote ? batch.models : []));
   const known = new Set(['demo', ...remoteEntries.map((entry) => entry.info.id)]);
 

@@ -12,6 +12,7 @@ import type { Realtime } from '../realtime/realtime.js';
 import type { RunManager } from '../runs/run-manager.js';
 import type { Store } from '../store/database.js';
 import type { McpServerConfig } from '../tools/mcp-file.js';
+import type { McpPool } from '../tools/mcp-pool.js';
 
 export interface AppDeps {
   config: Config;
@@ -53,6 +54,8 @@ export interface AppInternals {
   runs: RunManager;
   sse: SseConnections;
   files: FileService;
+  /** The MCP servers' connections (their states, a stdio server's pid). */
+  mcp: McpPool;
   /** main.ts sets shuttingDown before draining: readiness turns false at once. */
   state: { shuttingDown: boolean };
   /** Every registered route (method and URL pattern). */

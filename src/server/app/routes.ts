@@ -38,6 +38,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
       shuttingDown: () => state.shuttingDown,
       pingDatabase: () => store.ping(),
       realtimeHealthy: () => realtime.healthy(),
+      toolServers: () => services.mcp.states(),
     }),
   );
   await app.register(services.operations.routes());

@@ -5,7 +5,7 @@ import { modelToolName } from '../tools/run-tools.js';
 /**
  * The reply a run is writing (or continues, or resumes), as the model must read it back: per step,
  * an assistant message with its text and tool calls, then a tool message with their results.
- * Reasoning and files the model made are not sent back.
+ * Files the model made are not sent back, nor is reasoning unless the provider sealed it.
  */
 export function replyMessages(parts: readonly MessagePartDto[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
@@ -27,7 +27,10 @@ export function replyMessages(parts: readonly MessagePartDto[]): ModelMessage[] 
   for (const part of parts) {
     if (part.type === 'step-start') flush();
     else if (part.type === 'text' && part.text !== '') content.push({ type: 'text', text: part.text });
-    else if (part.type === 'dynamic-tool') {
+    // Sealed reasoning goes back as the provider sent it (Anthropic refuses a tool turn without it).
+    else if (part.type === 'reasoning' && part.providerMetadata) {
+      content.push({ type: 'reasoning', text: part.text, providerOptions: part.providerMetadata as never });
+    } else if (part.type === 'dynamic-tool') {
       const toolName = modelToolName(part.toolName);
       content.push({ type: 'tool-call', toolCallId: part.toolCallId, toolName, input: part.input ?? {} });
       results.push({ type: 'tool-result', toolCallId: part.toolCallId, toolName, output: resultOf(part) });

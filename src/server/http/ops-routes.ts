@@ -10,6 +10,21 @@ export interface OpsRouteDeps {
   /** Throws when the database is unreachable. */
   pingDatabase: () => Promise<void>;
   realtimeHealthy: () => boolean;
+  /** The MCP servers' states: shown by /readyz, never a reason to be unready. */
+  toolServers?: () => readonly { state: 'connecting' | 'ready' | 'down' }[];
+}
+
+/** How many tool servers are in each state (counts only: /readyz is public, names stay private). */
+const ToolServerCounts = Type.Object({
+  ready: Type.Integer(),
+  connecting: Type.Integer(),
+  down: Type.Integer(),
+});
+
+function countStates(servers: readonly { state: 'connecting' | 'ready' | 'down' }[]) {
+  const counts = { ready: 0, connecting: 0, down: 0 };
+  for (const server of servers) counts[server.state]++;
+  return counts;
 }
 
 export function opsRoutes(deps: OpsRouteDeps): FastifyPluginAsyncTypebox {
@@ -29,7 +44,16 @@ export function opsRoutes(deps: OpsRouteDeps): FastifyPluginAsyncTypebox {
       '/readyz',
       {
         config: { access: 'public', rateLimit: false },
-        schema: { response: { 200: Type.Object({ status: Type.String() }), 503: ErrorSchema } },
+        schema: {
+          response: {
+            200: Type.Object({
+              status: Type.String(),
+              // A tool server that is down makes its tools unavailable, not Parley: it stays ready.
+              mcp: Type.Optional(ToolServerCounts),
+            }),
+            503: ErrorSchema,
+          },
+        },
       },
       async (request, reply) => {
         if (deps.shuttingDown()) {
@@ -44,7 +68,8 @@ export function opsRoutes(deps: OpsRouteDeps): FastifyPluginAsyncTypebox {
         if (!deps.realtimeHealthy()) {
           return reply.code(503).send({ error: 'Redis is unreachable.', code: 'unavailable' });
         }
-        return { status: 'ready' };
+        const servers = deps.toolServers?.() ?? [];
+        return servers.length > 0 ? { status: 'ready', mcp: countStates(servers) } : { status: 'ready' };
       },
     );
 

@@ -404,6 +404,8 @@ export class RunManager {
         ended.finishReason = step.finishReason;
       }
       if (step.error === null && calls.length > 0 && !run.abort.signal.aborted) {
+        // Stored before the tools run (which may take long): a reload or a crash shows the calls.
+        await this.checkpointNow();
         await runToolCalls(this.toolContext(run), calls, overLimit);
       }
       this.emit(run, { type: 'finish-step' });
@@ -447,8 +449,16 @@ export class RunManager {
         switch (part.type) {
           case 'text-start':
           case 'text-end':
+            this.emit(run, { type: part.type, id: part.id });
+            break;
           case 'reasoning-start':
+            // Redacted thinking arrives sealed on its start.
+            run.reply.startReasoning(part.providerMetadata);
+            this.emit(run, { type: part.type, id: part.id });
+            break;
           case 'reasoning-end':
+            if (part.providerMetadata) run.reply.sealReasoning(part.providerMetadata);
+            run.reply.endReasoning();
             this.emit(run, { type: part.type, id: part.id });
             break;
           case 'text-delta':
@@ -459,8 +469,11 @@ export class RunManager {
             this.emit(run, { type: 'text-delta', id: part.id, delta: part.delta });
             break;
           case 'reasoning-delta':
-            // Anthropic's signature arrives as an empty delta: nothing to show or keep.
-            if (part.delta === '') break;
+            // Anthropic's signature arrives as an empty delta: kept as the reasoning's seal.
+            if (part.delta === '') {
+              if (part.providerMetadata) run.reply.sealReasoning(part.providerMetadata);
+              break;
+            }
             run.reply.appendReasoning(part.delta);
             this.emit(run, { type: 'reasoning-delta', id: part.id, delta: part.delta });
             break;

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ModelInfo } from '../api.js';
 import { ACCEPTED_FILES } from '../files.js';
 import type { Attachments } from '../hooks/use-attachments.js';
@@ -17,6 +17,8 @@ interface Props {
   models: readonly ModelInfo[];
   onSend: (content: string, files: string[]) => Promise<boolean>;
   onStop: () => void;
+  /** The tools menu, beside the attach button (absent when the server offers no tools). */
+  tools?: ReactNode;
 }
 
 const MAX_CHARS = 100_000;
@@ -35,7 +37,17 @@ function imageRefusal(attachments: Attachments, model: ModelInfo | undefined, mo
  * The message box: Enter sends, Shift+Enter adds a line, Esc stops (handled by the view). Files come
  * from the paperclip, a paste (a screenshot; pasted text stays text) or a drop on the view.
  */
-export function Composer({ running, busy, disabled, attachments, model, models, onSend, onStop }: Props) {
+export function Composer({
+  running,
+  busy,
+  disabled,
+  attachments,
+  model,
+  models,
+  onSend,
+  onStop,
+  tools,
+}: Props) {
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -103,6 +115,7 @@ export function Composer({ running, busy, disabled, attachments, model, models, 
           >
             <PaperclipIcon />
           </button>
+          {tools}
           <textarea
             ref={ref}
             aria-label="Message"

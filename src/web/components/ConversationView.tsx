@@ -3,12 +3,14 @@ import type { Conversation, ModelList } from '../api.js';
 import { useAttachments } from '../hooks/use-attachments.js';
 import { useConversation } from '../hooks/use-conversation.js';
 import { useFileDrop } from '../hooks/use-file-drop.js';
+import { useToolList } from '../hooks/use-tools.js';
 import { navigate } from '../router.js';
 import { Composer } from './Composer.js';
 import { DemoBanner } from './DemoBanner.js';
 import { InlineErrorBar } from './InlineErrorBar.js';
 import { MessageList } from './MessageList.js';
 import { ModelPicker } from './ModelPicker.js';
+import { ToolsMenu } from './ToolsMenu.js';
 import './ConversationView.css';
 
 interface Props {
@@ -27,6 +29,7 @@ export function ConversationView({ conversationId, summary, models, onConversati
   const attachments = useAttachments();
   const drop = useFileDrop(attachments.add, c.loadError === null);
   const modelList = models?.models ?? [];
+  const tools = useToolList();
 
   useEffect(() => {
     document.title = title ? `${title} · Parley` : 'Parley';
@@ -72,6 +75,7 @@ export function ConversationView({ conversationId, summary, models, onConversati
           onContinue={c.continueReply}
           onEdit={c.editAndResend}
           onSibling={c.showSibling}
+          onAnswer={c.answerApproval}
         />
       )}
       <div className="composer-wrap">
@@ -91,6 +95,17 @@ export function ConversationView({ conversationId, summary, models, onConversati
           onSend={c.send}
           onStop={() => void c.stop()}
           disabled={c.loadError !== null}
+          tools={
+            <ToolsMenu
+              list={tools.list}
+              enabled={c.enabledTools}
+              onChange={c.changeTools}
+              onRefresh={tools.refresh}
+              saving={c.pendingTools !== null}
+              error={c.toolsError}
+              disabled={c.loadError !== null || (conversationId !== null && c.conversation === null)}
+            />
+          }
         />
       </div>
       <div className="sr-only" role="status" aria-live="polite">

@@ -1,7 +1,8 @@
-import { memo, useState } from 'react';
+import { memo, type ReactNode, useState } from 'react';
 import type { FilePartDto } from '../../shared/message-parts.js';
 import type { Message } from '../api.js';
 import { copyText } from '../dates.js';
+import { hasToolParts, isToolPart } from '../stream-parts.js';
 import { EditBox } from './EditBox.js';
 import {
   CheckIcon,
@@ -15,6 +16,7 @@ import {
 import { Markdown } from './Markdown.js';
 import { MessageAttachments } from './MessageAttachments.js';
 import { ReasoningBlock } from './ReasoningBlock.js';
+import { ToolCard } from './ToolCard.js';
 import './MessageItem.css';
 
 interface Props {
@@ -27,6 +29,8 @@ interface Props {
   onContinue: (message: Message) => void;
   onEdit: (message: Message, content: string, files: string[]) => Promise<boolean>;
   onSibling: (message: Message, step: -1 | 1) => void;
+  /** Approve or deny one of the reply's tool calls; resolves true when the server took the answer. */
+  onAnswer?: (message: Message, toolCallId: string, approved: boolean, reason?: string) => Promise<boolean>;
 }
 
 const NO_FILES: FilePartDto[] = [];
@@ -48,8 +52,79 @@ const continuable = (message: Message) =>
     message.status === 'error' ||
     (message.status === 'complete' && message.finishReason === 'length'));
 
+const Typing = () => (
+  <span className="typing" role="img" aria-label="Writing">
+    <span />
+    <span />
+    <span />
+  </span>
+);
+
+/**
+ * A reply that used tools, drawn part by part in order: each step's reasoning (folded), text and
+ * tool calls. The dots show while the model works on a step that has nothing to show yet.
+ */
+function OrderedParts({
+  message,
+  streaming,
+  disabled,
+  onAnswer,
+}: {
+  message: Message;
+  streaming: boolean;
+  disabled: boolean;
+  onAnswer?: Props['onAnswer'];
+}) {
+  const parts = message.parts;
+  const out: ReactNode[] = [];
+  const last = parts[parts.length - 1];
+  // Keys by step and kind: a part keeps its key (and a folded block its state) as the reply grows.
+  let step = 0;
+  let inStep = 0;
+  for (const part of parts) {
+    if (part.type === 'step-start') {
+      step += 1;
+      inStep = 0;
+      continue;
+    }
+    inStep += 1;
+    const key = `${step}.${inStep}`;
+    if (part.type === 'reasoning') {
+      out.push(<ReasoningBlock key={key} text={part.text} thinking={streaming && part === last} />);
+    } else if (part.type === 'text') {
+      if (part.text !== '') out.push(<Markdown key={key} source={part.text} />);
+    } else if (isToolPart(part)) {
+      out.push(
+        <ToolCard
+          key={part.toolCallId}
+          part={part}
+          active={streaming}
+          disabled={disabled || streaming}
+          onAnswer={
+            onAnswer && message.status !== 'streaming'
+              ? (toolCallId, approved, reason) => onAnswer(message, toolCallId, approved, reason)
+              : undefined
+          }
+        />,
+      );
+    }
+  }
+  const idle = !last || last.type === 'step-start' || (last.type === 'text' && last.text === '');
+  return (
+    <>
+      {out}
+      {streaming && idle && <Typing />}
+      {streaming && last?.type === 'text' && last.text !== '' && (
+        <span className="cursor" aria-hidden="true" />
+      )}
+    </>
+  );
+}
+
 function StatusNote({ message }: { message: Message }) {
   switch (message.status) {
+    case 'waiting':
+      return <p className="msg-note">Waiting for your approval of a tool call.</p>;
     case 'stopped':
       return <p className="msg-note">Stopped.</p>;
     case 'interrupted':
@@ -70,6 +145,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const who = isUser ? 'You' : 'Assistant';
   const files = filesOf(message);
   const reasoning = isUser ? '' : reasoningOf(message);
+  const ordered = !isUser && hasToolParts(message.parts ?? []);
 
   return (
     <article
@@ -97,19 +173,22 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           </>
         ) : (
           <div className="msg-content">
-            {reasoning !== '' && (
-              <ReasoningBlock text={reasoning} thinking={streaming && message.content === ''} />
-            )}
-            {message.content === '' && streaming ? (
-              <span className="typing" role="img" aria-label="Writing">
-                <span />
-                <span />
-                <span />
-              </span>
+            {ordered ? (
+              <OrderedParts
+                message={message}
+                streaming={streaming}
+                disabled={disabled}
+                onAnswer={props.onAnswer}
+              />
             ) : (
-              <Markdown source={message.content} />
+              <>
+                {reasoning !== '' && (
+                  <ReasoningBlock text={reasoning} thinking={streaming && message.content === ''} />
+                )}
+                {message.content === '' && streaming ? <Typing /> : <Markdown source={message.content} />}
+                {streaming && message.content !== '' && <span className="cursor" aria-hidden="true" />}
+              </>
             )}
-            {streaming && message.content !== '' && <span className="cursor" aria-hidden="true" />}
             {files.length > 0 && <MessageAttachments parts={files} />}
             {!streaming && message.status === 'error' && (
               <div className="msg-error" role="alert">

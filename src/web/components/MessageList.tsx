@@ -19,6 +19,7 @@ interface Props {
   onContinue: (message: Message) => void;
   onEdit: (message: Message, content: string, files: string[]) => Promise<boolean>;
   onSibling: (message: Message, step: -1 | 1) => void;
+  onAnswer: (message: Message, toolCallId: string, approved: boolean, reason?: string) => Promise<boolean>;
 }
 
 interface ListContext {
@@ -96,6 +97,7 @@ export function MessageList(props: Props) {
               onContinue={props.onContinue}
               onEdit={props.onEdit}
               onSibling={props.onSibling}
+              onAnswer={props.onAnswer}
             />
           );
         }}

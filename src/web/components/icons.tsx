@@ -130,3 +130,13 @@ export const FileIcon = () => (
     <path d="M14 2v6h6M8 13h8M8 17h5" />
   </Icon>
 );
+export const WrenchIcon = ({ size = 18 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M14.7 6.3a1 1 0 0 0 0 1.4l1.6 1.6a1 1 0 0 0 1.4 0l3.8-3.8a6 6 0 0 1-7.9 7.9l-6.9 6.9a2.1 2.1 0 0 1-3-3l6.9-6.9a6 6 0 0 1 7.9-7.9l-3.8 3.8Z" />
+  </Icon>
+);
+export const ShieldIcon = ({ size = 14 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10Z" />
+  </Icon>
+);

@@ -73,6 +73,15 @@ export function useConversationMessages(conversationId: string | null, options: 
     });
   }, []);
 
+  /** Changes a loaded message from its current value (a tool call answered here). */
+  const reviseMessage = useCallback((id: string, change: (message: Message) => Partial<Message>) => {
+    setMessages((current) => {
+      const message = current.get(id);
+      if (!message) return current;
+      return new Map(current).set(id, { ...message, ...change(message) });
+    });
+  }, []);
+
   /** The newest page again: after a run we did not watch to the end, or another tab's changes. */
   const reloadNewest = useCallback(async () => {
     const id = idRef.current;
@@ -146,6 +155,7 @@ export function useConversationMessages(conversationId: string | null, options: 
     loadOlder,
     merge,
     patchMessage,
+    reviseMessage,
     reloadNewest,
     /** Shows the branch ending at this message; null: the newest. */
     showLeaf: setLeafId,

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo } from 'react';
-import type { Conversation, ModelList, RunAccepted } from '../api.js';
+import { ApiError, api, type Conversation, type Message, type ModelList, type RunAccepted } from '../api.js';
+import { answerTool } from '../stream-parts.js';
 import { takeHandoff } from './run-handoff.js';
 import { describeError, useConversationMessages } from './use-conversation-messages.js';
 import { useLiveSync } from './use-live-sync.js';
@@ -59,6 +60,37 @@ export function useConversation({ conversationId, summary, models, onConversatio
     onAccepted,
   });
   const { setError } = actions;
+  const { reviseMessage, reloadNewest } = view;
+
+  /**
+   * A person's answer to a tool call the reply waits on. When it was the last open one the reply
+   * resumes in a new run on the same message: follow it there.
+   */
+  const answerApproval = useCallback(
+    async (message: Message, toolCallId: string, approved: boolean, reason?: string): Promise<boolean> => {
+      if (!conversationId) return false;
+      setError(null);
+      try {
+        const result = await api.answerApproval(conversationId, {
+          toolCallId,
+          approved,
+          ...(reason ? { reason } : {}),
+        });
+        reviseMessage(message.id, (current) => ({
+          parts: answerTool(current.parts, toolCallId, approved, reason),
+        }));
+        if (result.runId) attach(result.runId, result.messageId);
+        return true;
+      } catch (err) {
+        // Answered elsewhere (another tab), expired or gone: the stored reply has the truth.
+        if (err instanceof ApiError && (err.code === 'already_decided' || err.status === 404))
+          void reloadNewest().catch(() => {});
+        setError({ message: describeError(err) });
+        return false;
+      }
+    },
+    [conversationId, setError, reviseMessage, reloadNewest, attach],
+  );
 
   useLiveSync(conversationId, {
     setConversation,
@@ -100,6 +132,9 @@ export function useConversation({ conversationId, summary, models, onConversatio
     announce: follower.announce,
     running,
     currentModel: view.conversation?.model ?? actions.draftModel ?? models?.defaultModel ?? null,
+    /** The tools the conversation's replies may call (as last set here, while it saves). */
+    enabledTools: actions.pendingTools ?? view.conversation?.tools ?? actions.draftTools,
+    answerApproval,
     ...actions,
   };
 }

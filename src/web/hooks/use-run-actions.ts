@@ -35,6 +35,13 @@ export function useRunActions(options: RunActionsOptions) {
   const [error, setError] = useState<InlineError | null>(null);
   /** The model picked on the home page, before the conversation exists. */
   const [draftModel, setDraftModel] = useState<string | null>(null);
+  /** The tools picked on the home page, sent when the conversation is created. */
+  const [draftTools, setDraftTools] = useState<string[]>([]);
+  /** The tools as the user last set them, while the server has not confirmed it yet. */
+  const [pendingTools, setPendingTools] = useState<string[] | null>(null);
+  const [toolsError, setToolsError] = useState<string | null>(null);
+  /** Saves go one after another (the last one wins); `seq` names the newest. */
+  const toolSaves = useRef<{ chain: Promise<void>; seq: number }>({ chain: Promise.resolve(), seq: 0 });
   /** A request of ours that starts a run is in flight: its run.started event is not "another tab". */
   const startingRef = useRef(false);
 
@@ -68,7 +75,10 @@ export function useRunActions(options: RunActionsOptions) {
         setError(null);
         setBusy(true);
         try {
-          const created = await api.createConversation(draftModel ? { model: draftModel } : {});
+          const created = await api.createConversation({
+            ...(draftModel ? { model: draftModel } : {}),
+            ...(draftTools.length > 0 ? { tools: draftTools } : {}),
+          });
           onCreated(created);
           const accepted = await api.send(created.id, body);
           giveHandoff({ conversation: created, accepted });
@@ -86,7 +96,7 @@ export function useRunActions(options: RunActionsOptions) {
         () => void send(content, files),
       );
     },
-    [conversationId, draftModel, onCreated, parentId, startRun],
+    [conversationId, draftModel, draftTools, onCreated, parentId, startRun],
   );
 
   const regenerate = useCallback(
@@ -145,11 +155,44 @@ export function useRunActions(options: RunActionsOptions) {
     [conversationId, onUpdated],
   );
 
+  /** Sets the tools the conversation's replies may call (kept for the conversation not created yet). */
+  const changeTools = useCallback(
+    (tools: string[]) => {
+      setToolsError(null);
+      if (!conversationId) {
+        setDraftTools(tools);
+        return;
+      }
+      const saves = toolSaves.current;
+      const seq = ++saves.seq;
+      setPendingTools(tools);
+      saves.chain = saves.chain.then(async () => {
+        if (seq !== saves.seq) return; // a newer choice replaces this one before it is sent
+        try {
+          const updated = await api.updateConversation(conversationId, { tools });
+          if (seq !== saves.seq) return;
+          onUpdated(updated);
+          setPendingTools(null);
+        } catch (err) {
+          if (seq !== saves.seq) return;
+          setPendingTools(null);
+          setToolsError(describeError(err));
+        }
+      });
+    },
+    [conversationId, onUpdated],
+  );
+
   return {
     busy,
     error,
     setError,
     draftModel,
+    draftTools,
+    /** The tools shown as chosen while a save is under way; null when none is. */
+    pendingTools,
+    toolsError,
+    changeTools,
     /** True while a request of ours is starting a run. */
     isStarting: () => startingRef.current,
     send,

@@ -1,7 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FilePartDto, MessagePartDto } from '../../shared/message-parts.js';
+import type { RunKind } from '../../shared/run-events.js';
 import type { Message } from '../api.js';
 import { followRun, type StreamPart } from '../sse.js';
+import {
+  foldChunk,
+  generatedFile,
+  hasToolParts,
+  mergeParts,
+  NO_PARTS,
+  type StreamedParts,
+  textOf,
+} from '../stream-parts.js';
 
 /** The reply being streamed into the page: one run followed at a time, drawn at most once a frame. */
 
@@ -22,6 +32,10 @@ export interface LiveRun {
   files: FilePartDto[];
   /** What the model thought in this run (its reasoning deltas), shown above the text as it arrives. */
   reasoning: string;
+  /** What the run is (from its `data-run` part); null until that part arrives. */
+  kind: RunKind | null;
+  /** This run's parts in order (steps, text, reasoning, files, tool calls), and the earlier calls it settled. */
+  streamed: StreamedParts;
 }
 
 /**
@@ -32,8 +46,12 @@ export const prefixKey = (runId: string) => `parley.prefix.${runId}`;
 
 /** Applies one stream part to the live state; false when the part changes nothing shown. */
 export function applyPart(state: LiveRun, part: StreamPart): boolean {
+  const streamed = foldChunk(state.streamed, part);
+  const changed = streamed !== state.streamed;
+  state.streamed = streamed;
   switch (part.type) {
     case 'data-run':
+      if (part.data) state.kind = part.data.kind;
       if (part.data && part.data.kind !== 'continue' && !state.prefixKnown) {
         state.prefix = '';
         state.prefixKnown = true;
@@ -56,22 +74,15 @@ export function applyPart(state: LiveRun, part: StreamPart): boolean {
       state.finishReason = part.finishReason ?? null;
       return true;
     default:
-      return false;
+      return changed;
   }
 }
 
-/** A file part from the stream (url and type only), as the thread draws files. */
-function generatedFile(url: string, mediaType: string): FilePartDto {
-  const fileId = url.split('/').pop() ?? url;
-  return {
-    type: 'file',
-    fileId,
-    url,
-    mediaType,
-    filename: `generated.${mediaType.split('/')[1] ?? 'bin'}`,
-    size: 0,
-  };
-}
+/** The run used tools (or carries on after some): the reply is drawn part by part, and read back at its end. */
+export const usesTools = (live: LiveRun): boolean =>
+  live.kind === 'resume' ||
+  hasToolParts(live.streamed.parts) ||
+  Object.keys(live.streamed.settled).length > 0;
 
 /**
  * The live reply's parts besides its text: this run's reasoning (else what the message had), then
@@ -91,6 +102,10 @@ export function withLiveReply(messages: Message[], live: LiveRun | null): Messag
   if (!live) return messages;
   return messages.map((message) => {
     if (message.id !== live.messageId) return message;
+    if (usesTools(live)) {
+      const parts = mergeParts(message.parts, live.streamed, live.kind);
+      return { ...message, content: textOf(parts), parts, status: 'streaming' as const, error: null };
+    }
     const parts = liveParts(message, live);
     return {
       ...message,
@@ -105,6 +120,7 @@ export function withLiveReply(messages: Message[], live: LiveRun | null): Messag
 export function announcement(status: string | null): string {
   if (status === 'error') return 'The reply failed.';
   if (status === 'stopped') return 'Reply stopped.';
+  if (status === 'waiting') return 'The reply waits for your approval of a tool call.';
   return 'Reply finished.';
 }
 
@@ -144,6 +160,8 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
       finishReason: null,
       files: [],
       reasoning: '',
+      kind: null,
+      streamed: NO_PARTS,
     };
     setLive({ ...state });
     let scheduled = false;
@@ -171,8 +189,10 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
     }).then(async (result) => {
       if (result === 'aborted') return;
       localStorage.removeItem(prefixKey(runId));
-      // A reply with files the model made is read back whole (its parts name the stored files).
-      if (result === 'done' && state.prefixKnown && state.files.length === 0) {
+      // A reply with files the model made is read back whole (its parts name the stored files), and
+      // so is one that used tools (their durations, a denial's reason) or waits for an approval.
+      const readBack = state.files.length > 0 || usesTools(state) || state.status === 'waiting';
+      if (result === 'done' && state.prefixKnown && !readBack) {
         const content = state.prefix + state.text;
         optionsRef.current.onFinal(messageId, {
           content,
