@@ -233,6 +233,15 @@ const matrix: Record<string, Entry> = {
     },
     expect: objectRoute(200),
   },
+  // Answering A's tool approvals: only A (who has none waiting here, so 404 for A too).
+  'POST /api/conversations/:id/approvals': {
+    call: (f, c) =>
+      c.request('POST', `/api/conversations/${f.conversationId}/approvals`, {
+        toolCallId: 'call_1',
+        approved: true,
+      }),
+    expect: objectRoute(404),
+  },
   'POST /api/conversations/:id/stop': {
     call: (f, c) => c.request('POST', `/api/conversations/${f.conversationId}/stop`),
     expect: objectRoute(200),

@@ -20,6 +20,7 @@ export const conversation = {
   title: 'Explain server-sent events',
   model: 'demo',
   systemPrompt: null,
+  tools: [],
   createdAt: AT,
   updatedAt: LATER,
   activeRun: null,

@@ -433,6 +433,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: { 404: ex.error('not_found', 'No such conversation.') },
     descriptions: { 200: 'The run’s SSE stream', 204: 'No run is active' },
   },
+  'POST /api/conversations/:id/approvals': {
+    operationId: 'answerApproval',
+    summary: 'Approve or deny a tool call that waits for approval (the last answer resumes the reply)',
+    description:
+      'A reply whose tool call needs approval ends its run `waiting`. Answer each waiting call; the ' +
+      'answer that closes the last one starts a `resume` run on the same message (`runId`; follow it ' +
+      'with `GET /api/conversations/{id}/stream`). Works on any instance and after a restart; a call ' +
+      'left unanswered for TOOL_APPROVAL_TIMEOUT_S is denied and the reply resumes.',
+    tag: 'Runs',
+    body: { toolCallId: 'call_demo_2', approved: true },
+    responses: {
+      200: { toolCallId: 'call_demo_2', approved: true, runId: ex.ids.RUN_ID, messageId: ex.ids.REPLY_ID },
+      404: ex.error('not_found', 'No tool call call_demo_2 waits for approval in this conversation.'),
+      409: ex.error('already_decided', 'The call call_demo_2 was answered already.'),
+    },
+  },
   'POST /api/conversations/:id/stop': {
     operationId: 'stopRun',
     summary: 'Stop the active run (on whatever instance it runs); the partial reply is kept',
