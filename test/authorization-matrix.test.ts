@@ -328,6 +328,17 @@ const matrix: Record<string, Entry> = {
       ),
     expect: objectRoute(200),
   },
+  'POST /v1/responses': {
+    // The same recording rule as chat completions.
+    call: async (f, c) =>
+      (await withToken(c)).request(
+        'POST',
+        '/v1/responses',
+        { model: 'demo', input: 'injected' },
+        { 'x-parley-conversation': f.conversationId },
+      ),
+    expect: objectRoute(200),
+  },
 };
 
 /** A cookie-less caller with an API token of the client's own (anonymous callers get none). */

@@ -219,7 +219,8 @@ describe('OpenAI-compatible API', () => {
       [{ model: 'demo' }, 'messages'],
       [{ model: 'demo', messages: [] }, 'messages'],
       [{ model: 'demo', messages: [{ role: 'user', content: 'hi' }], temperature: 5 }, 'temperature'],
-      [{ model: 'demo', messages: [{ role: 'tool', content: 'hi' }] }, 'messages[0].role'],
+      [{ model: 'demo', messages: [{ role: 'function', content: 'hi' }] }, 'messages[0].role'],
+      [{ model: 'demo', messages: [{ role: 'tool', content: 'hi' }] }, 'messages[0].tool_call_id'],
       [{ model: 'demo', messages: [{ role: 'user', content: 42 }] }, 'messages[0].content'],
       [
         {
@@ -238,7 +239,7 @@ describe('OpenAI-compatible API', () => {
       [{ model: 'demo', messages: [{ role: 'user', content: 'hi' }], n: 3 }, 'n'],
       [
         { model: 'demo', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function' }] },
-        'tools',
+        'tools[0].function',
       ],
     ];
     for (const [body, param] of invalid) {
@@ -498,6 +499,28 @@ describe('OpenAI-compatible API', () => {
     await admin.login('alice');
     const tokens = (await admin.request('GET', '/api/tokens')).json().items as { tokensUsed: number }[];
     expect(tokens.map((token) => token.tokensUsed)).toContain(completion.usage?.total_tokens);
+  });
+
+  it('gives /v1/responses the same key, limits, quotas and usage counting', async () => {
+    const { openai, t, base } = await start({ env: { TOKEN_QUOTA_DAILY: '100' } });
+    const anonymous = await fetch(`${base}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'demo', input: 'hi' }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+
+    const before = await usageOf(t, 'alice');
+    const response = await openai.responses.create({ model: 'demo', input: 'count me' });
+    expect(response.output_text.length).toBeGreaterThan(0);
+    const after = await usageOf(t, 'alice');
+    expect(after.day - before.day).toBe(response.usage?.total_tokens);
+
+    // The demo reply spent more than the quota: the next request is refused, streamed or not.
+    const spent = await failure(openai.responses.create({ model: 'demo', input: 'again', stream: true }));
+    expect(spent).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(spent.code).toBe('insufficient_quota');
   });
 });
 

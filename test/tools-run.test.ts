@@ -1,3 +1,4 @@
+import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseMcpFile } from '../src/server/tools/mcp-file.js';
 import type { MessageDto } from '../src/shared/api-schemas.js';
@@ -267,6 +268,38 @@ describe('runs that call tools (demo model, server-everything over stdio)', () =
     expect(done.parts.filter((part) => part.type === 'text')).toHaveLength(1);
   });
 
+  it('stop ends a reply waiting for approval: its call is denied and nothing runs', async () => {
+    const id = await conversation(parley, ['everything/get-sum']);
+    const parts = await send(parley, id, 'use get-sum with {"a":7,"b":7}');
+    const toolCallId = parts.find((part) => part.type === 'tool-approval-request')?.toolCallId as string;
+    const stop = await parley.app.inject({ method: 'POST', url: `/api/conversations/${id}/stop` });
+    expect(stop.statusCode).toBe(200);
+    const reply = await lastReply(parley, id);
+    expect(reply.status).toBe('stopped');
+    expect(reply.parts[0]).toMatchObject({
+      state: 'output-denied',
+      approval: { approved: false, reason: 'The reply was stopped before the call was answered.' },
+    });
+    const late = await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/approvals`,
+      payload: { toolCallId, approved: true },
+    });
+    expect(late.json()).toMatchObject({ code: 'already_decided' });
+  });
+
+  it('a call that never asked for approval cannot be answered (404)', async () => {
+    const id = await conversation(parley, ['everything/echo']);
+    const parts = await send(parley, id, 'use echo with {"message":"x"}');
+    const toolCallId = parts.find((part) => part.type === 'tool-input-available')?.toolCallId as string;
+    const answer = await parley.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${id}/approvals`,
+      payload: { toolCallId, approved: true },
+    });
+    expect(answer.statusCode).toBe(404);
+  });
+
   it('an unknown call id is a 404 and bad bodies are 400s; nothing changes', async () => {
     const id = await conversation(parley, ['everything/get-sum']);
     await send(parley, id, 'use get-sum with {"a":4,"b":5}');
@@ -320,7 +353,7 @@ describe('approvals across a restart and expiry', () => {
     expect(done.content).toMatch(/returned: .*42/);
   }, 60_000);
 
-  it('an unanswered approval expires: the call is denied and the reply resumes', async () => {
+  it('an unanswered approval expires: the call is denied, the reply stops without a model call, and continue tells the model', async () => {
     const app = await createTestApp({ mcpServers: servers(), env: { TOOL_APPROVAL_TIMEOUT_S: '5' } });
     apps.push(app);
     await waitForTools(app);
@@ -332,12 +365,13 @@ describe('approvals across a restart and expiry', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       reply = await lastReply(app, id);
     }
-    reply = await settled(app, id);
-    expect(reply.status).toBe('complete');
-    expect(reply.parts[0]).toMatchObject({
-      state: 'output-denied',
-      approval: { approved: false, reason: 'The approval request expired.' },
-    });
+    expect(reply.status).toBe('stopped');
+    expect(reply.parts).toEqual([
+      expect.objectContaining({
+        state: 'output-denied',
+        approval: { id: toolCallId, approved: false, reason: 'The approval request expired.' },
+      }),
+    ]);
     const late = await app.app.inject({
       method: 'POST',
       url: `/api/conversations/${id}/approvals`,
@@ -345,6 +379,18 @@ describe('approvals across a restart and expiry', () => {
     });
     expect(late.statusCode).toBe(409);
     expect(late.json()).toMatchObject({ code: 'approval_expired' });
+    // Continue: the model reads the denial and answers.
+    const continued = await app.app.inject({
+      method: 'POST',
+      url: `/api/messages/${reply.id}/continue`,
+      payload: {},
+    });
+    expect(continued.statusCode).toBe(202);
+    const done = await settled(app, id);
+    expect(done.status).toBe('complete');
+    expect(done.content).toBe(
+      'The call to everything/get-sum was denied (The approval request expired.), so I answer without it.',
+    );
   }, 30_000);
 });
 
@@ -448,3 +494,74 @@ async function waitForState(app: TestApp, id: string, state: string): Promise<vo
   }
   throw new Error(`no tool call reached ${state}`);
 }
+
+describe('MAX_TOOL_STEPS', () => {
+  it('a model that keeps calling tools gets tool choice none after the limit, then no further step', async () => {
+    let calls = 0;
+    const toolChoices: string[] = [];
+    const stubborn: LanguageModelV3 = {
+      specificationVersion: 'v3',
+      provider: 'test',
+      modelId: 'stubborn',
+      supportedUrls: {},
+      async doGenerate() {
+        throw new Error('not used');
+      },
+      async doStream(options) {
+        calls++;
+        toolChoices.push(options.toolChoice?.type ?? 'absent');
+        const id = `call_${calls}`;
+        const parts: LanguageModelV3StreamPart[] = [
+          { type: 'stream-start', warnings: [] },
+          { type: 'tool-call', toolCallId: id, toolName: 'everything__echo', input: '{"message":"again"}' },
+          {
+            type: 'finish',
+            finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+            usage: {
+              inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
+              outputTokens: { total: 2, text: 2, reasoning: undefined },
+            },
+          },
+        ];
+        return {
+          stream: new ReadableStream({
+            start: (c) => {
+              for (const p of parts) c.enqueue(p);
+              c.close();
+            },
+          }),
+        };
+      },
+    };
+    const app = await createTestApp({
+      mcpServers: parseMcpFile(stdioYaml(), 'mcp.yaml', {}),
+      env: { MAX_TOOL_STEPS: '2' },
+      models: [{ id: 'stubborn', model: stubborn }],
+    });
+    try {
+      await waitForTools(app);
+      const created = await app.app.inject({
+        method: 'POST',
+        url: '/api/conversations',
+        payload: { tools: ['everything/echo'], model: 'stubborn' },
+      });
+      const id = (created.json() as { id: string }).id;
+      await send(app, id, 'go');
+      const reply = await settled(app, id);
+      expect(calls).toBe(3);
+      expect(toolChoices).toEqual(['auto', 'auto', 'none']);
+      expect(reply.status).toBe('complete');
+      const tools = reply.parts.filter((part) => part.type === 'dynamic-tool') as ToolPartDto[];
+      expect(tools.map((part) => part.state)).toEqual([
+        'output-available',
+        'output-available',
+        'output-error',
+      ]);
+      expect(tools[2]?.errorText).toMatch(/used all its tool steps/);
+      // Every step counted: 3 × (10 + 2).
+      expect(reply.usage).toEqual({ inputTokens: 30, outputTokens: 6 });
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
+});

@@ -35,7 +35,7 @@ export interface RunMetadata {
 export interface RunInfo {
   runId: string;
   conversationId: string;
-  /** The user message this run answers; null for regenerate/continue. */
+  /** The user message this run answers (a regenerated, continued or resumed reply's too). */
   userMessageId: string | null;
   assistantMessageId: string;
   kind: RunKind;

@@ -14,11 +14,13 @@ export function messagePartsOf(row: Pick<MessageRow, 'content' | 'parts'>): Mess
 }
 
 /**
- * A message's content parts: text and files, without reasoning. What a prompt, an export and a
- * continued reply read; a model is never sent its own (or another model's) reasoning back.
+ * A message's content parts: text and files, without reasoning, steps or tool calls. What a
+ * prompt of later turns and an export read (a reply's own tool steps: chat/reply-prompt.ts).
  */
 export function partsOf(row: Pick<MessageRow, 'content' | 'parts'>): ContentPartDto[] {
-  return messagePartsOf(row).filter((part): part is ContentPartDto => part.type !== 'reasoning');
+  return messagePartsOf(row).filter(
+    (part): part is ContentPartDto => part.type === 'text' || part.type === 'file',
+  );
 }
 
 /** The parts column for a message with these files (in order) and text: NULL for text alone. */

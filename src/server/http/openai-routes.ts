@@ -7,6 +7,8 @@ import {
   OpenAIErrorBody,
   OpenAIModel,
   OpenAIModelList,
+  ResponseObject,
+  ResponsesBody,
 } from '../../shared/openai-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { AppError } from '../errors.js';
@@ -25,9 +27,13 @@ import {
   sseData,
   toChoiceLogprobs,
   toFinishReason,
+  toolCallDelta,
   unixSeconds,
   usageChunk,
 } from '../openai/responses.js';
+import { completedResponse, type ResponseMeta, responseId } from '../openai/responses-objects.js';
+import { type ResponsesCall, toResponsesCall } from '../openai/responses-request.js';
+import { ResponsesEventWriter } from '../openai/responses-stream.js';
 import { openEventStream, type SseConnections } from './sse.js';
 
 const errors = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody };
@@ -48,12 +54,12 @@ function sendOpenAIError(error: unknown, request: FastifyRequest, reply: Fastify
 }
 
 /** One completion request on its way through a route. */
-interface Run {
-  call: CompletionCall;
+interface Run<Call extends CompletionCall = CompletionCall, Meta = CompletionMeta> {
+  call: Call;
   history: HistoryTarget | undefined;
   /** Aborted when the client hangs up (or the server shuts down): stops the model call. */
   abort: AbortController;
-  meta: CompletionMeta;
+  meta: Meta;
 }
 
 /** With history on, where the exchange is recorded, so a client can continue it. */
@@ -73,10 +79,10 @@ function hangUp(reply: FastifyReply): FastifyReply {
 }
 
 /**
- * The OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`) for any OpenAI client, with a
- * Parley API token as the key. Its own encapsulated scope: errors here, including those of the
- * app-level auth hook and rate limit (Fastify hands a hook's error to the route's own handler),
- * come out in OpenAI's shape, not Parley's.
+ * The OpenAI-compatible API (`/v1/models`, `/v1/chat/completions`, `/v1/responses`) for any
+ * OpenAI client, with a Parley API token as the key. Its own encapsulated scope: errors here,
+ * including those of the app-level auth hook and rate limit (Fastify hands a hook's error to the
+ * route's own handler), come out in OpenAI's shape, not Parley's.
  */
 export interface OpenAIRouteDeps {
   completions: Pick<
@@ -150,32 +156,59 @@ export function openaiRoutes({
       },
       async (request, reply) => {
         const call = toCompletionCall(request.body, service.attachmentLimits);
-        service.requireModel(call.modelId);
-        // An image for a text-only model is refused here, before admission and any download.
-        service.requireReadable(call);
-        // So is a parameter the model's provider cannot honour (logprobs outside OpenAI).
-        service.requireSupported(call);
-        const history = await service.resolveHistory(request.userId, request.headers[HISTORY_HEADER], call);
-        const abort = new AbortController();
-        // The client owns this request: when it hangs up, the model call stops.
-        reply.raw.on('close', () => abort.abort(new DOMException('The client disconnected', 'AbortError')));
-        const run = {
-          call,
-          history,
-          abort,
-          meta: { id: completionId(), created: unixSeconds(), model: call.modelId },
-        };
-        try {
-          return await (call.stream
-            ? streamCompletion(request, reply, run)
-            : completeOnce(request, reply, run));
-        } catch (error) {
-          // Hung up while its attachments were being read: nobody is left to tell.
-          if (abort.signal.aborted && !reply.sent) return hangUp(reply);
-          throw error;
-        }
+        const meta = { id: completionId(), created: unixSeconds(), model: call.modelId };
+        return handle(request, reply, call, meta, (run) =>
+          call.stream ? streamCompletion(request, reply, run) : completeOnce(request, reply, run),
+        );
       },
     );
+
+    v1.post(
+      '/responses',
+      {
+        bodyLimit: bodyLimitFor(service.attachmentLimits),
+        schema: {
+          body: ResponsesBody,
+          response: { 200: ResponseObject, ...errors, ...attachmentErrors, ...upstreamErrors },
+        },
+      },
+      async (request, reply) => {
+        const call = toResponsesCall(request.body, service.attachmentLimits);
+        const meta = { id: responseId(), createdAt: unixSeconds(), model: call.modelId };
+        return handle(request, reply, call, meta, (run) =>
+          call.stream ? streamResponse(request, reply, run) : respondOnce(request, reply, run),
+        );
+      },
+    );
+
+    /**
+     * What both APIs check before admission (the model, images it cannot read, parameters its
+     * provider cannot honour, the history target), then the answer, stopped when the client goes.
+     */
+    async function handle<Call extends CompletionCall, Meta>(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      call: Call,
+      meta: Meta,
+      answer: (run: Run<Call, Meta>) => Promise<FastifyReply>,
+    ) {
+      service.requireModel(call.modelId);
+      // An image for a text-only model is refused here, before admission and any download.
+      service.requireReadable(call);
+      // So is a parameter the model's provider cannot honour (logprobs outside OpenAI, tools).
+      service.requireSupported(call);
+      const history = await service.resolveHistory(request.userId, request.headers[HISTORY_HEADER], call);
+      const abort = new AbortController();
+      // The client owns this request: when it hangs up, the model call stops.
+      reply.raw.on('close', () => abort.abort(new DOMException('The client disconnected', 'AbortError')));
+      try {
+        return await answer({ call, history, abort, meta });
+      } catch (error) {
+        // Hung up while its attachments were being read: nobody is left to tell.
+        if (abort.signal.aborted && !reply.sent) return hangUp(reply);
+        throw error;
+      }
+    }
 
     async function completeOnce(request: FastifyRequest, reply: FastifyReply, run: Run) {
       const result = await service.complete(request.userId, run.call, {
@@ -196,6 +229,7 @@ export function openaiRoutes({
             result.finishReason,
             result.usage,
             toChoiceLogprobs(result.logprobs),
+            result.toolCalls,
           ),
         );
     }
@@ -221,6 +255,11 @@ export function openaiRoutes({
         onDelta: async (text) => {
           await (await open()).write(sseData(chunk(meta, { content: text }, null, call.includeUsage)));
         },
+        onToolCall: async (event) => {
+          const delta = toolCallDelta(event);
+          if (!delta) return;
+          await (await open()).write(sseData(chunk(meta, { tool_calls: [delta] }, null, call.includeUsage)));
+        },
         history: run.history,
         log: request.log as Logger,
         apiTokenId: request.principal?.tokenId,
@@ -235,7 +274,7 @@ export function openaiRoutes({
           // OpenAI clients raise an error event as an APIError.
           await out.write(sseData(result.error.body()));
         } else if (result.status === 'complete') {
-          const finish = toFinishReason(result.finishReason);
+          const finish = toFinishReason(result.finishReason, result.toolCalls.length > 0);
           const logprobs = toChoiceLogprobs(result.logprobs);
           await out.write(sseData(chunk(meta, {}, finish, call.includeUsage, logprobs)));
           if (call.includeUsage) await out.write(sseData(usageChunk(meta, result.usage)));
@@ -243,6 +282,63 @@ export function openaiRoutes({
         }
       } finally {
         out.end();
+      }
+      return reply;
+    }
+
+    const serviceOptions = (request: FastifyRequest, run: Run<ResponsesCall, ResponseMeta>) => ({
+      signal: run.abort.signal,
+      history: run.history,
+      log: request.log as Logger,
+      apiTokenId: request.principal?.tokenId,
+    });
+
+    async function respondOnce(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      run: Run<ResponsesCall, ResponseMeta>,
+    ) {
+      const result = await service.complete(request.userId, run.call, {
+        ...serviceOptions(request, run),
+        onDelta: () => {},
+      });
+      if (result.error) throw result.error;
+      if (result.status === 'stopped') return hangUp(reply);
+      return reply.headers(historyHeaders(run.history)).send(completedResponse(run.meta, run.call, result));
+    }
+
+    /** The Responses event stream (responses-stream.ts); opened with the first token, as above. */
+    async function streamResponse(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      run: Run<ResponsesCall, ResponseMeta>,
+    ) {
+      let stream: ReturnType<typeof openEventStream> | undefined;
+      let writer: ResponsesEventWriter | undefined;
+      const open = async () => {
+        if (writer) return writer;
+        const opened = openEventStream(request, reply, sse, heartbeatMs, 'run', historyHeaders(run.history));
+        stream = opened;
+        opened.signal.addEventListener('abort', () => run.abort.abort(opened.signal.reason));
+        writer = new ResponsesEventWriter(run.meta, run.call, (chunk) => opened.write(chunk));
+        await writer.begin();
+        return writer;
+      };
+      const result = await service.complete(request.userId, run.call, {
+        ...serviceOptions(request, run),
+        onDelta: async (text) => (await open()).text(text),
+        onToolCall: async (event) => (await open()).toolCall(event),
+      });
+      if (!stream) {
+        if (result.error) throw result.error;
+        if (result.status === 'stopped') return hangUp(reply);
+      }
+      const out = await open();
+      try {
+        if (result.error) await out.fail(result.error, result.usage);
+        else if (result.status === 'complete') await out.complete(result.finishReason, result.usage);
+      } finally {
+        stream?.end();
       }
       return reply;
     }

@@ -72,14 +72,14 @@ export class Metrics {
 
   private readonly runsStarted = new Counter({
     name: 'parley_runs_started_total',
-    help: 'Runs (model replies) started, by model and kind (reply, regenerate, continue).',
+    help: 'Runs (model replies) started, by model and kind (reply, regenerate, continue, resume).',
     labelNames: ['model', 'kind'] as const,
     registers: [this.registry],
   });
 
   private readonly runsFinished = new Counter({
     name: 'parley_runs_finished_total',
-    help: 'Runs ended, by model and final status (complete, stopped, interrupted, error).',
+    help: 'Runs ended, by model and final status (complete, stopped, interrupted, error, waiting).',
     labelNames: ['model', 'status'] as const,
     registers: [this.registry],
   });

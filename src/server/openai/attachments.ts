@@ -9,7 +9,7 @@ import type { RemoteFetchOptions, RemoteImage } from '../files/remote-fetch.js';
 import type { AttachmentLimits } from './attachment-limits.js';
 import { type AttachmentRequest, tooLarge } from './content-parts.js';
 import { OpenAIApiError } from './errors.js';
-import type { PromptMessage } from './request.js';
+import type { PromptMessage } from './prompt-builder.js';
 
 /**
  * The attachments of a /v1 request, read the way uploads are (files/): decoded, sized, typed from
@@ -167,7 +167,7 @@ export async function resolvePrompt(
   const messages: ModelMessage[] = [];
   for (const message of prompt) {
     if (message.role !== 'user') {
-      messages.push(message);
+      messages.push(toModelMessage(message));
       continue;
     }
     const content: Array<FilePart | TextPart> = [];
@@ -178,4 +178,41 @@ export async function resolvePrompt(
     messages.push({ role: 'user', content });
   }
   return messages;
+}
+
+/**
+ * A message without attachments in the AI SDK's terms: an assistant turn with its tool calls, a
+ * tool result (text, as OpenAI clients send it), a system message.
+ */
+function toModelMessage(message: Exclude<PromptMessage, { role: 'user' }>): ModelMessage {
+  switch (message.role) {
+    case 'system':
+      return message;
+    case 'assistant':
+      if (message.toolCalls.length === 0) return { role: 'assistant', content: message.content };
+      return {
+        role: 'assistant',
+        content: [
+          ...(message.content === '' ? [] : [{ type: 'text' as const, text: message.content }]),
+          ...message.toolCalls.map((call) => ({
+            type: 'tool-call' as const,
+            toolCallId: call.id,
+            toolName: call.name,
+            input: call.input,
+          })),
+        ],
+      };
+    case 'tool':
+      return {
+        role: 'tool',
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId: message.toolCallId,
+            toolName: message.toolName,
+            output: { type: 'text', value: message.content },
+          },
+        ],
+      };
+  }
 }

@@ -17,6 +17,8 @@ import { modelNotFound, type OpenAIApiError } from './errors.js';
 import { type HistoryTarget, recordExchange, resolveHistoryTarget } from './history.js';
 import { type CallTarget, providerCall, requireSupportedByProvider } from './provider-call.js';
 import type { CompletionCall } from './request.js';
+import { type ToolCallEvent, type ToolCallResult, ToolCallTracker } from './tool-calls.js';
+import { toToolSet } from './tools.js';
 import { upstreamFailure } from './upstream-errors.js';
 
 /**
@@ -42,6 +44,8 @@ export interface CompletionResult {
   error: OpenAIApiError | null;
   /** What the provider reported when log probabilities were asked for (OpenAI's entries). */
   logprobs: unknown;
+  /** The tools the model called, in order; the client runs them. */
+  toolCalls: ToolCallResult[];
 }
 
 export interface CompletionServiceDeps {
@@ -62,7 +66,7 @@ export interface CompletionServiceDeps {
 /** What a stopped call's estimate counts for one image or file: providers charge roughly this much. */
 const ATTACHMENT_TOKEN_ESTIMATE = 1_000;
 
-/** The prompt's text, and its attachments at a flat rate, for an estimate of its tokens. */
+/** The prompt's text (tool calls and results too), and its attachments at a flat rate, for an estimate of its tokens. */
 function estimatePromptTokens(messages: ModelMessage[]): number {
   let text = '';
   let attachments = 0;
@@ -73,6 +77,8 @@ function estimatePromptTokens(messages: ModelMessage[]): number {
     }
     for (const part of message.content) {
       if (part.type === 'text') text += `${part.text}\n`;
+      else if (part.type === 'tool-call') text += `${JSON.stringify(part.input)}\n`;
+      else if (part.type === 'tool-result') text += `${JSON.stringify(part.output)}\n`;
       else attachments += 1;
     }
   }
@@ -187,6 +193,8 @@ export class CompletionService {
     options: {
       signal: AbortSignal;
       onDelta: (text: string) => Promise<void> | void;
+      /** Each step of the model's tool calls as it streams (awaited, as `onDelta`). */
+      onToolCall?: (event: ToolCallEvent) => Promise<void> | void;
       history?: HistoryTarget;
       log?: Logger;
       /** The API token the call came with: usage is counted for it as well as for the user. */
@@ -207,12 +215,20 @@ export class CompletionService {
     let logprobs: unknown;
     let failure: unknown;
     let failed = false;
+    const tools = new ToolCallTracker(options.onToolCall);
     try {
       // The SDK is loaded on the first call of this API, not at start-up.
-      const { streamText } = await import('ai');
+      const { streamText, jsonSchema } = await import('ai');
       const result = streamText({
         model: registered.model,
         messages,
+        // Tools without `execute`: the calls end the step and go back to the client, which runs them.
+        ...(call.tools
+          ? {
+              tools: toToolSet(call.tools.tools, jsonSchema),
+              ...(call.tools.choice ? { toolChoice: call.tools.choice } : {}),
+            }
+          : {}),
         // The client owns the whole prompt, system messages included.
         allowSystemInMessages: true,
         ...call.settings,
@@ -229,6 +245,12 @@ export class CompletionService {
           if (part.text === '') continue;
           text += part.text;
           await options.onDelta(part.text);
+        } else if (part.type === 'tool-input-start') {
+          await tools.start(part.id, part.toolName);
+        } else if (part.type === 'tool-input-delta') {
+          await tools.delta(part.id, part.delta);
+        } else if (part.type === 'tool-call') {
+          await tools.finish(part.toolCallId, part.toolName, part.input);
         } else if (part.type === 'finish-step') {
           logprobs = part.providerMetadata?.openai?.logprobs ?? logprobs;
         } else if (part.type === 'finish') {
@@ -285,6 +307,7 @@ export class CompletionService {
       usage: counted,
       error: description === null ? null : upstreamFailure(description, failure),
       logprobs: status === 'complete' ? logprobs : undefined,
+      toolCalls: status === 'complete' ? tools.finished : [],
     };
   }
 

@@ -176,15 +176,18 @@ function tally(attachment: AttachmentRequest, limits: AttachmentLimits, counted:
   }
 }
 
-/** A user message's parts: text as it is, images and files as attachments to resolve. */
+/**
+ * A user message's parts: text as it is, images and files as attachments to resolve. `base` is
+ * where the content is in the request (`messages[0].content`, `input[2].content`), for errors.
+ */
 export function userParts(
   content: ContentPartInput[],
-  messageIndex: number,
+  base: string,
   limits: AttachmentLimits,
   counted: AttachmentTally,
 ): UserPart[] {
   return content.map((part, partIndex) => {
-    const path = `messages[${messageIndex}].content[${partIndex}]`;
+    const path = `${base}[${partIndex}]`;
     switch (part.type) {
       case 'text':
         if (typeof part.text !== 'string') {
@@ -213,9 +216,9 @@ export function userParts(
 }
 
 /** Text parts only: system, developer and assistant messages carry no attachments. */
-export function textOnlyParts(content: ContentPartInput[], messageIndex: number): string[] {
+export function textOnlyParts(content: ContentPartInput[], base: string): string[] {
   return content.map((part, partIndex) => {
-    const path = `messages[${messageIndex}].content[${partIndex}]`;
+    const path = `${base}[${partIndex}]`;
     if (part.type !== 'text') {
       throw invalidRequest(
         `Content parts of type '${part.type}' are only supported in user messages; send text parts here.`,

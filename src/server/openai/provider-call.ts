@@ -24,8 +24,36 @@ export interface CallTarget {
 const isOpenAI = (target: CallTarget) =>
   target.providerId === 'openai' && target.sdkProvider.startsWith('openai.');
 
+const isAnthropic = (target: CallTarget) => target.sdkProvider.startsWith('anthropic.');
+
+/**
+ * Models that call no tools: the built-in demo and the in-process local model (node-llama-cpp
+ * here has no tool calling; the AI SDK would drop the tools with only a warning). The registry
+ * has no tool capability of its own yet, so this is by provider.
+ */
+const NO_TOOLS = new Set(['parley', 'local']);
+
 /** A 400 naming the field when the call asks for something the model's provider cannot give back. */
-export function requireSupportedByProvider(call: CompletionCall, target: CallTarget): void {
+export function requireSupportedByProvider(
+  call: CompletionCall,
+  target: CallTarget,
+  toolsParam = 'tools',
+): void {
+  if (call.tools && NO_TOOLS.has(target.providerId)) {
+    throw invalidRequest(
+      `The model \`${target.name}\` (${target.providerId}) cannot call tools; pick another model or send no 'tools'.`,
+      toolsParam,
+      'unsupported_parameter',
+    );
+  }
+  // Parallel calls are every provider's default; turning them off exists only at OpenAI and Anthropic.
+  if (call.tools?.parallel === false && !isOpenAI(target) && !isAnthropic(target)) {
+    throw invalidRequest(
+      `'parallel_tool_calls: false' is supported for OpenAI and Anthropic models only; \`${target.name}\` (${target.providerId}) cannot be kept to one call.`,
+      'parallel_tool_calls',
+      'unsupported_parameter',
+    );
+  }
   if (call.logprobs !== undefined && !isOpenAI(target)) {
     throw invalidRequest(
       `'logprobs' is supported for OpenAI models only; \`${target.name}\` (${target.providerId}) reports no log probabilities.`,
@@ -72,7 +100,11 @@ export function providerCall(call: CompletionCall, target: CallTarget): Provider
     if (call.endUser !== undefined) openai.user = call.endUser;
     // The AI SDK makes schemas strict by default; OpenAI's own default, which the client expects, is not.
     if (call.responseFormat?.schema) openai.strictJsonSchema = call.responseFormat.strict;
+    if (call.tools?.parallel !== undefined) openai.parallelToolCalls = call.tools.parallel;
     providerOptions.openai = openai;
+  }
+  if (isAnthropic(target) && call.tools?.parallel === false) {
+    providerOptions.anthropic = { disableParallelToolUse: true };
   }
   if (!call.responseFormat) return { providerOptions };
   return { output: passThroughJson(call.responseFormat), providerOptions };

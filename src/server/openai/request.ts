@@ -1,19 +1,17 @@
 import type {
   ChatCompletionRequest,
   ChatMessageInput,
+  ChatToolChoiceInput,
   ResponseFormatInput,
 } from '../../shared/openai-schemas.js';
-import { type AttachmentLimits, MAX_TEXT_CHARS } from './attachment-limits.js';
-import {
-  type AttachmentRequest,
-  type AttachmentTally,
-  textOnlyParts,
-  tooLarge,
-  type UserPart,
-  userParts,
-} from './content-parts.js';
+import type { AttachmentLimits } from './attachment-limits.js';
+import { type AttachmentRequest, textOnlyParts } from './content-parts.js';
 import { invalidRequest } from './errors.js';
 import { unsupportedField } from './parameters.js';
+import { PromptBuilder, type PromptMessage } from './prompt-builder.js';
+import { checkChoice, checkTools, type ToolRequest } from './tools.js';
+
+export type { PromptMessage } from './prompt-builder.js';
 
 /** Sampling settings, in the AI SDK's names. */
 export interface CallSettings {
@@ -36,12 +34,7 @@ export interface JsonResponseFormat {
   strict: boolean;
 }
 
-/** A message as the client sent it, its attachments not yet read (that happens after admission). */
-export type PromptMessage =
-  | { role: 'system' | 'assistant'; content: string }
-  | { role: 'user'; content: UserPart[] };
-
-/** What a chat completion request asks of the model, validated beyond the schema. */
+/** What a chat completion (or Responses) request asks of the model, validated beyond the schema. */
 export interface CompletionCall {
   modelId: string;
   /** The whole conversation as the client sent it; the client owns the context here. */
@@ -60,69 +53,86 @@ export interface CompletionCall {
   stream: boolean;
   includeUsage: boolean;
   endUser: string | undefined;
+  /** Function tools for the model to call (the client runs them); undefined without tools. */
+  tools: ToolRequest | undefined;
 }
 
-const defined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+export const defined = <T>(value: T | null | undefined): T | undefined =>
+  value === null ? undefined : value;
 
-/** A system or assistant message's text; attachments belong in user messages only. */
+/** A system, assistant or tool message's text; attachments belong in user messages only. */
 function plainText(message: ChatMessageInput, index: number): string {
   const { content } = message;
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
-  return textOnlyParts(content, index).join('\n');
+  return textOnlyParts(content, `messages[${index}].content`).join('\n');
 }
 
-/** How a recorded conversation shows an attachment: the question keeps a trace of what was sent. */
-const attachmentNote = (attachment: AttachmentRequest) =>
-  `[${attachment.part === 'image_url' ? 'image' : 'file'}${attachment.filename ? `: ${attachment.filename}` : ''}]`;
-
 function toPrompt(input: ChatMessageInput[], limits: AttachmentLimits) {
-  const prompt: PromptMessage[] = [];
-  const attachments: AttachmentRequest[] = [];
-  const system: string[] = [];
-  const counted: AttachmentTally = { count: 0, bytes: 0 };
-  let textChars = 0;
-  let lastUserText: string | undefined;
+  const builder = new PromptBuilder(limits);
   input.forEach((message, index) => {
+    const at = `messages[${index}]`;
     if (message.role === 'user') {
-      const { content } = message;
-      const parts: UserPart[] =
-        content === null || content === undefined
-          ? []
-          : typeof content === 'string'
-            ? [{ type: 'text', text: content }]
-            : userParts(content, index, limits, counted);
-      const texts = parts.flatMap((part) => (part.type === 'text' ? [part.text] : []));
-      const attached = parts.flatMap((part) => (part.type === 'attachment' ? [part.attachment] : []));
-      attachments.push(...attached);
-      textChars += texts.reduce((sum, text) => sum + text.length, 0);
-      lastUserText = [...texts, ...attached.map(attachmentNote)].join('\n');
-      prompt.push({ role: 'user', content: parts });
-      return;
+      builder.addUser(defined(message.content) ?? '', `${at}.content`);
+    } else if (message.role === 'assistant') {
+      const calls = (defined(message.tool_calls) ?? []).map((call, callIndex) => ({
+        id: call.id,
+        name: call.function.name,
+        arguments: call.function.arguments,
+        param: `${at}.tool_calls[${callIndex}].function.arguments`,
+      }));
+      builder.addAssistant(plainText(message, index), calls);
+    } else if (message.role === 'tool') {
+      const callId = defined(message.tool_call_id);
+      if (callId === undefined) {
+        throw invalidRequest(
+          `Missing required parameter: '${at}.tool_call_id'.`,
+          `${at}.tool_call_id`,
+          'missing_required_parameter',
+        );
+      }
+      builder.addToolResult(callId, plainText(message, index), `${at}.tool_call_id`);
+    } else {
+      // Developer messages are OpenAI's newer name for system messages.
+      builder.addSystem(plainText(message, index));
     }
-    const text = plainText(message, index);
-    textChars += text.length;
-    if (message.role === 'assistant') {
-      // An empty assistant turn (a tool-call placeholder) carries nothing a model can use.
-      if (text !== '') prompt.push({ role: 'assistant', content: text });
-      return;
-    }
-    // Developer messages are OpenAI's newer name for system messages.
-    system.push(text);
-    prompt.push({ role: 'system', content: text });
   });
-  if (textChars > MAX_TEXT_CHARS) {
-    throw tooLarge(
-      `The messages' text is ${textChars} characters; at most ${MAX_TEXT_CHARS} are accepted per request.`,
-      'messages',
-    );
-  }
-  return {
-    prompt,
-    attachments,
-    systemText: system.length > 0 ? system.join('\n\n') : undefined,
-    lastUserText,
-  };
+  return builder.build('messages');
+}
+
+/** `tools`, `tool_choice` and `parallel_tool_calls` of a chat completion, checked. */
+function toTools(body: ChatCompletionRequest): ToolRequest | undefined {
+  const tools = checkTools(
+    (defined(body.tools) ?? []).map((tool, index) => {
+      if (tool.type !== 'function') {
+        throw invalidRequest(
+          `Tools of type '${tool.type}' are not supported; send function tools.`,
+          `tools[${index}].type`,
+          'unsupported_parameter',
+        );
+      }
+      const fn = defined(tool.function);
+      if (fn === undefined) {
+        throw invalidRequest(
+          `Missing required parameter: 'tools[${index}].function'.`,
+          `tools[${index}].function`,
+          'missing_required_parameter',
+        );
+      }
+      return {
+        name: fn.name,
+        description: defined(fn.description),
+        parameters: defined(fn.parameters),
+        strict: defined(fn.strict),
+      };
+    }),
+    (index) => `tools[${index}].function`,
+  );
+  const choice = defined(body.tool_choice);
+  const named = (c: ChatToolChoiceInput) => (typeof c === 'string' ? c : { name: c.function.name });
+  const checked = checkChoice(choice === undefined ? undefined : named(choice), tools, 'tool_choice');
+  if (tools.length === 0) return undefined;
+  return { tools, choice: checked, parallel: defined(body.parallel_tool_calls) };
 }
 
 function toResponseFormat(format: ResponseFormatInput | null | undefined): JsonResponseFormat | undefined {
@@ -159,13 +169,6 @@ function toLogprobs(body: ChatCompletionRequest): true | number | undefined {
 export function toCompletionCall(body: ChatCompletionRequest, limits: AttachmentLimits): CompletionCall {
   const unsupported = unsupportedField(body);
   if (unsupported) throw unsupported;
-  if (body.tools && body.tools.length > 0) {
-    throw invalidRequest(
-      'Tools (function calling) are not supported by this server yet.',
-      'tools',
-      'unsupported_parameter',
-    );
-  }
   const stop = defined(body.stop);
   const settings: CallSettings = {
     // max_completion_tokens is the current name; max_tokens the deprecated one still widely sent.
@@ -186,5 +189,6 @@ export function toCompletionCall(body: ChatCompletionRequest, limits: Attachment
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
     endUser: defined(body.user),
+    tools: toTools(body),
   };
 }

@@ -7,10 +7,13 @@ import type {
   OpenAIModelDto,
   OpenAIModelListDto,
   OpenAIUsageDto,
+  ToolCallDeltaDto,
+  ToolCallOutDto,
 } from '../../shared/openai-schemas.js';
 import type { ListedModel } from '../ai/model-registry.js';
 import { newId } from '../ids.js';
 import type { TokenUsage } from './completion-service.js';
+import type { ToolCallEvent, ToolCallResult } from './tool-calls.js';
 
 /** The OpenAI response shapes, built from what a completion produced. */
 
@@ -60,7 +63,12 @@ export function toChoiceLogprobs(raw: unknown): ChoiceLogprobsDto | null {
   return { content, refusal: null };
 }
 
-export function toFinishReason(reason: FinishReason | null): FinishReasonDto {
+/**
+ * OpenAI's finish reason. A reply with tool calls finishes with `tool_calls` even when the
+ * provider said `stop` (some OpenAI-compatible servers do): that is what clients act on.
+ */
+export function toFinishReason(reason: FinishReason | null, calledTools = false): FinishReasonDto {
+  if (calledTools && reason !== 'length' && reason !== 'content-filter') return 'tool_calls';
   switch (reason) {
     case 'length':
       return 'length';
@@ -87,22 +95,36 @@ export interface CompletionMeta {
   model: string;
 }
 
+const toolCallOut = (call: ToolCallResult): ToolCallOutDto => ({
+  id: call.id,
+  type: 'function',
+  function: { name: call.name, arguments: call.arguments },
+});
+
 export function completionBody(
   meta: CompletionMeta,
   text: string,
   finishReason: FinishReason | null,
   usage: TokenUsage,
   logprobs: ChoiceLogprobsDto | null = null,
+  toolCalls: ToolCallResult[] = [],
 ): ChatCompletionDto {
+  const calls = toolCalls.length > 0;
   return {
     ...meta,
     object: 'chat.completion',
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: text, refusal: null },
+        message: {
+          role: 'assistant',
+          // OpenAI's content is null for a reply that only calls tools.
+          content: calls && text === '' ? null : text,
+          refusal: null,
+          ...(calls ? { tool_calls: toolCalls.map(toolCallOut) } : {}),
+        },
         logprobs,
-        finish_reason: toFinishReason(finishReason),
+        finish_reason: toFinishReason(finishReason, calls),
       },
     ],
     usage: toUsage(usage),
@@ -116,7 +138,7 @@ export function completionBody(
  */
 export function chunk(
   meta: CompletionMeta,
-  delta: { role?: 'assistant'; content?: string },
+  delta: { role?: 'assistant'; content?: string; tool_calls?: ToolCallDeltaDto[] },
   finishReason: FinishReasonDto | null,
   includeUsage: boolean,
   logprobs: ChoiceLogprobsDto | null = null,
@@ -127,6 +149,23 @@ export function chunk(
     choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
     ...(includeUsage ? { usage: null } : {}),
   };
+}
+
+/**
+ * A tool call event as OpenAI's chunk delta: the first piece of a call names it (with empty
+ * arguments), the later ones carry argument fragments; the end of a call sends nothing of its own.
+ */
+export function toolCallDelta(event: ToolCallEvent): ToolCallDeltaDto | undefined {
+  if (event.type === 'start') {
+    return {
+      index: event.index,
+      id: event.id,
+      type: 'function',
+      function: { name: event.name, arguments: '' },
+    };
+  }
+  if (event.type === 'delta') return { index: event.index, function: { arguments: event.delta } };
+  return undefined;
 }
 
 export function usageChunk(meta: CompletionMeta, usage: TokenUsage): ChatCompletionChunkDto {

@@ -8,6 +8,7 @@ import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 import { recordApprovals } from './run-status.js';
 import { ReplyChanged, type TurnService } from './turns.js';
+import { closeWaitingReply, EXPIRED_REASON } from './waiting-replies.js';
 
 type ApprovalResultDto = Static<typeof ApprovalResult>;
 
@@ -17,7 +18,8 @@ type ApprovalResultDto = Static<typeof ApprovalResult>;
  * compare-and-set (parallel answers each land once, or re-read), and the answer that closes the
  * last open call claims the reply and starts the `resume` run, on whichever instance received it.
  * Nothing waits in memory, so a pending approval survives restarts. Unanswered ones expire after
- * TOOL_APPROVAL_TIMEOUT_S: a sweep denies them and the reply resumes, the model told why.
+ * TOOL_APPROVAL_TIMEOUT_S: a sweep denies them and ends the reply `stopped` (waiting-replies.ts),
+ * with no model call in the background; `continue` picks it up.
  */
 
 export interface Answer {
@@ -43,8 +45,6 @@ const RECENT_SCAN = 50;
 const MAX_ROUNDS = 5;
 /** Expired replies resumed per sweep (the rest wait for the next). */
 const SWEEP_BATCH = 20;
-
-export const EXPIRED_REASON = 'The approval request expired.';
 
 const now = () => new Date().toISOString();
 
@@ -75,7 +75,7 @@ export class ApprovalService {
       const reply = await this.waitingReplyWith(conversation.id, answer.toolCallId);
       if (!reply) throw await this.notWaiting(conversation.id, answer.toolCallId);
       if (this.expired(reply)) {
-        await this.expire(reply, conversation);
+        await closeWaitingReply(this.deps.store, reply, EXPIRED_REASON);
         throw new AppError(
           'approval_expired',
           `This approval request expired after ${Math.round(this.deps.timeoutMs / 1000)} s; the call was denied.`,
@@ -105,47 +105,20 @@ export class ApprovalService {
     await this.sweeping;
   }
 
-  /** Deny every open call of replies that waited past the timeout, and resume them. */
+  /** Deny every open call of replies that waited past the timeout, ending them `stopped`. */
   async sweep(): Promise<number> {
     const before = new Date(Date.now() - this.deps.timeoutMs).toISOString();
     const expired = await this.repos.messages.expiredWaitingReplies(before, SWEEP_BATCH);
-    let resumed = 0;
+    let closed = 0;
     for (const reply of expired) {
-      const conversation = await this.repos.conversations.conversationById(reply.conversation_id);
-      if (!conversation) continue;
-      try {
-        if (await this.expire(reply, conversation)) resumed++;
-      } catch (err) {
-        // A full run slot or quota: the reply stays waiting and the next sweep tries again.
-        this.deps.logger.warn(
-          { err, messageId: reply.id },
-          'could not resume a reply whose approvals expired',
-        );
-      }
+      if (await closeWaitingReply(this.deps.store, reply, EXPIRED_REASON)) closed++;
     }
-    return resumed;
+    if (closed > 0) this.deps.logger.info({ replies: closed }, 'tool approvals expired');
+    return closed;
   }
 
   private expired(reply: MessageRow): boolean {
     return Date.parse(reply.updated_at) + this.deps.timeoutMs < Date.now();
-  }
-
-  /** Deny the reply's open calls as expired and resume it; false when another writer got there first. */
-  private async expire(reply: MessageRow, conversation: ConversationRow): Promise<boolean> {
-    const open = partsOfRow(reply).filter(
-      (part): part is ToolPartDto => part.type === 'dynamic-tool' && part.state === 'approval-requested',
-    );
-    const answers = open.map((part) => ({
-      toolCallId: part.toolCallId,
-      approved: false,
-      reason: EXPIRED_REASON,
-    }));
-    const result = await this.apply(reply.user_id, conversation, reply, answers).catch((error: unknown) => {
-      if (error instanceof AppError && error.code === 'already_decided') return undefined;
-      throw error;
-    });
-    if (result) this.deps.logger.info({ messageId: reply.id, calls: open.length }, 'tool approvals expired');
-    return result !== undefined;
   }
 
   /**
@@ -205,7 +178,8 @@ export class ApprovalService {
   private async notWaiting(conversationId: string, toolCallId: string): Promise<AppError> {
     const recent = await this.repos.messages.messagesBefore(conversationId, RECENT_SCAN);
     const part = recent.map((row) => toolPart(partsOfRow(row), toolCallId)).find(Boolean);
-    if (part) {
+    // Only a call that asked for approval was ever answerable.
+    if (part?.approval) {
       return part.approval?.reason === EXPIRED_REASON
         ? new AppError('approval_expired', 'This approval request expired; the call was denied.')
         : new AppError('already_decided', `The call ${toolCallId} was answered already.`);

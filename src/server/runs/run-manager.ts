@@ -22,6 +22,7 @@ import type { RunTools } from '../tools/run-tools.js';
 import { ReplyBuilder } from './reply-builder.js';
 import { checkpointReply, finishRunAndReply } from './run-status.js';
 import {
+  failUnrun,
   type ModelToolCall,
   parseToolInput,
   runAnsweredCalls,
@@ -408,8 +409,11 @@ export class RunManager {
         await this.checkpointNow();
         await runToolCalls(this.toolContext(run), calls, overLimit);
       }
+      // Calls of a step that failed before they ran are told as failed, not left running.
+      if (step.error !== null) failUnrun(this.toolContext(run), calls);
       this.emit(run, { type: 'finish-step' });
-      if (step.error !== null || calls.length === 0 || run.abort.signal.aborted) return;
+      // A model that calls tools even when told to answer gets no further step.
+      if (step.error !== null || calls.length === 0 || run.abort.signal.aborted || overLimit) return;
       if (run.reply.pendingApprovals().length > 0) {
         run.waiting = true;
         return;
@@ -440,7 +444,9 @@ export class RunManager {
     ended: StreamEnd,
     calls: ModelToolCall[],
   ): Promise<void> {
-    const toolId = (modelName: string) => run.input.tools?.find(modelName)?.id ?? modelName;
+    // A tool the run does not offer keeps the id its model name stands for (`a__b` → `a/b`).
+    const toolId = (modelName: string) =>
+      run.input.tools?.find(modelName)?.id ?? modelName.replace('__', '/');
     const reader = stream.getReader();
     try {
       for (;;) {

@@ -29,8 +29,9 @@ export const REPLY_TRANSITIONS: Readonly<Record<MessageStatus, readonly MessageS
   error: ['streaming'],
   // Only when cut off at the length limit (the claim checks finish_reason too).
   complete: ['streaming'],
-  // Paused on tool approvals: the last answer claims it for the `resume` run (claimReplyForResume).
-  waiting: ['streaming'],
+  // Paused on tool approvals: the last answer claims it for the `resume` run (claimReplyForResume);
+  // expiry or a stop ends it without a run (stopWaitingReply).
+  waiting: ['streaming', 'stopped'],
 };
 
 /** The states a transition to `to` may start from, read off a table. */
@@ -72,6 +73,17 @@ export function claimReplyForResume(
   at: string,
 ): Promise<MessageRow | undefined> {
   return tx.messages.answerApprovals(messageId, expectedParts, parts, 'streaming', at);
+}
+
+/** End a waiting reply `stopped` with its open calls denied; compare-and-set like the claim. */
+export async function stopWaitingReply(
+  tx: Repositories,
+  messageId: string,
+  expectedParts: string,
+  parts: string,
+  at: string,
+): Promise<boolean> {
+  return (await tx.messages.answerApprovals(messageId, expectedParts, parts, 'stopped', at)) !== undefined;
 }
 
 /** Record answers to some of a waiting reply's approvals (it stays waiting); compare-and-set like the claim. */

@@ -100,6 +100,14 @@ export async function runToolCalls(
   await Promise.all(running);
 }
 
+/** The calls of a step whose model stream failed: they never ran, and the reply says so. */
+export function failUnrun(ctx: ToolRunContext, calls: readonly ModelToolCall[]): void {
+  for (const call of calls) {
+    const part = ctx.reply.tool(call.toolCallId);
+    if (part?.state === 'input-available') fail(ctx, part, 'The model failed before this call could run.');
+  }
+}
+
 /**
  * A resumed reply's answered approvals: approved calls run now (if the tool is still the run's to
  * use: the user's role or the conversation's tools may have changed since), denied ones are told.

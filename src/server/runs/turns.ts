@@ -19,6 +19,7 @@ import { type RunTools, toolsForRun } from '../tools/run-tools.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ActiveRun, RunManager } from './run-manager.js';
 import { claimReplyForContinue, claimReplyForResume, openRun } from './run-status.js';
+import { closeWaitingReply, STOPPED_REASON } from './waiting-replies.js';
 
 export interface TurnServiceDeps {
   store: Data;
@@ -74,6 +75,9 @@ interface TurnPlan {
  * very long conversation; trimming to each model's context window refines this per model.
  */
 const PROMPT_HISTORY_MESSAGES = 200;
+
+/** Waiting replies a stop closes at once (a conversation has one or two in practice). */
+const MAX_WAITING_STOPPED = 20;
 
 /**
  * Which replies `continue` can pick up: cut off by a crash, a stop, an error or the length limit.
@@ -295,6 +299,10 @@ export class TurnService {
    */
   async stop(userId: string, conversationId: string): Promise<string[]> {
     await this.deps.chat.requireConversation(userId, conversationId, 'write');
+    // A reply waiting for approvals is stopped too: its open calls are denied, nothing runs.
+    for (const reply of await this.repos.messages.waitingReplies(conversationId, MAX_WAITING_STOPPED)) {
+      await closeWaitingReply(this.deps.store, reply, STOPPED_REASON);
+    }
     const running = await this.repos.runs.runningRuns(conversationId);
     const stoppedHere = new Set((await this.deps.runs.stop(userId, conversationId)).map((run) => run.id));
     const elsewhere = running.filter((run) => !stoppedHere.has(run.id));

@@ -214,7 +214,8 @@ export async function firstUserMessage(
 
 /**
  * Write a waiting reply's parts with answers to its approvals, and its status (`waiting` while
- * others remain open, `streaming` when the answer resumes it), only if its parts are still
+ * others remain open, `streaming` when the answer resumes it, `stopped` when it is closed
+ * unanswered: expiry, a stop), only if its parts are still
  * `expectedParts`: a compare-and-set, so of parallel answers each lands once or re-reads.
  */
 export async function answerApprovals(
@@ -222,7 +223,7 @@ export async function answerApprovals(
   id: string,
   expectedParts: string,
   parts: string,
-  status: 'waiting' | 'streaming',
+  status: 'waiting' | 'streaming' | 'stopped',
   now: string,
 ): Promise<MessageRow | undefined> {
   return db

@@ -778,4 +778,62 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     },
     content: { 200: sse(ex.completionStream) },
   },
+  'POST /v1/responses': {
+    operationId: 'openaiCreateResponse',
+    summary: 'Response (OpenAI Responses API), streamed (SSE events, `stream: true`) or not',
+    description:
+      'Function tools, `text.format` structured output, images and files. Parley keeps no response ' +
+      'objects: `store` is always false and `previous_response_id` is refused. See docs/openai-api.md.',
+    tag: 'OpenAI',
+    body: { model: 'demo', input: 'Say hello', stream: false },
+    responses: {
+      200: {
+        id: 'resp_01964b7e3a12',
+        object: 'response',
+        created_at: 1777887012,
+        status: 'completed',
+        error: null,
+        incomplete_details: null,
+        instructions: null,
+        max_output_tokens: null,
+        model: 'demo',
+        output: [
+          {
+            type: 'message',
+            id: 'msg_01964b7e3a13',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'Hello!', annotations: [], logprobs: [] }],
+          },
+        ],
+        parallel_tool_calls: true,
+        previous_response_id: null,
+        store: false,
+        temperature: null,
+        text: { format: { type: 'text' } },
+        tool_choice: 'auto',
+        tools: [],
+        top_p: null,
+        truncation: 'disabled',
+        usage: {
+          input_tokens: 3,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 2,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 5,
+        },
+        user: null,
+        metadata: {},
+      },
+      400: {
+        error: {
+          message:
+            "Unsupported parameter: 'previous_response_id'. Parley keeps no response objects: send the whole conversation in `input` (with the AI SDK, set providerOptions.openai.store to false).",
+          type: 'invalid_request_error',
+          param: 'previous_response_id',
+          code: 'unsupported_parameter',
+        },
+      },
+    },
+  },
 };
