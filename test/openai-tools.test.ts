@@ -442,12 +442,28 @@ describe('bad tool input (400, nothing sent upstream)', () => {
       ],
     });
     expect(tooLong).toMatchObject({ status: 400, param: 'messages[2].content' });
-    // The built-in demo model calls no tools.
-    expect(await refusal(base, { model: 'demo', tools: [WEATHER] })).toMatchObject({
-      status: 400,
-      param: 'tools',
-      code: 'unsupported_parameter',
-    });
     expect(upstream.calls).toHaveLength(0);
+    // The built-in demo model takes tools, and calls one when told `use <tool> with {...}` (no keys needed).
+    const demo = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'demo',
+        tools: [WEATHER],
+        messages: [{ role: 'user', content: 'use get_weather with {"city":"Paris"}' }],
+      }),
+    });
+    expect(demo.status).toBe(200);
+    const answer = (await demo.json()) as {
+      choices: {
+        finish_reason: string;
+        message: { tool_calls: { function: { name: string; arguments: string } }[] };
+      }[];
+    };
+    expect(answer.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(answer.choices[0]?.message.tool_calls[0]?.function).toEqual({
+      name: 'get_weather',
+      arguments: '{"city":"Paris"}',
+    });
   });
 });

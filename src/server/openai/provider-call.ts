@@ -27,11 +27,11 @@ const isOpenAI = (target: CallTarget) =>
 const isAnthropic = (target: CallTarget) => target.sdkProvider.startsWith('anthropic.');
 
 /**
- * Models that call no tools: the built-in demo and the in-process local model (node-llama-cpp
- * here has no tool calling; the AI SDK would drop the tools with only a warning). The registry
- * has no tool capability of its own yet, so this is by provider.
+ * Models that call no tools: the in-process local model (node-llama-cpp here has no tool calling;
+ * the AI SDK would drop the tools with only a warning). The demo model calls them on
+ * `use <tool> with {...}`. The registry has no tool capability of its own yet, so this is by provider.
  */
-const NO_TOOLS = new Set(['parley', 'local']);
+const NO_TOOLS = new Set(['local']);
 
 /** A 400 naming the field when the call asks for something the model's provider cannot give back. */
 export function requireSupportedByProvider(
