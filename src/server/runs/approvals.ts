@@ -136,7 +136,7 @@ export class ApprovalService {
     const parts = JSON.parse(expected) as MessagePartDto[];
     for (const answer of answers) {
       const part = toolPart(parts, answer.toolCallId);
-      if (!part || part.state !== 'approval-requested') {
+      if (part?.state !== 'approval-requested') {
         throw new AppError('already_decided', `The call ${answer.toolCallId} was answered already.`);
       }
       part.state = 'approval-responded';
