@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
+import * as audit from './audit-repo.js';
 import * as blobs from './blobs-repo.js';
 import * as conversations from './conversations-repo.js';
 import * as files from './files-repo.js';
 import * as guests from './guests-repo.js';
+import * as identities from './identities-repo.js';
 import * as invites from './invites-repo.js';
 import * as leases from './leases-repo.js';
 import * as messages from './messages-repo.js';
@@ -15,6 +17,7 @@ import * as setupCodes from './setup-codes-repo.js';
 import * as storage from './storage-repo.js';
 import * as tokens from './tokens-repo.js';
 import * as transfer from './transfer-repo.js';
+import * as usageEvents from './usage-events-repo.js';
 import * as usage from './usage-repo.js';
 import * as users from './users-repo.js';
 
@@ -45,10 +48,12 @@ type DialectApplied<R, K extends keyof R> = Omit<R, K> & {
 };
 
 export interface Repositories {
+  readonly audit: Bound<typeof audit>;
   readonly blobs: Bound<typeof blobs>;
   readonly conversations: Bound<typeof conversations>;
   readonly files: Bound<typeof files>;
   readonly guests: DialectApplied<Bound<typeof guests>, 'insertGuestUnderCap'>;
+  readonly identities: Bound<typeof identities>;
   readonly invites: Bound<typeof invites>;
   readonly leases: Bound<typeof leases>;
   readonly messages: Bound<typeof messages>;
@@ -61,6 +66,7 @@ export interface Repositories {
   readonly tokens: Bound<typeof tokens>;
   readonly transfer: Bound<typeof transfer>;
   readonly usage: Bound<typeof usage>;
+  readonly usageEvents: Bound<typeof usageEvents>;
   readonly users: Bound<typeof users>;
 }
 
@@ -85,6 +91,7 @@ function bind<M extends object>(module: M, db: Executor): Bound<M> {
 
 export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
   return {
+    audit: bind(audit, db),
     blobs: bind(blobs, db),
     conversations: bind(conversations, db),
     files: bind(files, db),
@@ -92,6 +99,7 @@ export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
       ...bind(guests, db),
       insertGuestUnderCap: (input) => guests.insertGuestUnderCap(db, dialect, input),
     },
+    identities: bind(identities, db),
     invites: bind(invites, db),
     leases: bind(leases, db),
     messages: bind(messages, db),
@@ -108,6 +116,7 @@ export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
     tokens: bind(tokens, db),
     transfer: bind(transfer, db),
     usage: bind(usage, db),
+    usageEvents: bind(usageEvents, db),
     users: bind(users, db),
   };
 }

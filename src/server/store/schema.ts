@@ -220,6 +220,52 @@ export interface Database {
   files: FilesTable;
   file_blobs: FileBlobsTable;
   blob_deletions: BlobDeletionsTable;
+  user_identities: UserIdentitiesTable;
+  usage_events: UsageEventsTable;
+  audit_events: AuditEventsTable;
+}
+
+/** A sign-in identity at an OpenID provider, linked to a user (migration 013): issuer + subject, never email alone. */
+export interface UserIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  /** The provider's groups claim at the last sign-in, as a JSON array. */
+  groups: string | null;
+  created_at: string;
+  last_login_at: string;
+}
+
+/** One model call's tokens and cost, for usage reports (migration 014). */
+export interface UsageEventsTable {
+  id: string;
+  user_id: string;
+  /** The API token of a /v1 call; NULL for the web app and session calls. */
+  api_token_id: string | null;
+  model: string;
+  provider: string;
+  /** `chat` (a run) or `api` (/v1). */
+  source: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** The cost at the price when it was spent, in millionths of a dollar; NULL: no price known. */
+  cost_micros: number | null;
+  /** UTC day, YYYY-MM-DD (reports group by it). */
+  day: string;
+  created_at: string;
+}
+
+/** Who did what to accounts (migration 015): sign-ins, failures, role and quota changes, tokens. */
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  type: string;
+  actor_id: string | null;
+  target_id: string | null;
+  ip: string | null;
+  /** Event details as JSON (never a secret). */
+  detail: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

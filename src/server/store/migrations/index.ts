@@ -11,6 +11,9 @@ import * as oneStreamingReply from './009-one-streaming-reply.js';
 import * as files from './010-files.js';
 import * as attachmentSearch from './011-attachment-search.js';
 import * as tools from './012-tools.js';
+import * as identities from './013-identities.js';
+import * as usageEvents from './014-usage-events.js';
+import * as audit from './015-audit.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -28,6 +31,9 @@ export const migrationProvider: MigrationProvider = {
       '010-files': files,
       '011-attachment-search': attachmentSearch,
       '012-tools': tools,
+      '013-identities': identities,
+      '014-usage-events': usageEvents,
+      '015-audit': audit,
     };
   },
 };
