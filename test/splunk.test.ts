@@ -105,26 +105,42 @@ describe('the Splunk HEC shipper', () => {
     expect(shipper.stats()).toMatchObject({ buffered: 0, dropped: 0, sent: events.length });
   });
 
-  it('keeps serving promptly while Splunk is down, within its buffer bound, counting drops', async () => {
+  it('never holds a request for a Splunk that does not answer', async () => {
+    // A Splunk that accepts connections and never answers: if logging waited for it, the first
+    // request would never complete. No clock is read: the requests completing is the proof.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { logger, shipper } = hecLogger(
+        `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+        {
+          maxBufferedEvents: 40,
+        },
+      );
+      t = await createOpsApp({ logger });
+      for (let i = 0; i < 100; i++) {
+        expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      }
+      expect(shipper.stats().sent).toBe(0);
+      expect(shipper.stats().buffered).toBeLessThanOrEqual(40);
+      await shipper.close(500);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('keeps serving while Splunk is down, within its buffer bound, counting drops', async () => {
     const { logger, shipper, problems } = hecLogger(`http://127.0.0.1:${await closedPort()}`, {
       maxBufferedEvents: 40,
       baseBackoffMs: 20,
       maxBackoffMs: 100,
     });
     t = await createOpsApp({ logger });
-    const slowest: number[] = [];
     for (let i = 0; i < 150; i++) {
-      const started = performance.now();
       const res = await t.app.inject({ method: 'GET', url: '/healthz' });
-      slowest.push(performance.now() - started);
       expect(res.statusCode).toBe(200);
       expect(shipper.stats().buffered).toBeLessThanOrEqual(40);
     }
-    // Logging never waits for Splunk: requests are not held by it. (The 90th percentile, not the
-    // maximum: one request can always meet a GC pause or a busy CI neighbour; waiting on Splunk's
-    // retries would slow most of them.)
-    const sorted = [...slowest].sort((a, b) => a - b);
-    expect(sorted[Math.floor(sorted.length * 0.9)]).toBeLessThan(250);
     await until('a failed delivery', () => shipper.stats().failedRequests > 0);
     const stats = shipper.stats();
     expect(stats.buffered).toBeLessThanOrEqual(40);
@@ -136,10 +152,8 @@ describe('the Splunk HEC shipper', () => {
     const metrics = parsePrometheus((await t.app.inject({ method: 'GET', url: '/metrics' })).body);
     expect(sampleValue(metrics, 'parley_log_shipper_events', { outcome: 'dropped' })).toBeGreaterThan(0);
     expect(sampleValue(metrics, 'parley_log_shipper_buffered_events')).toBeLessThanOrEqual(40);
-    // Closing does not wait out the outage.
-    const closing = performance.now();
+    // Closing does not wait out the outage: it ends within its own bound (a hang fails the test).
     await shipper.close(2_000);
-    expect(performance.now() - closing).toBeLessThan(1_000);
   });
 
   it('retries a busy Splunk (503) with backoff and delivers what it kept once it recovers', async () => {
