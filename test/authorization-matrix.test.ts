@@ -55,6 +55,14 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('GET', '/settings'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
   },
+  'GET /admin': {
+    call: (_f, c) => c.request('GET', '/admin'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /admin/*': {
+    call: (_f, c) => c.request('GET', '/admin/usage'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
   'GET /login': {
     call: (_f, c) => c.request('GET', '/login'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
@@ -151,6 +159,21 @@ const matrix: Record<string, Entry> = {
       c.request('POST', '/api/auth/reset', { token: 'rst_not-a-real-token', newPassword: 'long enough pw' }),
     expect: { anonymous: 400, b: 400, admin: 400, a: 400 },
   },
+  // Public: how to sign in (single sign-on on or off, password form shown or not).
+  'GET /api/auth/providers': {
+    call: (_f, c) => c.request('GET', '/api/auth/providers'),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  // Public (the browser is on its way to or from the provider); without OIDC_ISSUER, as here,
+  // 404 for everyone. test/oidc.test.ts covers them against a real OpenID provider.
+  'GET /api/auth/oidc/login': {
+    call: (_f, c) => c.request('GET', '/api/auth/oidc/login'),
+    expect: { anonymous: 404, b: 404, admin: 404, a: 404 },
+  },
+  'GET /api/auth/oidc/callback': {
+    call: (_f, c) => c.request('GET', '/api/auth/oidc/callback?code=abc&state=def'),
+    expect: { anonymous: 404, b: 404, admin: 404, a: 404 },
+  },
   'GET /api/models': {
     call: (_f, c) => c.request('GET', '/api/models'),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
@@ -178,6 +201,26 @@ const matrix: Record<string, Entry> = {
   'POST /api/admin/invites': {
     call: (_f, c) => c.request('POST', '/api/admin/invites'),
     expect: { anonymous: 401, b: 403, admin: 201, a: 403 },
+  },
+  'GET /api/admin/invites': {
+    call: (_f, c) => c.request('GET', '/api/admin/invites'),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'DELETE /api/admin/invites/:id': {
+    // A fresh unused invite for each caller (an admin revokes it: 204).
+    call: async (f, c) => {
+      const invite = await f.clients.admin.request('POST', '/api/admin/invites', { role: 'admin' });
+      return c.request('DELETE', `/api/admin/invites/${invite.json().id}`);
+    },
+    expect: { anonymous: 401, b: 403, admin: 204, a: 403 },
+  },
+  'GET /api/admin/audit': {
+    call: (f, c) => c.request('GET', `/api/admin/audit?userId=${f.clients.a.userId}`),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'GET /api/admin/models': {
+    call: (_f, c) => c.request('GET', '/api/admin/models'),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
   },
   'POST /api/admin/users/:id/reset-link': {
     call: (f, c) => c.request('POST', `/api/admin/users/${f.clients.a.userId}/reset-link`),
@@ -255,6 +298,15 @@ const matrix: Record<string, Entry> = {
   'GET /api/tools': {
     call: (_f, c) => c.request('GET', '/api/tools'),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  // Usage and cost: each caller their own (A's runs never show in B's); everyone's for admins only.
+  'GET /api/usage': {
+    call: (_f, c) => c.request('GET', '/api/usage?groupBy=day,model'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /api/admin/usage': {
+    call: (_f, c) => c.request('GET', '/api/admin/usage?groupBy=user,model&format=csv'),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
   },
   // A file is its uploader's alone; anyone signed in may upload their own.
   'POST /api/files': {

@@ -385,7 +385,7 @@ describe('MODELS_FILE reasoning settings that cannot work stop startup with one 
       [...endpoint('{ effort: low }'), 'models:', '  - id: x/m', '    reasoning: { effort: high }'],
       'models[0].id "x/m" already has settings at endpoints[0].models[0]',
     ],
-    ['a models entry without reasoning', ['models:', '  - id: x/m'], 'models[0].reasoning is required'],
+    ['a models entry without reasoning', ['models:', '  - id: x/m'], 'models[0] must set reasoning or price'],
   ];
 
   it.each(cases)('%s', async (_what, lines, problem, env = {}) => {

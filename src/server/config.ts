@@ -105,6 +105,26 @@ export interface Config {
   readonly maxToolSteps: number;
   /** How long a tool call waits for the user's approval before it counts as refused. */
   readonly toolApprovalTimeoutMs: number;
+
+  // Single sign-on (OpenID Connect); undefined: off.
+  readonly oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  /** The provider's issuer URL (discovery: <issuer>/.well-known/openid-configuration). */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Unset: a public client (PKCE only, no client authentication). Never logged. */
+  readonly clientSecret: string | undefined;
+  readonly scopes: string;
+  /** The claim listing the user's groups; a dotted path reaches into objects (realm_access.roles). */
+  readonly groupsClaim: string;
+  /** Set: members of any of these groups are admins, everyone else a user (applied at every sign-in). */
+  readonly adminGroups: string[] | undefined;
+  /** Hide and refuse password sign-in and sign-up (the ADMIN_USERNAME account excepted). */
+  readonly only: boolean;
+  /** The sign-in button says "Sign in with <label>". */
+  readonly label: string;
 }
 
 export type FileStoreConfig =
@@ -309,6 +329,68 @@ function splunk(env: Env): { url: string | undefined; token: string | undefined 
   return { url: hecUrl, token };
 }
 
+/**
+ * OIDC_*: off unless OIDC_ISSUER is set; then OIDC_CLIENT_ID is required. The issuer must be
+ * https (plain http only on a loopback address, for a provider on the same machine).
+ */
+function oidc(env: Env, authMode: AuthMode): OidcConfig | undefined {
+  // Kept exactly as written: discovery checks the provider's issuer against it, trailing slash too.
+  const issuer = url(env, 'OIDC_ISSUER') && read(env, 'OIDC_ISSUER');
+  const clientId = read(env, 'OIDC_CLIENT_ID');
+  const only = boolean(env, 'OIDC_ONLY', false);
+  if (issuer === undefined) {
+    for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ADMIN_GROUPS']) {
+      if (read(env, name) !== undefined)
+        throw new ConfigError(
+          `Invalid setting ${name}: needs OIDC_ISSUER (single sign-on is off without it).`,
+        );
+    }
+    if (only)
+      throw new ConfigError('Invalid setting OIDC_ONLY: needs OIDC_ISSUER (else nobody could sign in).');
+    return undefined;
+  }
+  const parsed = new URL(issuer);
+  if (parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)) {
+    throw new ConfigError(
+      `Invalid setting OIDC_ISSUER=${JSON.stringify(issuer)}: expected an https:// URL (http only on a loopback address).`,
+    );
+  }
+  if (authMode === 'none') {
+    throw new ConfigError(
+      'Invalid setting OIDC_ISSUER: single sign-on needs AUTH_MODE=local (AUTH_MODE=none has no accounts).',
+    );
+  }
+  if (clientId === undefined)
+    throw new ConfigError('Invalid setting OIDC_CLIENT_ID: required when OIDC_ISSUER is set.');
+  const scopes = (read(env, 'OIDC_SCOPES') ?? 'openid profile email').split(/[\s,]+/).filter(Boolean);
+  if (
+    !scopes.includes('openid') ||
+    scopes.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/.test(scope))
+  ) {
+    throw new ConfigError(
+      `Invalid setting OIDC_SCOPES=${JSON.stringify(read(env, 'OIDC_SCOPES'))}: expected space-separated scopes including openid.`,
+    );
+  }
+  const groupsClaim = read(env, 'OIDC_GROUPS_CLAIM') ?? 'groups';
+  if (!/^[A-Za-z0-9_:/.-]{1,200}$/.test(groupsClaim)) {
+    throw new ConfigError(
+      `Invalid setting OIDC_GROUPS_CLAIM=${JSON.stringify(groupsClaim)}: expected a claim name (a dotted path reaches into objects).`,
+    );
+  }
+  const label = read(env, 'OIDC_LABEL') ?? 'single sign-on';
+  if (label.length > 40) throw new ConfigError('Invalid setting OIDC_LABEL: expected at most 40 characters.');
+  return {
+    issuer,
+    clientId,
+    clientSecret: read(env, 'OIDC_CLIENT_SECRET'),
+    scopes: scopes.join(' '),
+    groupsClaim,
+    adminGroups: list(env, 'OIDC_ADMIN_GROUPS'),
+    only,
+    label,
+  };
+}
+
 const FILE_STORES = ['database', 'filesystem', 's3'] as const;
 
 function fileStore(env: Env, dataDir: string): FileStoreConfig {
@@ -347,6 +429,7 @@ export function parseConfig(env: Env): Config {
   const listenHost = host(env);
   const publicUrl = url(env, 'PUBLIC_URL');
   const dataDir = dataDirFor(dbUrl);
+  const authMode = oneOf(env, 'AUTH_MODE', AUTH_MODES, 'local');
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65535, 'APP_PORT'),
     host: listenHost,
@@ -354,7 +437,7 @@ export function parseConfig(env: Env): Config {
     dataDir,
     redisUrl: redisUrl(env),
     redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'parley',
-    authMode: oneOf(env, 'AUTH_MODE', AUTH_MODES, 'local'),
+    authMode,
     sessionSecret: read(env, 'SESSION_SECRET'),
     defaultModel: read(env, 'DEFAULT_MODEL'),
     maxMessages: integer(env, 'MAX_MESSAGES', 100, 1, 100_000),
@@ -414,6 +497,8 @@ export function parseConfig(env: Env): Config {
     mcpFile: read(env, 'MCP_FILE'),
     maxToolSteps: integer(env, 'MAX_TOOL_STEPS', 8, 1, 100),
     toolApprovalTimeoutMs: integer(env, 'TOOL_APPROVAL_TIMEOUT_S', 300, 5, 86_400) * 1000,
+
+    oidc: oidc(env, authMode),
   });
 }
 

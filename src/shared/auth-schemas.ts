@@ -138,4 +138,82 @@ export const AdminUserPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const Invite = Type.Object({ code: Type.String(), expiresAt: Type.String() });
+const InviteRole = Type.Union([Type.Literal('user'), Type.Literal('admin')]);
+
+/** A new invite: its code is shown this once (only its hash is stored). */
+export const Invite = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  role: InviteRole,
+  expiresAt: Type.String(),
+});
+
+// ---- Admin console: invites, user search, models, audit log (issue 17) ----
+
+export const CreateInviteBody = Type.Object(
+  {
+    role: Type.Optional(InviteRole),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })),
+  },
+  { additionalProperties: false },
+);
+
+export const InviteInfo = Type.Object({
+  id: Type.String(),
+  role: InviteRole,
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+  usedAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+  createdBy: Type.String(),
+});
+
+export const InviteList = Type.Object({ items: Type.Array(InviteInfo) });
+
+export const AdminUsersQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  /** A part of the username or display name (case-insensitive). */
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+export const AdminModel = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  provider: Type.String(),
+  available: Type.Boolean(),
+  breaker: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]),
+  retryInMs: Nullable(Type.Integer()),
+  /** The last 15 minutes on this instance. */
+  recent: Type.Object({
+    requests: Type.Integer(),
+    errors: Type.Integer(),
+    errorRate: Nullable(Type.Number()),
+    ttftMsP50: Nullable(Type.Integer()),
+  }),
+});
+
+export const AdminModelList = Type.Object({ models: Type.Array(AdminModel) });
+
+export const AuditQuery = Type.Object({
+  type: Type.Optional(Type.String({ maxLength: 40 })),
+  /** Entries where this user is the actor or the target. */
+  userId: Type.Optional(Type.String({ maxLength: 64 })),
+  /** The `nextCursor` of the previous page. */
+  before: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+});
+
+export const AuditEvent = Type.Object({
+  id: Type.String(),
+  at: Type.String(),
+  type: Type.String(),
+  actorId: Nullable(Type.String()),
+  actorName: Nullable(Type.String()),
+  targetId: Nullable(Type.String()),
+  targetName: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const AuditPage = Type.Object({ items: Type.Array(AuditEvent), nextCursor: Nullable(Type.String()) });

@@ -79,6 +79,24 @@ export interface ToolList {
   servers: ToolServer[];
 }
 
+/** `GET /api/usage`: the caller's own tokens, requests and cost, and their quotas (null: no limit). */
+export interface MyUsage {
+  from: string;
+  to: string;
+  totals: { inputTokens: number; outputTokens: number; requests: number; costUsd: number | null };
+  quota: {
+    daily: { limit: number | null; used: number };
+    monthly: { limit: number | null; used: number };
+  };
+}
+
+/** `GET /api/auth/providers` (public). */
+export interface AuthProviders {
+  oidc: { enabled: boolean; label: string | null };
+  localSignIn: boolean;
+  localSignUp: boolean;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -162,7 +180,18 @@ export const api = {
     inviteCode?: string;
     setupCode?: string;
   }) => request<SignupResult>('POST', '/api/auth/signup', body),
-  logout: () => request<void>('POST', '/api/auth/logout'),
+  /**
+   * Ends the Parley session. A session from single sign-on may get the provider's logout URL
+   * (RP-initiated logout): the browser goes there to end the provider's session too, then back to `/`.
+   */
+  logout: async () => {
+    const result = await request<{ endSessionUrl?: string } | undefined>('POST', '/api/auth/logout');
+    if (result?.endSessionUrl && /^https?:\/\//.test(result.endSessionUrl)) {
+      window.location.assign(result.endSessionUrl);
+    }
+  },
+  /** How to sign in: single sign-on (and its button label), and whether the password form is offered. */
+  authProviders: () => request<AuthProviders>('GET', '/api/auth/providers'),
   changePassword: (currentPassword: string, newPassword: string) =>
     request<void>('POST', '/api/auth/password', { currentPassword, newPassword }),
   sessions: () => request<Static<typeof SessionListSchema>>('GET', '/api/auth/sessions'),
@@ -204,11 +233,19 @@ export const api = {
   createToken: (name: string) => request<CreatedApiToken>('POST', '/api/tokens', { name }),
   deleteToken: (id: string) => request<void>('DELETE', `/api/tokens/${enc(id)}`),
 
-  adminUsers: (cursor?: string) =>
-    request<Page<AdminUser>>('GET', `/api/admin/users?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  /** `q` searches usernames and display names (the console's search box). */
+  adminUsers: (cursor?: string, q?: string) =>
+    request<Page<AdminUser>>(
+      'GET',
+      `/api/admin/users?limit=50${q ? `&q=${enc(q)}` : ''}${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+    ),
   updateUser: (id: string, patch: AdminUserPatch) =>
     request<AccountDto>('PATCH', `/api/admin/users/${enc(id)}`, patch),
   createResetLink: (id: string) => request<ResetLink>('POST', `/api/admin/users/${enc(id)}/reset-link`),
+
+  /** The caller's own usage this month and what is left of their quotas. */
+  myUsage: (from: string, to: string) =>
+    request<MyUsage>('GET', `/api/usage?from=${enc(from)}&to=${enc(to)}&groupBy=day`),
 };
 
 /**

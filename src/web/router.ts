@@ -1,11 +1,13 @@
 import { useSyncExternalStore } from 'react';
 
-/** A tiny history router: the app has five routes, which the server also answers (SPA fallback). */
+/** A tiny history router: the app has six routes, which the server also answers (SPA fallback). */
 
 export type Route =
   | { name: 'home' }
   | { name: 'conversation'; id: string }
   | { name: 'settings' }
+  /** The admin console: `/admin` (its first tab) or `/admin/<tab>`. */
+  | { name: 'admin'; tab: string | null }
   | { name: 'login' }
   | { name: 'signup' };
 
@@ -13,6 +15,8 @@ export function parseRoute(pathname: string): Route {
   const conversation = /^\/c\/([^/]+)\/?$/.exec(pathname);
   if (conversation?.[1]) return { name: 'conversation', id: decodeURIComponent(conversation[1]) };
   if (pathname === '/settings') return { name: 'settings' };
+  const admin = /^\/admin(?:\/([^/]*))?\/?$/.exec(pathname);
+  if (admin) return { name: 'admin', tab: admin[1] ? decodeURIComponent(admin[1]) : null };
   if (pathname === '/login') return { name: 'login' };
   if (pathname === '/signup') return { name: 'signup' };
   return { name: 'home' };

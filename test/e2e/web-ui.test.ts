@@ -631,7 +631,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     await context.close();
   });
 
-  it('an admin approves a pending sign-up from Settings; the new user can then sign in', async () => {
+  it('an admin approves a pending sign-up in the admin console; the new user can then sign in', async () => {
     const { base } = await open({ env: { AUTH_MODE: 'local', SIGNUP: 'approval' } });
     const signUp = async (page: Page, username: string) => {
       await page.goto('/signup');
@@ -656,8 +656,8 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     await bob.getByRole('button', { name: 'Sign in' }).click();
     await bob.getByRole('alert').filter({ hasText: 'waiting for an admin to approve' }).waitFor();
 
-    // The admin sees bob first, under "Waiting for approval", and approves him.
-    await admin.getByRole('link', { name: /Settings/ }).click();
+    // The admin sees bob first, under "Waiting for approval" in the console, and approves him.
+    await admin.getByRole('link', { name: 'Admin console' }).click();
     const users = admin.getByRole('region', { name: 'Users' });
     await users.getByRole('heading', { name: 'Waiting for approval (1)' }).waitFor();
     await users.getByRole('button', { name: 'Approve bob' }).click();

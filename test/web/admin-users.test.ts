@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { applyUpdate, mergePage, splitPending } from '../../src/web/admin/use-admin-users.js';
 import { type AdminUser, api, setCsrfToken } from '../../src/web/api.js';
-import { applyUpdate, mergePage, splitPending } from '../../src/web/hooks/use-admin-users.js';
 import { describeUserAgent } from '../../src/web/user-agent.js';
 
 // The admin's user list and the sessions list, without a browser: paging, updates, the API calls.

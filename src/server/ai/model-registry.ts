@@ -1,5 +1,6 @@
 import type { LanguageModel } from 'ai';
 import type { ModelInputKind } from '../../shared/message-parts.js';
+import type { ModelPrice } from './prices.js';
 import type { ReasoningSetting } from './reasoning-options.js';
 
 /** State of a provider's circuit breaker, as `GET /api/models` shows it. */
@@ -16,6 +17,11 @@ export interface ModelInfo {
   available: boolean;
   /** The provider's circuit breaker; null for models without one (demo, local). Filled by `list()`. */
   breaker?: BreakerState | null;
+  /**
+   * USD per million tokens: MODELS_FILE `price`, else the built-in list price (prices.ts); null
+   * when unknown. Absent: not looked up yet (`priceOf` falls back to the built-in table).
+   */
+  price?: ModelPrice | null;
 }
 
 /** A model as listed: the breaker state is always filled in. */
@@ -45,6 +51,8 @@ export interface RegisteredModel {
   fallbacks?: string[];
   /** Live breaker state of the model's provider; read on every `list()`, so the listing is never stale. */
   breakerState?: () => BreakerState | null;
+  /** While the breaker is open: ms until it lets a trial call through (null otherwise). */
+  breakerRetryInMs?: () => number | null;
   /** Its MODELS_FILE reasoning setting, which every call of `model` carries (reasoning-options.ts). */
   reasoning?: ReasoningSetting;
 }

@@ -8,6 +8,7 @@ import {
   parseSettingsText,
   readSettingsFile,
 } from '../settings-file.js';
+import type { ModelPrice } from './prices.js';
 import { reservedNamespaces } from './providers/index.js';
 import { MIN_BUDGET_TOKENS, REASONING_EFFORTS, type ReasoningSetting } from './reasoning-options.js';
 
@@ -29,9 +30,12 @@ import { MIN_BUDGET_TOKENS, REASONING_EFFORTS, type ReasoningSetting } from './r
  *           fallbacks: [openai/gpt-4o-mini]
  *         - id: deepseek-reasoner
  *           reasoning: { effort: high }  # sent as reasoning_effort
+ *           price: { input: 0.55, output: 2.19 }  # USD per million tokens, for usage reports
  *   models:                             # settings for models of any provider, by registry id
  *     - id: anthropic/claude-sonnet-4-5
  *       reasoning: { budgetTokens: 8000 }  # or { effort: low | medium | high }
+ *     - id: openai/gpt-4o
+ *       price: { input: 2.5, output: 10 }  # overrides the built-in list price (prices.ts)
  */
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +52,15 @@ const ReasoningSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** USD per million tokens, input (prompt) and output (completion); turns usage into cost. */
+const PriceSchema = Type.Object(
+  {
+    input: Type.Number({ minimum: 0 }),
+    output: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
 const ModelSchema = Type.Object(
   {
     id: Type.String({ minLength: 1 }),
@@ -59,6 +72,7 @@ const ModelSchema = Type.Object(
     fallbacks: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** Reasoning effort, sent as `reasoning_effort` (DeepSeek, vLLM, OpenRouter...). */
     reasoning: Type.Optional(ReasoningSchema),
+    price: Type.Optional(PriceSchema),
   },
   { additionalProperties: false },
 );
@@ -67,7 +81,8 @@ const ModelSchema = Type.Object(
 const ModelSettingsSchema = Type.Object(
   {
     id: Type.String({ minLength: 1 }),
-    reasoning: ReasoningSchema,
+    reasoning: Type.Optional(ReasoningSchema),
+    price: Type.Optional(PriceSchema),
   },
   { additionalProperties: false },
 );
@@ -103,7 +118,9 @@ export type ModelsFileModel = Static<typeof ModelSchema>;
 export interface ModelSetting {
   id: string;
   at: string;
-  reasoning: ReasoningSetting;
+  reasoning?: ReasoningSetting;
+  /** USD per million tokens (overrides the built-in list price). */
+  price?: ModelPrice;
 }
 
 /** The whole file, checked: its endpoints, and every model setting (the endpoints' own included). */
@@ -262,12 +279,13 @@ function collectSettings(
 ): ModelSetting[] {
   const settings: ModelSetting[] = endpoints.flatMap((endpoint, i) =>
     endpoint.models.flatMap((model, j) =>
-      model.reasoning
+      model.reasoning || model.price
         ? [
             {
               id: `${endpoint.name}/${model.id}`,
               at: `endpoints[${i}].models[${j}]`,
-              reasoning: model.reasoning,
+              ...(model.reasoning ? { reasoning: model.reasoning } : {}),
+              ...(model.price ? { price: { ...model.price } } : {}),
             },
           ]
         : [],
@@ -275,10 +293,16 @@ function collectSettings(
   );
   (file.models ?? []).forEach((model, k) => {
     const at = `models[${k}]`;
-    checkReasoning(model.reasoning, `${at}.reasoning`);
+    if (!model.reasoning && !model.price) throw new Problem(`${at} must set reasoning or price`);
+    if (model.reasoning) checkReasoning(model.reasoning, `${at}.reasoning`);
     const earlier = settings.find((setting) => setting.id === model.id);
     if (earlier) throw new Problem(`${at}.id "${model.id}" already has settings at ${earlier.at}`);
-    settings.push({ id: model.id, at, reasoning: model.reasoning });
+    settings.push({
+      id: model.id,
+      at,
+      ...(model.reasoning ? { reasoning: model.reasoning } : {}),
+      ...(model.price ? { price: { ...model.price } } : {}),
+    });
   });
   return settings;
 }

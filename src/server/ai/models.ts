@@ -6,6 +6,7 @@ import { createDemoModel } from './demo-model.js';
 import { withFallbacks } from './fallback.js';
 import { ModelRegistry, type RegisteredModel } from './model-registry.js';
 import { loadModelsFileSettings } from './models-file.js';
+import { priceOf } from './prices.js';
 import { PROVIDERS, type ProviderDescriptor } from './providers/index.js';
 import {
   ReasoningSettingProblem,
@@ -97,6 +98,7 @@ function wrapRemote(entry: RegisteredModel, context: RemoteModelContext): Regist
             context.logger,
           ),
     breakerState: () => guarded.snapshot().state,
+    breakerRetryInMs: () => guarded.snapshot().retryInMs,
   };
 }
 
@@ -179,8 +181,13 @@ function modelsFileError(config: Config, problem: string): ConfigError {
   return new ConfigError(`Invalid setting MODELS_FILE=${JSON.stringify(config.modelsFile)}: ${problem}.`);
 }
 
+/** Each model with its price: MODELS_FILE's when set, else the built-in list price or null (prices.ts). */
+function withPrice(entry: RegisteredModel): RegisteredModel {
+  return { ...entry, info: { ...entry.info, price: priceOf(entry.info) } };
+}
+
 /**
- * MODELS_FILE model settings (`reasoning:`), put on the models they name: each such model is
+ * MODELS_FILE model settings (`reasoning:`, `price:`), put on the models they name: each such model is
  * wrapped so every call carries its provider's option (reasoning-options.ts). Done before the
  * resilience layer, so a fallback to the model carries it too. A setting for a model that is not
  * configured, or that its provider cannot take, stops startup with one line naming the field.
@@ -216,6 +223,11 @@ async function applyModelSettings(
       }
       throw modelsFileError(config, `${setting.at}.id "${setting.id}" is not a configured model`);
     }
+    if (setting.price) {
+      byId.set(setting.id, { ...entry, info: { ...entry.info, price: { ...setting.price } } });
+    }
+    const reasoning = setting.reasoning;
+    if (!reasoning) continue;
     const api = reasoningApiOf(entry.info.provider, entry.model, endpointIds.has(entry.info.id));
     if (!api) {
       throw modelsFileError(
@@ -225,15 +237,16 @@ async function applyModelSettings(
     }
     let providerOptions: ReturnType<typeof reasoningProviderOptions>;
     try {
-      providerOptions = reasoningProviderOptions(api, setting.reasoning, `${setting.at}.reasoning`);
+      providerOptions = reasoningProviderOptions(api, reasoning, `${setting.at}.reasoning`);
     } catch (error) {
       if (error instanceof ReasoningSettingProblem) throw modelsFileError(config, error.message);
       throw error;
     }
+    const priced = byId.get(setting.id) ?? entry;
     byId.set(setting.id, {
-      ...entry,
+      ...priced,
       model: await withProviderOptions(entry.model, providerOptions),
-      reasoning: { ...setting.reasoning },
+      reasoning: { ...reasoning },
     });
   }
   return batches.map((batch) => ({
@@ -288,7 +301,7 @@ export async function createModelRegistry(
   // else is configured.
   const local = batches.flatMap((batch) => (batch.descriptor.remote ? [] : batch.models));
   registry = new ModelRegistry(
-    [demoEntry(config), ...remote, ...local],
+    [demoEntry(config), ...remote, ...local].map(withPrice),
     chooseDefault(config, [...remote, ...local], unlisted, logger),
   );
   logger.info(

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { OidcClient } from '../auth/oidc-client.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { authRoutes } from '../http/auth-routes.js';
 import { conversationRoutes } from '../http/conversation-routes.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { exportRoutes } from '../http/export-routes.js';
 import { fileRoutes } from '../http/file-routes.js';
+import { oidcRoutes } from '../http/oidc-routes.js';
 import { openaiRoutes } from '../http/openai-routes.js';
 import { opsRoutes } from '../http/ops-routes.js';
 import { runRoutes } from '../http/run-routes.js';
@@ -12,6 +14,7 @@ import { searchRoutes } from '../http/search-routes.js';
 import { seedRoutes } from '../http/seed-routes.js';
 import { tokenRoutes } from '../http/token-routes.js';
 import { toolRoutes } from '../http/tool-routes.js';
+import { usageRoutes } from '../http/usage-routes.js';
 import type { AppDeps } from './deps.js';
 import type { Services } from './services.js';
 
@@ -22,15 +25,23 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   const { runLog, bus } = realtime;
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   await app.register(seedRoutes({ chat, turns, guests, config }));
-  await app.register(authRoutes({ accounts, config }));
+  // Single sign-on (OIDC_ISSUER): the provider is discovered at the first sign-in.
+  const oidc = config.oidc ? new OidcClient(config.oidc) : undefined;
+  const endSessionUrl = oidc
+    ? async (userId: string, origin: string) =>
+        (await accounts.hasIdentityAt(userId, oidc.settings.issuer)) ? oidc.endSessionUrl(origin) : undefined
+    : undefined;
+  await app.register(authRoutes({ accounts, config, endSessionUrl }));
+  await app.register(oidcRoutes({ accounts, oidc, config, counters: realtime.counters }));
   await app.register(tokenRoutes({ accounts }));
-  await app.register(adminRoutes({ accounts, config }));
+  await app.register(adminRoutes({ accounts, config, models, modelStats: services.operations.modelStats }));
   await app.register(conversationRoutes({ chat }));
   await app.register(runRoutes({ turns, approvals: services.approvals, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));
   await app.register(fileRoutes({ files: services.files }));
   await app.register(toolRoutes({ tools: services.tools }));
+  await app.register(usageRoutes({ usage: services.usage }));
   await app.register(eventRoutes({ bus, sse, heartbeatMs }));
   await app.register(
     opsRoutes({

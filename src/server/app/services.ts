@@ -23,6 +23,7 @@ import { TurnService } from '../runs/turns.js';
 import { loadMcpFile } from '../tools/mcp-file.js';
 import { McpPool } from '../tools/mcp-pool.js';
 import { ToolCatalog } from '../tools/tool-catalog.js';
+import { UsageService } from '../usage/usage-service.js';
 import type { AppDeps } from './deps.js';
 
 /** Everything the routes are built from, started and wired; `stop` ends the background work. */
@@ -42,6 +43,7 @@ export interface Services {
   tools: ToolCatalog;
   archive: ArchiveService;
   completions: CompletionService;
+  usage: UsageService;
   sse: SseConnections;
   state: { shuttingDown: boolean };
   stop(): Promise<void>;
@@ -202,6 +204,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     tools,
     archive,
     completions,
+    usage: new UsageService({ store, config }),
     sse,
     state: { shuttingDown: false },
     async stop() {

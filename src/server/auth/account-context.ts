@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Data, Repositories } from '../store/repositories.js';
 import type { Role, UserRow } from '../store/schema.js';
+import { type AuditEntry, AuditLog, type AuditType } from './audit-log.js';
 import type { CounterStore } from './counters.js';
 import { HashQueue } from './hash-queue.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -80,6 +81,8 @@ export interface AccountServiceDeps {
   loginWindowMs?: number;
   /** Bounds concurrent password hashing (2 at once, 16 waiting by default). */
   hashQueue?: HashQueue;
+  /** The audit log; by default one on `store`. */
+  auditLog?: AuditLog;
 }
 
 export type NewSession = { sessionToken: string; csrfToken: string };
@@ -93,6 +96,8 @@ export class AccountContext {
   readonly throttle: LoginThrottle;
   /** Every password hash and verification goes through it. */
   readonly hashes: HashQueue;
+  /** Who did what to accounts, kept in the store for the admin console. */
+  readonly auditLog: AuditLog;
 
   constructor(readonly deps: AccountServiceDeps) {
     const windowMs = deps.loginWindowMs ?? FAILED_LOGIN_WINDOW_MS;
@@ -101,6 +106,7 @@ export class AccountContext {
       firstLockMs: Math.min(windowMs, 60_000),
     });
     this.hashes = deps.hashQueue ?? new HashQueue();
+    this.auditLog = deps.auditLog ?? new AuditLog({ repos: deps.store.repos, logger: deps.logger });
   }
 
   get repos() {
@@ -131,6 +137,11 @@ export class AccountContext {
 
   audit(event: string, fields: Record<string, unknown>) {
     this.deps.logger.info({ audit: event, ...fields }, `audit: ${event}`);
+  }
+
+  /** An entry in the stored audit log (never throws: a failed write is logged). */
+  record(type: AuditType, entry: AuditEntry): Promise<void> {
+    return this.auditLog.record(type, entry);
   }
 
   async revoked(revoked: RevokedIdentity): Promise<void> {

@@ -9,12 +9,14 @@ import {
 } from './account-context.js';
 import * as adminUsers from './admin-users.js';
 import * as apiTokens from './api-tokens.js';
+import type { AuditLog, AuditQuery } from './audit-log.js';
 import * as startup from './bootstrap.js';
 import type { HashQueue } from './hash-queue.js';
 import * as passwordChange from './password-change.js';
 import * as sessions from './sessions.js';
 import * as signIn from './sign-in.js';
 import * as signUp from './sign-up.js';
+import * as sso from './sso-sign-in.js';
 
 export type { AccountServiceDeps, Principal, RevokedIdentity, UserDto } from './account-context.js';
 export { userDto } from './account-context.js';
@@ -29,11 +31,14 @@ export class AccountService {
   private readonly ctx: AccountContext;
   /** Every password hash and verification goes through it (public for its counters). */
   readonly hashes: HashQueue;
+  /** The stored audit log (other sign-in paths, such as OIDC, record through it too). */
+  readonly auditLog: AuditLog;
   private housekeeping: NodeJS.Timeout | undefined;
 
   constructor(deps: AccountServiceDeps) {
     this.ctx = new AccountContext(deps);
     this.hashes = this.ctx.hashes;
+    this.auditLog = this.ctx.auditLog;
   }
 
   signup(
@@ -52,8 +57,24 @@ export class AccountService {
     return signIn.login(this.ctx, input, ip, userAgent);
   }
 
-  logout(principal: Principal): Promise<void> {
-    return sessions.logout(this.ctx, principal);
+  /** Sign in with an identity the OpenID provider vouched for (see sso-sign-in.ts). */
+  signInWithIdentity(
+    settings: sso.SsoSettings,
+    identity: sso.VerifiedIdentity,
+    ip: string,
+    userAgent?: string,
+  ): Promise<{ user: UserDto; created: boolean } & NewSession> {
+    return sso.signInWithIdentity(this.ctx, settings, identity, ip, userAgent);
+  }
+
+  /** Whether the user signs in through this OpenID provider (for RP-initiated logout). */
+  async hasIdentityAt(userId: string, issuer: string): Promise<boolean> {
+    const identities = await this.ctx.repos.identities.listUserIdentities(userId);
+    return identities.some((identity) => identity.issuer === issuer);
+  }
+
+  logout(principal: Principal, ip?: string): Promise<void> {
+    return sessions.logout(this.ctx, principal, ip);
   }
 
   fromSession(sessionToken: string): Promise<Principal | undefined> {
@@ -70,28 +91,40 @@ export class AccountService {
     return userDto(user);
   }
 
-  createApiToken(userId: string, name: string) {
-    return apiTokens.createApiToken(this.ctx, userId, name);
+  createApiToken(userId: string, name: string, ip?: string) {
+    return apiTokens.createApiToken(this.ctx, userId, name, ip);
   }
 
   listApiTokens(userId: string) {
     return apiTokens.listApiTokens(this.ctx, userId);
   }
 
-  revokeApiToken(userId: string, id: string): Promise<void> {
-    return apiTokens.revokeApiToken(this.ctx, userId, id);
+  revokeApiToken(userId: string, id: string, ip?: string): Promise<void> {
+    return apiTokens.revokeApiToken(this.ctx, userId, id, ip);
   }
 
-  listUsers(limit: number, after?: string) {
-    return adminUsers.listUsers(this.ctx, limit, after);
+  listUsers(limit: number, after?: string, search?: string) {
+    return adminUsers.listUsers(this.ctx, limit, after, search);
   }
 
-  updateUser(adminId: string, id: string, patch: adminUsers.UserUpdate): Promise<UserDto> {
-    return adminUsers.updateUser(this.ctx, adminId, id, patch);
+  updateUser(adminId: string, id: string, patch: adminUsers.UserUpdate, ip?: string): Promise<UserDto> {
+    return adminUsers.updateUser(this.ctx, adminId, id, patch, ip);
   }
 
-  createInvite(adminId: string): Promise<{ code: string; expiresAt: string }> {
-    return adminUsers.createInvite(this.ctx, adminId);
+  createInvite(adminId: string, options: adminUsers.InviteOptions = {}, ip?: string) {
+    return adminUsers.createInvite(this.ctx, adminId, options, ip);
+  }
+
+  listInvites(): Promise<{ items: adminUsers.InviteDto[] }> {
+    return adminUsers.listInvites(this.ctx);
+  }
+
+  revokeInvite(adminId: string, id: string, ip?: string): Promise<void> {
+    return adminUsers.revokeInvite(this.ctx, adminId, id, ip);
+  }
+
+  listAudit(query: AuditQuery) {
+    return this.ctx.auditLog.list(query);
   }
 
   changePassword(
@@ -114,8 +147,9 @@ export class AccountService {
     adminId: string,
     userId: string,
     origin: string,
+    ip?: string,
   ): Promise<{ url: string; expiresAt: string }> {
-    return passwordChange.createResetLink(this.ctx, adminId, userId, origin);
+    return passwordChange.createResetLink(this.ctx, adminId, userId, origin, ip);
   }
 
   resetPassword(input: { token: string; newPassword: string }, ip: string): Promise<void> {

@@ -3,7 +3,7 @@ import { newId } from '../ids.js';
 import { type AccountContext, now, type Principal } from './account-context.js';
 import { randomSecret, sha256 } from './secrets.js';
 
-export async function createApiToken(ctx: AccountContext, userId: string, name: string) {
+export async function createApiToken(ctx: AccountContext, userId: string, name: string, ip?: string) {
   const token = randomSecret('pk_');
   const row = {
     id: newId(),
@@ -16,6 +16,8 @@ export async function createApiToken(ctx: AccountContext, userId: string, name: 
   };
   await ctx.repos.tokens.insertApiToken(row);
   ctx.audit('token.created', { userId, tokenId: row.id, name: row.name });
+  // No detail: the token's id, prefix and name are the user's, not the admins' (see the authorization matrix).
+  await ctx.record('token-created', { actorId: userId, targetId: userId, ip });
   return { token, ...tokenDto(row) };
 }
 
@@ -23,9 +25,15 @@ export async function listApiTokens(ctx: AccountContext, userId: string) {
   return (await ctx.repos.tokens.listApiTokens(userId)).map(tokenDto);
 }
 
-export async function revokeApiToken(ctx: AccountContext, userId: string, id: string): Promise<void> {
+export async function revokeApiToken(
+  ctx: AccountContext,
+  userId: string,
+  id: string,
+  ip?: string,
+): Promise<void> {
   if (!(await ctx.repos.tokens.deleteApiToken(userId, id))) throw notFound('Token');
   ctx.audit('token.revoked', { userId, tokenId: id });
+  await ctx.record('token-revoked', { actorId: userId, targetId: userId, ip });
   await ctx.revoked({ userId, tokenId: id });
 }
 

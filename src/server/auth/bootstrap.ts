@@ -65,7 +65,7 @@ async function bootstrapAdmin(ctx: AccountContext, rawUsername: string, password
   }
 }
 
-/** Expired sessions, invites, reset links and setup codes (at start and hourly). */
+/** Expired sessions, invites, reset links and setup codes, and audit entries past retention (at start and hourly). */
 export async function purgeExpired(ctx: AccountContext): Promise<void> {
   const at = now();
   const purged = {
@@ -73,6 +73,7 @@ export async function purgeExpired(ctx: AccountContext): Promise<void> {
     invites: await ctx.repos.invites.deleteExpiredInvites(at),
     resetLinks: await ctx.repos.passwordResets.deleteExpiredPasswordResets(at),
     setupCodes: await ctx.repos.setupCodes.deleteSetupCodes(at),
+    auditEvents: await ctx.auditLog.purge(new Date(at)),
   };
   if (Object.values(purged).some((n) => n > 0)) ctx.logger.info({ purged }, 'purged expired credentials');
 }

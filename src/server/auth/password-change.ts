@@ -30,6 +30,12 @@ export async function changePassword(
     return trx.sessions.deleteUserSessions(user.id, principal.sessionId);
   });
   ctx.audit('password.changed', { userId: user.id, ip, endedSessions: ended.length });
+  await ctx.record('password-changed', {
+    actorId: user.id,
+    targetId: user.id,
+    ip,
+    detail: { via: 'settings', endedSessions: ended.length },
+  });
   await revokeSessions(ctx, user.id, ended);
   return { endedSessions: ended.length };
 }
@@ -44,6 +50,7 @@ export async function createResetLink(
   adminId: string,
   userId: string,
   origin: string,
+  ip?: string,
 ): Promise<{ url: string; expiresAt: string }> {
   ctx.requireAccounts();
   const user = await ctx.repos.users.findUser(userId);
@@ -62,6 +69,8 @@ export async function createResetLink(
     }),
   );
   ctx.audit('reset_link.created', { adminId, userId });
+  // The link itself is a secret: only its expiry goes into the log.
+  await ctx.record('reset-link-created', { actorId: adminId, targetId: userId, ip, detail: { expiresAt } });
   return { url: `${origin.replace(/\/+$/, '')}/reset#token=${token}`, expiresAt };
 }
 
@@ -83,6 +92,12 @@ export async function resetPassword(
     return { userId: owner, ended: await trx.sessions.deleteUserSessions(owner) };
   });
   ctx.audit('password.reset', { userId, ip, endedSessions: ended.length });
+  await ctx.record('password-changed', {
+    actorId: userId,
+    targetId: userId,
+    ip,
+    detail: { via: 'reset-link', endedSessions: ended.length },
+  });
   await revokeSessions(ctx, userId, ended);
 }
 

@@ -39,9 +39,10 @@ export async function startSession(
   return { sessionToken, csrfToken };
 }
 
-export async function logout(ctx: AccountContext, principal: Principal): Promise<void> {
+export async function logout(ctx: AccountContext, principal: Principal, ip?: string): Promise<void> {
   if (principal.sessionId) await ctx.repos.sessions.deleteSession(principal.sessionId);
   ctx.audit('logout', { userId: principal.userId });
+  await ctx.record('sign-out', { actorId: principal.userId, targetId: principal.userId, ip });
   if (principal.sessionId) await ctx.revoked({ userId: principal.userId, sessionId: principal.sessionId });
 }
 

@@ -23,10 +23,13 @@ export async function login(
   const ok = await ctx.verify(input.password, user?.password_hash);
   if (!user?.password_hash || !ok || user.disabled === 1) {
     await ctx.throttle.failed('login', username, ip);
-    ctx.audit('login.failed', {
-      username,
+    const reason = !user?.password_hash ? 'unknown user' : ok ? 'disabled' : 'bad password';
+    ctx.audit('login.failed', { username, ip, reason });
+    // The attempted name, never the password.
+    await ctx.record('sign-in-failed', {
+      targetId: user?.password_hash ? user.id : null,
       ip,
-      reason: !user?.password_hash ? 'unknown user' : ok ? 'disabled' : 'bad password',
+      detail: { username, reason },
     });
     throw new AppError('invalid_credentials', 'Wrong username or password.');
   }
@@ -34,11 +37,14 @@ export async function login(
   // Said only after the right password, so it reveals nothing to a guesser.
   if (user.pending === 1) {
     ctx.audit('login.pending', { userId: user.id, ip });
+    await ctx.record('sign-in-failed', { targetId: user.id, ip, detail: { username, reason: 'pending' } });
     throw new AppError('account_pending', 'This account is waiting for an admin to approve it.');
   }
   await upgradeHash(ctx, user, input.password);
+  const session = await startSession(ctx, user.id, userAgent);
   ctx.audit('login', { userId: user.id, ip });
-  return { user: userDto(user), ...(await startSession(ctx, user.id, userAgent)) };
+  await ctx.record('sign-in', { actorId: user.id, targetId: user.id, ip, detail: { method: 'password' } });
+  return { user: userDto(user), ...session };
 }
 
 /** A hash made with weaker parameters than today's is replaced while the password is at hand. */

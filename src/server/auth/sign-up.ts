@@ -90,19 +90,20 @@ export async function signup(
     const id = newId();
     const { signup } = ctx.config;
     if (signup === 'closed') throw signupClosed();
-    if (signup === 'invite') {
-      if (!input.inviteCode || !(await trx.invites.redeemInvite(sha256(input.inviteCode), id, at))) {
-        throw inviteRequired();
-      }
-    }
+    // An invite grants its role (an admin's invite makes an admin). SIGNUP=invite needs one; with
+    // open or approval sign-up a valid one is still honoured (and an invited account needs no approval).
+    const invited = input.inviteCode
+      ? await trx.invites.redeemInvite(sha256(input.inviteCode), id, at)
+      : null;
+    if (signup === 'invite' && !invited) throw inviteRequired();
     await trx.users.insertUser({
       id,
       username,
       display_name: displayName,
-      role: 'user',
+      role: invited ?? 'user',
       password_hash: passwordHash,
       created_at: at,
-      pending: signup === 'approval' ? 1 : 0,
+      pending: signup === 'approval' && !invited ? 1 : 0,
     });
     return id;
   });

@@ -12,8 +12,10 @@ import {
   SessionResponse,
   SignupBody,
 } from '../../shared/auth-schemas.js';
+import { LogoutResponse } from '../../shared/oidc-schemas.js';
 import { type AccountService, SESSION_DAYS } from '../auth/account-service.js';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import { SESSION_COOKIE } from './auth-hook.js';
 
 const errors = {
@@ -37,10 +39,28 @@ export interface AuthRouteDeps {
     | 'endAllSessions'
     | 'resetPassword'
   >;
-  config: Pick<Config, 'publicUrl' | 'authMode'>;
+  config: Pick<Config, 'publicUrl' | 'authMode' | 'oidc' | 'adminUsername'>;
+  /**
+   * Single sign-on: the provider's RP-initiated logout URL for this user (signed in through it and
+   * the provider has an end_session_endpoint), else undefined. `origin` is where to come back to.
+   */
+  endSessionUrl?: (userId: string, origin: string) => Promise<string | undefined>;
 }
 
-export function authRoutes({ accounts, config }: AuthRouteDeps): FastifyPluginAsyncTypebox {
+/**
+ * OIDC_ONLY: no password sign-up, and no password sign-in except the ADMIN_USERNAME account
+ * (the break-glass admin for when the provider is down or misconfigured).
+ */
+function refuseUnderOidcOnly(config: AuthRouteDeps['config'], username?: string): void {
+  if (!config.oidc?.only) return;
+  if (username !== undefined && username.trim().toLowerCase() === config.adminUsername) return;
+  throw new AppError(
+    'forbidden',
+    `Password sign-in and sign-up are turned off on this server (OIDC_ONLY): sign in with ${config.oidc.label}.`,
+  );
+}
+
+export function authRoutes({ accounts, config, endSessionUrl }: AuthRouteDeps): FastifyPluginAsyncTypebox {
   // Secure cookies when Parley is served over https (PUBLIC_URL); SameSite=Lax keeps other sites'
   // forms and scripts from riding the session; httpOnly keeps it away from page scripts.
   const secure = config.publicUrl?.startsWith('https://') ?? false;
@@ -65,6 +85,7 @@ export function authRoutes({ accounts, config }: AuthRouteDeps): FastifyPluginAs
         },
       },
       async (request, reply) => {
+        refuseUnderOidcOnly(config);
         const { user, session } = await accounts.signup(
           request.body,
           request.ip,
@@ -90,6 +111,7 @@ export function authRoutes({ accounts, config }: AuthRouteDeps): FastifyPluginAs
         schema: { body: LoginBody, response: { 200: SessionResponse, ...errors } },
       },
       async (request, reply) => {
+        refuseUnderOidcOnly(config, request.body.username);
         const { user, sessionToken, csrfToken } = await accounts.login(
           request.body,
           request.ip,
@@ -102,10 +124,18 @@ export function authRoutes({ accounts, config }: AuthRouteDeps): FastifyPluginAs
 
     app.post(
       '/api/auth/logout',
-      { schema: { response: { 204: Type.Null(), ...errors } } },
+      { schema: { response: { 200: LogoutResponse, 204: Type.Null(), ...errors } } },
       async (request, reply) => {
-        if (request.principal) await accounts.logout(request.principal);
+        if (request.principal) await accounts.logout(request.principal, request.ip);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        // Signed in through the OpenID provider: the web app sends the browser on to end the
+        // provider's session too (RP-initiated logout); the Parley session has ended already.
+        const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
+        const url =
+          request.principal?.via === 'session' && endSessionUrl
+            ? await endSessionUrl(request.principal.userId, `${origin}/`)
+            : undefined;
+        if (url) return reply.code(200).send({ endSessionUrl: url });
         return reply.code(204).send(null);
       },
     );

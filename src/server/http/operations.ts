@@ -4,6 +4,7 @@ import type { BreakerState, ModelRegistry } from '../ai/model-registry.js';
 import type { Config } from '../config.js';
 import { logShipperOf } from '../observability/logger.js';
 import { Metrics, type QueryEvent } from '../observability/metrics.js';
+import { ModelStats } from '../observability/model-stats.js';
 import { onProviderError } from '../observability/provider-events.js';
 import { createRunObserver, type RunObserver } from '../observability/run-observer.js';
 import { createTracing, type Tracing } from '../observability/tracing.js';
@@ -35,6 +36,8 @@ export interface Operations {
   readonly tracing: Tracing | undefined;
   /** For the run manager: metrics and the run span of every run. */
   readonly observer: RunObserver;
+  /** Each model's runs, errors and time to first token over the last 15 minutes (fed by `observer`). */
+  readonly modelStats: ModelStats;
   /** Request metrics and spans: install before every other hook and before the routes. */
   installHooks(app: FastifyInstance): void;
   /** The OpenAPI generator: register before the routes it documents. */
@@ -63,11 +66,18 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
   const tracing = endpoint ? await createTracing({ endpoint, logger: deps.logger }) : undefined;
   const stopProviderErrors = onProviderError((event) => metrics.providerError(event.provider, event.status));
   const stopStoreMetrics = deps.onStoreQuery((event) => metrics.storeQuery(event));
+  const modelStats = new ModelStats();
 
   return {
     metrics,
     tracing,
-    observer: createRunObserver({ metrics, tracing, recordContent: deps.config.logMessageContent }),
+    modelStats,
+    observer: createRunObserver({
+      metrics,
+      tracing,
+      stats: modelStats,
+      recordContent: deps.config.logMessageContent,
+    }),
     installHooks: (app) => installInstrumentation(app, metrics, tracing),
     installContract: (app) => installOpenApi(app),
     routes: () => async (app) => {

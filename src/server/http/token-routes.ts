@@ -25,14 +25,14 @@ export function tokenRoutes({ accounts }: TokenRouteDeps): FastifyPluginAsyncTyp
       '/api/tokens',
       { schema: { body: CreateTokenBody, response: { 201: CreatedApiToken, ...errors } } },
       async (request, reply) =>
-        reply.code(201).send(await accounts.createApiToken(request.userId, request.body.name)),
+        reply.code(201).send(await accounts.createApiToken(request.userId, request.body.name, request.ip)),
     );
 
     app.delete(
       '/api/tokens/:id',
       { schema: { params: IdParams, response: { 204: Type.Null(), ...errors } } },
       async (request, reply) => {
-        await accounts.revokeApiToken(request.userId, request.params.id);
+        await accounts.revokeApiToken(request.userId, request.params.id, request.ip);
         return reply.code(204).send(null);
       },
     );

@@ -12,11 +12,21 @@ import { AppError } from '../errors.js';
  * into memory (with gzip and brotli variants of the text ones), so a request never touches the
  * file system and no path from a request is ever joined onto a directory. Hashed files under
  * /assets/ are cached for a year; the HTML shell is revalidated (ETag) so a new build shows at once.
- * Client routes (/c/:id, /settings, /login, /signup, /reset) answer with the same shell: the app routes.
+ * Client routes (/c/:id, /settings, /admin, /admin/*, /login, /signup, /reset) answer with the same shell:
+ * the app routes (the admin console checks the role itself, over the API).
  */
 
 /** The paths the single-page app handles itself; each gets the HTML shell. */
-export const CLIENT_ROUTES = ['/', '/c/:id', '/settings', '/login', '/signup', '/reset'] as const;
+export const CLIENT_ROUTES = [
+  '/',
+  '/c/:id',
+  '/settings',
+  '/admin',
+  '/admin/*',
+  '/login',
+  '/signup',
+  '/reset',
+] as const;
 
 /** dist/web at the repository root, from src/server/http (tsx) and dist/server/http (built) alike. */
 export const DEFAULT_WEB_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../dist/web');

@@ -1,5 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import type { Metrics, RunFigures } from './metrics.js';
+import type { ModelStats } from './model-stats.js';
 import { endSpan, type Tracing } from './tracing.js';
 
 /**
@@ -35,6 +36,8 @@ export interface RunObserver {
 export interface RunObserverDeps {
   metrics?: Metrics;
   tracing?: Tracing;
+  /** Recent per-model figures for the admin console (this instance, last 15 minutes). */
+  stats?: ModelStats;
   /** LOG_MESSAGE_CONTENT: only then may prompts and replies go into spans. */
   recordContent: boolean;
 }
@@ -65,6 +68,7 @@ export function createRunObserver(deps: RunObserverDeps): RunObserver {
         },
         finished(end) {
           metrics?.runFinished({ model: run.modelId, ...end });
+          deps.stats?.record(run.modelId, end);
           if (!span) return;
           span.setAttributes({
             'parley.run.status': end.status,

@@ -11,6 +11,7 @@ import { fetchRemoteImage } from '../files/remote-fetch.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Data } from '../store/repositories.js';
 import type { MessageStatus } from '../store/schema.js';
+import { usageEvent } from '../usage/usage-event.js';
 import { type AttachmentLimits, attachmentLimits } from './attachment-limits.js';
 import { type FetchImage, requireReadableParts, resolvePrompt } from './attachments.js';
 import { modelNotFound, type OpenAIApiError } from './errors.js';
@@ -327,6 +328,16 @@ export class CompletionService {
     if (apiTokenId) {
       await this.deps.store.repos.tokens.addApiTokenUsage(apiTokenId, usage.inputTokens + usage.outputTokens);
     }
+    await this.deps.store.repos.usageEvents.insertUsageEvent(
+      usageEvent(this.deps.models, {
+        userId,
+        modelId: call.modelId,
+        source: 'api',
+        ...usage,
+        apiTokenId,
+        at: new Date(),
+      }),
+    );
     if (!history) {
       await this.deps.store.repos.usage.addTokenUsage(
         userId,

@@ -19,6 +19,7 @@ import type { RunLog } from '../realtime/run-log.js';
 import type { Data } from '../store/repositories.js';
 import type { RunKind } from '../store/schema.js';
 import type { RunTools } from '../tools/run-tools.js';
+import { usageEvent } from '../usage/usage-event.js';
 import { ReplyBuilder } from './reply-builder.js';
 import { checkpointReply, finishRunAndReply } from './run-status.js';
 import {
@@ -597,6 +598,17 @@ export class RunManager {
         // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
         const spent = (run.spent.inputTokens ?? 0) + (run.spent.outputTokens ?? 0);
         await trx.usage.addTokenUsage(input.userId, spent, new Date(at));
+        // The usage report's event: the same tokens, priced now (usage/usage-event.ts).
+        await trx.usageEvents.insertUsageEvent(
+          usageEvent(this.deps.models, {
+            userId: input.userId,
+            modelId: input.modelId,
+            source: 'chat',
+            inputTokens: run.spent.inputTokens ?? 0,
+            outputTokens: run.spent.outputTokens ?? 0,
+            at: new Date(at),
+          }),
+        );
       });
       run.dirty = false;
     } catch (err) {

@@ -83,6 +83,9 @@ export interface InvitesTable {
   expires_at: string;
   used_by: string | null;
   used_at: string | null;
+  /** The role the invite grants at sign-up, and when an admin revoked it (migration 015). */
+  role: Generated<Role>;
+  revoked_at: string | null;
 }
 
 /** A user row that is an anonymous guest of the seed routes (GUEST_ACCESS=on). */

@@ -115,8 +115,23 @@ export async function replacePasswordHash(
 }
 
 /** People's accounts, oldest first, `limit` after the `after` id. */
-export async function listAccounts(db: Kysely<Database>, limit: number, after?: string): Promise<UserRow[]> {
+export async function listAccounts(
+  db: Kysely<Database>,
+  limit: number,
+  after?: string,
+  search?: string,
+): Promise<UserRow[]> {
   let query = db.selectFrom('users').selectAll().where('password_hash', 'is not', null);
   if (after) query = query.where('id', '>', after);
+  if (search) {
+    // A substring of the username or the display name, case-insensitive; % and _ match themselves.
+    const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(${eb.ref('username')}) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(${eb.ref('display_name')}) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
   return (await query.orderBy('id').limit(limit).execute()).map(normalize);
 }

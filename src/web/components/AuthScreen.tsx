@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { ApiError, api, type User } from '../api.js';
+import { ApiError, type AuthProviders, api, type User } from '../api.js';
 import { navigate } from '../router.js';
 import { ResetPasswordForm } from './ResetPasswordForm.js';
 import './AuthScreen.css';
@@ -13,6 +13,31 @@ interface Props {
 function resetToken(): string | null {
   if (window.location.pathname !== '/reset') return null;
   return new URLSearchParams(window.location.hash.slice(1)).get('token');
+}
+
+/** Why single sign-on sent the browser back (`/login?ssoError=<code>`), in words. */
+const SSO_ERRORS: Record<string, string> = {
+  sso_expired: 'The sign-in took too long or was started in another tab. Try again.',
+  sso_failed: 'Single sign-on did not work. Try again; if it keeps failing, ask an admin.',
+  sso_cancelled: 'Sign-in was cancelled at the provider.',
+  account_disabled: 'This account is disabled; ask an admin.',
+  account_pending: 'Your account was created and is waiting for an admin to approve it.',
+  signup_closed: 'There is no Parley account for you and sign-up is closed; ask an admin.',
+  provider_unavailable: 'The sign-in provider cannot be reached; try again in a moment.',
+};
+
+function ssoErrorMessage(): string | null {
+  const code = new URLSearchParams(window.location.search).get('ssoError');
+  return code ? (SSO_ERRORS[code] ?? SSO_ERRORS.sso_failed ?? null) : null;
+}
+
+/** "Sign in with <label>": a plain link, the browser goes to the provider and back. */
+function SsoButton({ label }: { label: string }) {
+  return (
+    <a className="btn btn-primary btn-block auth-sso" href="/api/auth/oidc/login">
+      Sign in with {label}
+    </a>
+  );
 }
 
 /** Sign in and create account: one card, the same look as the app. */
@@ -32,8 +57,24 @@ function SignInForm({ mode, onSignedIn }: Props) {
   const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [providers, setProviders] = useState<AuthProviders | null>(null);
+  const [ssoError] = useState(ssoErrorMessage);
   const first = useRef<HTMLInputElement>(null);
   const ids = useId();
+
+  // Single sign-on on this server? (Unknown until answered: the password form shows meanwhile.)
+  useEffect(() => {
+    api
+      .authProviders()
+      .then(setProviders)
+      .catch(() => setProviders(null));
+  }, []);
+  const sso = providers?.oidc.enabled ? (providers.oidc.label ?? 'single sign-on') : null;
+  // OIDC_ONLY: no password form, except `/login?local` for the break-glass admin (ADMIN_USERNAME).
+  const passwordHidden =
+    providers !== null &&
+    !(mode === 'login' ? providers.localSignIn : providers.localSignUp) &&
+    !(mode === 'login' && new URLSearchParams(window.location.search).has('local'));
 
   // Mounted afresh for each mode (App keys it by mode).
   useEffect(() => {
@@ -73,6 +114,26 @@ function SignInForm({ mode, onSignedIn }: Props) {
   }
 
   const title = mode === 'login' ? 'Sign in to Parley' : 'Create your Parley account';
+  if (passwordHidden) {
+    return (
+      <main className="auth-page">
+        <section className="auth-card" aria-labelledby={`${ids}-title`}>
+          <div className="auth-brand">
+            <span className="brand-mark" aria-hidden="true" />
+            <span>Parley</span>
+          </div>
+          <h1 id={`${ids}-title`}>Sign in to Parley</h1>
+          {mode === 'signup' && <p className="muted">Accounts are created by signing in.</p>}
+          {ssoError && (
+            <p className="form-error" role="alert">
+              {ssoError}
+            </p>
+          )}
+          {sso && <SsoButton label={sso} />}
+        </section>
+      </main>
+    );
+  }
   if (pending) {
     return (
       <main className="auth-page">
@@ -94,6 +155,19 @@ function SignInForm({ mode, onSignedIn }: Props) {
           <span>Parley</span>
         </div>
         <h1 id={`${ids}-title`}>{title}</h1>
+        {ssoError && (
+          <p className="form-error" role="alert">
+            {ssoError}
+          </p>
+        )}
+        {sso && (
+          <>
+            <SsoButton label={sso} />
+            <p className="auth-divider" aria-hidden="true">
+              or
+            </p>
+          </>
+        )}
         {mode === 'signup' && (
           <p className="muted">
             The first account on a server becomes its admin; later ones may need an admin’s approval.

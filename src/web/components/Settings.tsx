@@ -1,12 +1,15 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { type ApiToken, api, type Me } from '../api.js';
 import { copyText } from '../dates.js';
 import { type ThemeChoice, useTheme } from '../theme.js';
-import { AdminUsers } from './AdminUsers.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { go } from './links.js';
 import { PasswordCard } from './PasswordCard.js';
 import { SessionsCard } from './SessionsCard.js';
 import './Settings.css';
+
+/** Loaded with Settings only (its own small chunk), not with the chat. */
+const UsageCard = lazy(() => import('../admin/UsageCard.js'));
 
 interface Props {
   me: Me;
@@ -113,6 +116,10 @@ export function Settings({ me, onSignedOut }: Props) {
           <p className="muted">System follows your device’s light or dark setting.</p>
         </section>
 
+        <Suspense fallback={null}>
+          <UsageCard />
+        </Suspense>
+
         <section className="card" aria-labelledby="tokens-title">
           <h2 id="tokens-title">API tokens</h2>
           <p className="muted">
@@ -204,8 +211,11 @@ export function Settings({ me, onSignedOut }: Props) {
               </p>
               {me.user.role === 'admin' && (
                 <p className="muted">
-                  You approve new accounts, disable accounts and make password reset links under{' '}
-                  <a href="#users-title">Users</a>, below.
+                  You approve new accounts, set roles and limits, and see usage and the audit log in the{' '}
+                  <a href="/admin" onClick={(e) => go(e, '/admin')}>
+                    admin console
+                  </a>
+                  .
                 </p>
               )}
               <button type="button" className="btn" onClick={() => void signOut()}>
@@ -221,8 +231,6 @@ export function Settings({ me, onSignedOut }: Props) {
             <SessionsCard onSignOutEverywhere={() => void signOutEverywhere()} />
           </>
         )}
-
-        {me.authMode === 'local' && me.user.role === 'admin' && <AdminUsers selfId={me.user.id} />}
       </div>
       <ConfirmDialog
         open={revoking !== null}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Conversation, type Me, type ModelList } from '../api.js';
 import { onLiveEvent, startLiveEvents } from '../events.js';
 import { navigate, type Route } from '../router.js';
@@ -7,6 +7,11 @@ import { MenuIcon } from './icons.js';
 import { Settings } from './Settings.js';
 import { Sidebar } from './Sidebar.js';
 import './Shell.css';
+
+/** The admin console is its own chunk: the chat never downloads it. */
+const AdminConsole = lazy(() => import('../admin/AdminConsole.js'));
+/** Under the composer when a token limit is nearly used up (its own small chunk). */
+const QuotaMeter = lazy(() => import('../admin/QuotaMeter.js'));
 
 interface Props {
   me: Me;
@@ -44,6 +49,8 @@ export function Shell({ me, route, onSignedOut }: Props) {
   const [list, setList] = useState<ConversationList>({ items: [], nextCursor: null, loaded: false });
   const [models, setModels] = useState<ModelList | null>(null);
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  /** Bumped after each reply: the quota meter reads the usage again. */
+  const [usageVersion, setUsageVersion] = useState(0);
   const activeId = route.name === 'conversation' ? route.id : null;
   const activeRef = useRef(activeId);
   activeRef.current = activeId;
@@ -146,7 +153,10 @@ export function Shell({ me, route, onSignedOut }: Props) {
             activeRun: event.type === 'run.started' ? { id: event.runId, messageId: event.messageId } : null,
             at: new Date().toISOString(),
           });
-          if (event.type === 'run.finished') void loadModels();
+          if (event.type === 'run.finished') {
+            void loadModels();
+            setUsageVersion((v) => v + 1);
+          }
           break;
       }
     });
@@ -174,6 +184,7 @@ export function Shell({ me, route, onSignedOut }: Props) {
         onDeleted={remove}
         onClose={() => setSidebarOpen(false)}
         settingsActive={route.name === 'settings'}
+        adminActive={route.name === 'admin'}
       />
       <button
         type="button"
@@ -192,7 +203,17 @@ export function Shell({ me, route, onSignedOut }: Props) {
         >
           <MenuIcon />
         </button>
-        {route.name === 'settings' ? (
+        {route.name === 'admin' ? (
+          <Suspense
+            fallback={
+              <div className="splash" aria-busy="true">
+                Loading the admin console…
+              </div>
+            }
+          >
+            <AdminConsole me={me} tab={route.tab} />
+          </Suspense>
+        ) : route.name === 'settings' ? (
           <Settings me={me} onSignedOut={onSignedOut} />
         ) : (
           <ConversationView
@@ -202,6 +223,11 @@ export function Shell({ me, route, onSignedOut }: Props) {
             models={models}
             onConversation={upsert}
           />
+        )}
+        {route.name !== 'admin' && route.name !== 'settings' && (
+          <Suspense fallback={null}>
+            <QuotaMeter version={usageVersion} />
+          </Suspense>
         )}
       </div>
     </div>

@@ -16,6 +16,8 @@ interface Props {
   list: ConversationList;
   activeId: string | null;
   settingsActive: boolean;
+  /** The admin console is open (admins see a link to it). */
+  adminActive?: boolean;
   onLoadMore: () => Promise<void>;
   onRenamed: (conversation: Conversation) => void;
   onDeleted: (id: string) => void;
@@ -27,6 +29,7 @@ export function Sidebar({
   list,
   activeId,
   settingsActive,
+  adminActive = false,
   onLoadMore,
   onRenamed,
   onDeleted,
@@ -140,6 +143,16 @@ export function Sidebar({
         )}
       </div>
       <div className="sidebar-bottom">
+        {me.user.role === 'admin' && (
+          <a
+            className={`sidebar-admin${adminActive ? ' active' : ''}`}
+            href="/admin"
+            aria-current={adminActive ? 'page' : undefined}
+            onClick={(e) => go(e, '/admin')}
+          >
+            Admin console
+          </a>
+        )}
         <a
           className={`sidebar-user${settingsActive ? ' active' : ''}`}
           href="/settings"

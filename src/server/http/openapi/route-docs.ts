@@ -45,6 +45,7 @@ export const TAGS = [
   { name: 'Export', description: 'Export and import of conversations.' },
   { name: 'Files', description: 'Attachments: upload, read, preview, delete; a message names them.' },
   { name: 'Tools', description: 'Tools from the operator’s MCP servers (MCP_FILE).' },
+  { name: 'Usage', description: 'Tokens and cost per day, model and user; quota standing.' },
   { name: 'Models', description: 'Configured models.' },
   { name: 'OpenAI', description: 'OpenAI-compatible API (API tokens only).' },
   { name: 'Operations', description: 'Health, readiness, metrics and this contract.' },
@@ -86,6 +87,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /': webShell('webApp', 'The web UI (the seed’s `GET /`)'),
   'GET /c/:id': webShell('webAppConversation', 'The web UI, opened on a conversation'),
   'GET /settings': webShell('webAppSettings', 'The web UI, settings page'),
+  'GET /admin': webShell(
+    'webAppAdmin',
+    'The web UI, admin console (the page checks the role; its data routes are admin only)',
+  ),
+  'GET /admin/*': webShell('webAppAdminSection', 'The web UI, a section of the admin console'),
   'GET /login': webShell('webAppLogin', 'The web UI, sign-in page'),
   'GET /signup': webShell('webAppSignup', 'The web UI, sign-up page'),
   'GET /reset': webShell('webAppReset', 'The web UI, password reset page (from an admin’s reset link)'),
@@ -215,8 +221,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/auth/logout': {
     operationId: 'logout',
     summary: 'Sign out (the session ends at once)',
+    description:
+      'A session from single sign-on, at a provider with RP-initiated logout (end_session_endpoint): ' +
+      '200 with the URL to send the browser to, to end the provider session too. Otherwise 204.',
     tag: 'Auth',
     responses: {
+      200: {
+        endSessionUrl:
+          'https://id.example.com/realms/acme/protocol/openid-connect/logout?client_id=parley&post_logout_redirect_uri=https%3A%2F%2Fchat.example.com%2F',
+      },
       401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
     },
   },
@@ -267,6 +280,42 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       ),
     },
   },
+  'GET /api/auth/providers': {
+    operationId: 'authProviders',
+    summary: 'How to sign in: single sign-on, and whether the password form is offered (public)',
+    tag: 'Auth',
+    responses: {
+      200: { oidc: { enabled: true, label: 'Acme SSO' }, localSignIn: false, localSignUp: false },
+    },
+  },
+  'GET /api/auth/oidc/login': {
+    operationId: 'oidcLogin',
+    summary: 'Start single sign-on: 302 to the OpenID provider (public)',
+    description:
+      'Authorization code flow with PKCE (S256), state and nonce; they are kept for 10 minutes in the ' +
+      'signed, HTTP-only `parley_oidc` cookie (path /api/auth/oidc). `returnTo`: a path on this site ' +
+      'to land on afterwards (anything else means `/`). 404 when OIDC_ISSUER is not set.',
+    tag: 'Auth',
+    descriptions: { 302: 'To the provider’s authorization endpoint.' },
+    responses: {
+      404: ex.error('not_found', 'Single sign-on is not configured on this server (OIDC_ISSUER).'),
+      503: ex.error('unavailable', 'The single sign-on provider cannot be reached; try again in a moment.'),
+    },
+  },
+  'GET /api/auth/oidc/callback': {
+    operationId: 'oidcCallback',
+    summary: 'Where the provider sends the browser back: signs in, 302 to the app (public)',
+    description:
+      'Checks state, exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, ' +
+      'audience, nonce), links the account by issuer + subject (never by email), sets the `parley_session` ' +
+      'cookie and redirects to `/` (or `returnTo`). Works once. On failure: 302 to ' +
+      '`/login?ssoError=<sso_expired|sso_failed|sso_cancelled|account_disabled|account_pending|signup_closed|provider_unavailable>`, no session.',
+    tag: 'Auth',
+    descriptions: { 302: 'To the app (signed in), or to /login?ssoError=... (refused).' },
+    responses: {
+      404: ex.error('not_found', 'Single sign-on is not configured on this server (OIDC_ISSUER).'),
+    },
+  },
   'GET /api/auth/me': {
     operationId: 'me',
     summary: 'Who you are, and the CSRF token of your session',
@@ -300,7 +349,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // ---- Admin ------------------------------------------------------------------------------------------
   'GET /api/admin/users': {
     operationId: 'listUsers',
-    summary: 'Accounts with their usage (admin)',
+    summary: 'Accounts with their usage; `q` searches usernames and display names (admin)',
     tag: 'Admin',
     responses: { 200: { items: [{ ...ex.user, usage: { day: 1520, month: 48213 } }], nextCursor: null } },
   },
@@ -331,9 +380,97 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'POST /api/admin/invites': {
     operationId: 'createInvite',
-    summary: 'Create a single-use invite code (7 days) for SIGNUP=invite (admin)',
+    summary: 'Create a single-use invite code (admin); the body is optional',
+    description:
+      '`role` (default `user`; an `admin` invite makes an admin) and `expiresInDays` (1–30, default 7). ' +
+      'The code is shown this once: only its hash is stored. Needed with SIGNUP=invite; with open or ' +
+      'approval sign-up a valid code still grants its role and skips approval.',
     tag: 'Admin',
-    responses: { 201: { code: 'inv_9xQ2mT7bK4vP', expiresAt: '2026-05-11T09:30:12.345Z' } },
+    body: { role: 'user', expiresInDays: 7 },
+    responses: {
+      201: {
+        id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b',
+        code: 'inv_9xQ2mT7bK4vP',
+        role: 'user',
+        expiresAt: '2026-05-11T09:30:12.345Z',
+      },
+    },
+  },
+  'GET /api/admin/invites': {
+    operationId: 'listInvites',
+    summary: 'The newest invites, used, revoked or open (never their codes; admin)',
+    tag: 'Admin',
+    responses: {
+      200: {
+        items: [
+          {
+            id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b',
+            role: 'user',
+            createdAt: '2026-05-04T09:30:12.345Z',
+            expiresAt: '2026-05-11T09:30:12.345Z',
+            usedAt: null,
+            revokedAt: null,
+            createdBy: '0196a1b2-0000-7000-8000-000000000001',
+          },
+        ],
+      },
+    },
+  },
+  'DELETE /api/admin/invites/:id': {
+    operationId: 'revokeInvite',
+    summary: 'Revoke an unused invite (admin)',
+    tag: 'Admin',
+    responses: {
+      404: ex.error('not_found', 'Invite not found.'),
+      409: ex.error('conflict', 'This invite was already used; it cannot be revoked.'),
+    },
+  },
+  'GET /api/admin/audit': {
+    operationId: 'listAuditEvents',
+    summary: 'The audit log, newest first: sign-ins, failures, role and quota changes, tokens (admin)',
+    description:
+      'Filters: `type`, `userId` (the actor or the target), `before` (the previous page’s `nextCursor`), ' +
+      '`limit` (1–200, default 50). Entries are kept 90 days; `detail` never holds a secret.',
+    tag: 'Admin',
+    responses: {
+      200: {
+        items: [
+          {
+            id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1c',
+            at: '2026-05-04T09:31:02.120Z',
+            type: 'sign-in-failed',
+            actorId: null,
+            actorName: null,
+            targetId: '0196a1b2-0000-7000-8000-000000000002',
+            targetName: 'alice',
+            ip: '203.0.113.7',
+            detail: { username: 'alice', reason: 'bad password' },
+          },
+        ],
+        nextCursor: 'MjAyNi0wNS0wNFQwOTozMTowMi4xMjBafDAxOTZhMWIy',
+      },
+      400: ex.error('validation_error', 'The cursor "before" is not one this server gave out.'),
+    },
+  },
+  'GET /api/admin/models': {
+    operationId: 'listAdminModels',
+    summary: 'Models with their provider’s breaker and this instance’s last 15 minutes (admin)',
+    tag: 'Admin',
+    responses: {
+      200: {
+        models: [
+          {
+            id: 'openai/gpt-4o-mini',
+            name: 'GPT-4o mini',
+            provider: 'openai',
+            available: true,
+            breaker: 'open',
+            retryInMs: 21450,
+            recent: { requests: 42, errors: 5, errorRate: 0.119, ttftMsP50: 640 },
+          },
+        ],
+      },
+    },
   },
 
   // ---- Conversations ----------------------------------------------------------------------------------
@@ -513,6 +650,80 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
             ],
           },
         ],
+      },
+    },
+  },
+  // ---- Usage --------------------------------------------------------------------------------------------
+  'GET /api/usage': {
+    operationId: 'getMyUsage',
+    summary: 'Your own tokens and cost per day and/or model, and your quota standing',
+    description:
+      '`from`/`to` are UTC days (YYYY-MM-DD, both included; default: the last 30 days, at most 366); ' +
+      '`groupBy` is `day` (default), `model` or `day,model`. Cost is priced when the tokens were spent ' +
+      '(MODELS_FILE `price`, else the built-in list prices; the demo and local models cost 0); ' +
+      '`costUsd` is null when no event of the row had a price. `quota.*.used` are the counters quotas are enforced with.',
+    tag: 'Usage',
+    responses: {
+      200: {
+        from: '2026-04-05',
+        to: '2026-05-04',
+        groupBy: ['day'],
+        rows: [
+          { day: '2026-05-03', inputTokens: 12840, outputTokens: 3310, requests: 14, costUsd: 0.0651 },
+          { day: '2026-05-04', inputTokens: 1520, outputTokens: 488, requests: 3, costUsd: 0.00868 },
+        ],
+        totals: { inputTokens: 14360, outputTokens: 3798, requests: 17, costUsd: 0.07378 },
+        quota: { daily: { limit: 200000, used: 2008 }, monthly: { limit: null, used: 18158 } },
+      },
+      400: ex.error('validation_error', 'The range covers more than 366 days; ask for a shorter one.'),
+    },
+  },
+  'GET /api/admin/usage': {
+    operationId: 'getUsage',
+    summary: 'Everyone’s tokens and cost per user, model and/or day, as JSON or CSV (admin)',
+    description:
+      '`groupBy`: one or two of `user`, `model`, `day` (default `day`), comma-separated; `group` is ' +
+      'reserved (400 until groups exist). Grouped by user: at most 1,000 rows, the most tokens first; ' +
+      '`totals` always cover the whole range. `format=csv` downloads the rows (header: the grouped ' +
+      'columns of day, model, user, then input_tokens, output_tokens, requests, cost_usd; a cell that ' +
+      'starts with = + - @ gets a leading quote).',
+    tag: 'Usage',
+    responses: {
+      200: {
+        from: '2026-05-01',
+        to: '2026-05-04',
+        groupBy: ['user', 'model'],
+        rows: [
+          {
+            userId: ex.ids.USER_ID,
+            username: 'alice',
+            model: 'openai/gpt-4o-mini',
+            inputTokens: 48213,
+            outputTokens: 9120,
+            requests: 41,
+            costUsd: 0.012704,
+          },
+          {
+            userId: ex.ids.USER_ID,
+            username: 'alice',
+            model: 'demo',
+            inputTokens: 940,
+            outputTokens: 312,
+            requests: 6,
+            costUsd: 0,
+          },
+        ],
+        totals: { inputTokens: 49153, outputTokens: 9432, requests: 47, costUsd: 0.012704 },
+      },
+      400: ex.error('validation_error', 'groupBy group: groups are not configured.'),
+    },
+    content: {
+      200: {
+        'text/csv': {
+          schema: text,
+          example:
+            'model,user,input_tokens,output_tokens,requests,cost_usd\r\nopenai/gpt-4o-mini,alice,48213,9120,41,0.012704\r\ndemo,alice,940,312,6,0\r\n',
+        },
       },
     },
   },

@@ -1,16 +1,28 @@
-import { useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import type { AdminUser, ResetLink } from '../api.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { copyText } from '../dates.js';
-import { splitPending, useAdminUsers } from '../hooks/use-admin-users.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
+import { parseQuota, splitPending, useAdminUsers } from './use-admin-users.js';
 
 const day = (iso: string) => new Date(iso).toLocaleDateString([], { dateStyle: 'medium' });
 const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 const count = new Intl.NumberFormat();
 
-/** Admins only: approve new accounts, disable or enable accounts, make password reset links. */
-export function AdminUsers({ selfId }: { selfId: string }) {
-  const admin = useAdminUsers();
+/** Search typed into the box, sent after a short pause. */
+function useDebounced(value: string, ms = 300): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+/** Admins only: search accounts, approve new ones, roles, token limits, disable or enable, reset links. */
+export function UsersPanel({ selfId }: { selfId: string }) {
+  const [search, setSearch] = useState('');
+  const query = useDebounced(search);
+  const admin = useAdminUsers(query);
   const [disabling, setDisabling] = useState<AdminUser | null>(null);
   const { pending, others } = splitPending(admin.users ?? []);
 
@@ -25,12 +37,26 @@ export function AdminUsers({ selfId }: { selfId: string }) {
       onDisable={() => setDisabling(user)}
       onEnable={() => void admin.setDisabled(user, false)}
       onResetLink={() => void admin.resetLink(user)}
+      onRole={(role) => void admin.setRole(user, role)}
+      onQuota={(quota) => void admin.setQuota(user, quota)}
     />
   );
 
   return (
     <section className="card" aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
+      <search className="admin-search">
+        <label className="field">
+          <span>Search users</span>
+          <input
+            type="search"
+            value={search}
+            placeholder="Username or name"
+            maxLength={100}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+        </label>
+      </search>
       {admin.error && (
         <p className="form-error" role="alert">
           {admin.error}
@@ -58,6 +84,9 @@ export function AdminUsers({ selfId }: { selfId: string }) {
         </>
       )}
       {admin.users === null && admin.loading && <p className="muted">Loading…</p>}
+      {admin.users?.length === 0 && !admin.loading && (
+        <p className="muted">{query.trim() ? `Nobody matches “${query.trim()}”.` : 'No accounts yet.'}</p>
+      )}
       {admin.nextCursor && (
         <button
           type="button"
@@ -95,11 +124,17 @@ interface RowProps {
   onDisable: () => void;
   onEnable: () => void;
   onResetLink: () => void;
+  onRole: (role: 'admin' | 'user') => void;
+  onQuota: (quota: { tokenQuotaDaily: number | null; tokenQuotaMonthly: number | null }) => void;
 }
 
-function UserRow({ user, self, busy, link, onApprove, onDisable, onEnable, onResetLink }: RowProps) {
+const limit = (value: number | null) => (value === null ? 'no limit' : `${count.format(value)}`);
+
+function UserRow(props: RowProps) {
+  const { user, self, busy, link, onApprove, onDisable, onEnable, onResetLink } = props;
   const [copied, setCopied] = useState(false);
   const name = user.username;
+  const roleId = useId();
   return (
     <li className="admin-user">
       <div className="admin-user-main">
@@ -113,8 +148,28 @@ function UserRow({ user, self, busy, link, onApprove, onDisable, onEnable, onRes
             Joined {day(user.createdAt)} · {count.format(user.usage.day)} tokens today,{' '}
             {count.format(user.usage.month)} this month
           </div>
+          <div className="muted small">
+            Limits: {limit(user.tokenQuotaDaily)} a day, {limit(user.tokenQuotaMonthly)} a month
+          </div>
         </div>
         <div className="admin-actions">
+          {!self && !user.pending && (
+            <span className="admin-role">
+              <label htmlFor={roleId} className="sr-only">
+                Role of {name}
+              </label>
+              <select
+                id={roleId}
+                className="select-small"
+                value={user.role}
+                disabled={busy}
+                onChange={(e) => props.onRole(e.target.value === 'admin' ? 'admin' : 'user')}
+              >
+                <option value="user">User</option>
+                <option value="admin">Admin</option>
+              </select>
+            </span>
+          )}
           {user.pending && (
             <button
               type="button"
@@ -162,6 +217,12 @@ function UserRow({ user, self, busy, link, onApprove, onDisable, onEnable, onRes
           </button>
         </div>
       </div>
+      <QuotaEditor
+        key={`${user.tokenQuotaDaily}/${user.tokenQuotaMonthly}`}
+        user={user}
+        busy={busy}
+        onSave={props.onQuota}
+      />
       {link && (
         <div className="token-created">
           <p className="small">
@@ -188,6 +249,63 @@ function UserRow({ user, self, busy, link, onApprove, onDisable, onEnable, onRes
         </div>
       )}
     </li>
+  );
+}
+
+/** The user's daily and monthly token limits; blank means no limit. */
+function QuotaEditor({
+  user,
+  busy,
+  onSave,
+}: {
+  user: AdminUser;
+  busy: boolean;
+  onSave: RowProps['onQuota'];
+}) {
+  const text = (value: number | null) => (value === null ? '' : String(value));
+  const [daily, setDaily] = useState(text(user.tokenQuotaDaily));
+  const [monthly, setMonthly] = useState(text(user.tokenQuotaMonthly));
+  const [invalid, setInvalid] = useState(false);
+  const id = useId();
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const d = parseQuota(daily);
+    const m = parseQuota(monthly);
+    setInvalid(d === undefined || m === undefined);
+    if (d !== undefined && m !== undefined) onSave({ tokenQuotaDaily: d, tokenQuotaMonthly: m });
+  }
+  return (
+    <details className="quota-editor">
+      <summary>Token limits</summary>
+      <form className="quota-form" onSubmit={submit} aria-describedby={`${id}-hint`}>
+        <label className="field">
+          <span>Tokens a day</span>
+          <input
+            inputMode="numeric"
+            value={daily}
+            placeholder="no limit"
+            aria-invalid={invalid && parseQuota(daily) === undefined}
+            onChange={(e) => setDaily(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>Tokens a month</span>
+          <input
+            inputMode="numeric"
+            value={monthly}
+            placeholder="no limit"
+            aria-invalid={invalid && parseQuota(monthly) === undefined}
+            onChange={(e) => setMonthly(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="btn btn-small" disabled={busy}>
+          Save limits for {user.username}
+        </button>
+        <p id={`${id}-hint`} className={invalid ? 'form-error small' : 'muted small'}>
+          {invalid ? 'Enter a whole number of tokens, or leave it blank.' : 'Blank: no limit.'}
+        </p>
+      </form>
+    </details>
   );
 }
 

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { type AccountDto, type AdminUser, api, type ResetLink } from '../api.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { type AccountDto, type AdminUser, type AdminUserPatch, api, type ResetLink } from '../api.js';
 
-/** The admin's list of accounts: pages, approving, disabling and reset links. */
+/** The admin's list of accounts: search, pages, approving, roles, quotas, disabling and reset links. */
 
 /** Appends a page, a user already listed keeps one row (the newer data). */
 export function mergePage(current: AdminUser[], page: AdminUser[]): AdminUser[] {
@@ -23,7 +23,14 @@ export function splitPending(users: AdminUser[]): { pending: AdminUser[]; others
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function useAdminUsers() {
+/** Digits only, or blank for "no limit": the quota field's text as the API wants it (undefined: invalid). */
+export function parseQuota(text: string): number | null | undefined {
+  const value = text.trim().replace(/[\s,_]/g, '');
+  if (value === '') return null;
+  return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
+export function useAdminUsers(query = '') {
   const [users, setUsers] = useState<AdminUser[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -33,19 +40,26 @@ export function useAdminUsers() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const load = useCallback(async (cursor?: string) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await api.adminUsers(cursor);
-      setUsers((current) => mergePage(cursor ? (current ?? []) : [], page.items));
-      setNextCursor(page.nextCursor);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
+  /** Only the newest request's answer counts (typing a search sends one per pause). */
+  const seq = useRef(0);
+  const load = useCallback(
+    async (cursor?: string) => {
+      const mine = ++seq.current;
+      setLoading(true);
+      setError(null);
+      try {
+        const page = await api.adminUsers(cursor, query.trim() || undefined);
+        if (mine !== seq.current) return;
+        setUsers((current) => mergePage(cursor ? (current ?? []) : [], page.items));
+        setNextCursor(page.nextCursor);
+      } catch (err) {
+        if (mine === seq.current) setError(messageOf(err));
+      } finally {
+        if (mine === seq.current) setLoading(false);
+      }
+    },
+    [query],
+  );
 
   useEffect(() => {
     void load();
@@ -64,7 +78,7 @@ export function useAdminUsers() {
     }
   }
 
-  const update = (user: AdminUser, patch: { approved?: boolean; disabled?: boolean }, done: string) =>
+  const update = (user: AdminUser, patch: AdminUserPatch, done: string) =>
     act(user, async () => {
       const updated = await api.updateUser(user.id, patch);
       setUsers((current) => applyUpdate(current ?? [], updated));
@@ -88,6 +102,12 @@ export function useAdminUsers() {
         { disabled },
         disabled ? `${user.username} is disabled and signed out.` : `${user.username} is enabled again.`,
       ),
+    setRole: (user: AdminUser, role: 'admin' | 'user') =>
+      update(user, { role }, `${user.username} is ${role === 'admin' ? 'an admin' : 'a user'} now.`),
+    setQuota: (
+      user: AdminUser,
+      quota: { tokenQuotaDaily: number | null; tokenQuotaMonthly: number | null },
+    ) => update(user, quota, `${user.username}’s token limits are saved.`),
     resetLink: (user: AdminUser) =>
       act(user, async () => {
         const link = await api.createResetLink(user.id);

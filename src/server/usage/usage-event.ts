@@ -1,0 +1,42 @@
+import type { ModelRegistry } from '../ai/model-registry.js';
+import { costMicros, priceOf } from '../ai/prices.js';
+import { newId } from '../ids.js';
+import type { UsageEventsTable } from '../store/schema.js';
+
+/** Where tokens were spent: a chat run, or a call of the OpenAI-compatible API (/v1). */
+export type UsageSource = 'chat' | 'api';
+
+/**
+ * The usage event of one run or /v1 completion, priced now: the model's price at the moment it
+ * was spent is what the reports show later, whatever the price table says by then.
+ */
+export function usageEvent(
+  models: Pick<ModelRegistry, 'get'>,
+  spent: {
+    userId: string;
+    modelId: string;
+    source: UsageSource;
+    inputTokens: number;
+    outputTokens: number;
+    apiTokenId?: string | null;
+    at: Date;
+  },
+): UsageEventsTable {
+  const info = models.get(spent.modelId)?.info;
+  const inputTokens = Math.max(0, Math.round(spent.inputTokens));
+  const outputTokens = Math.max(0, Math.round(spent.outputTokens));
+  const iso = spent.at.toISOString();
+  return {
+    id: newId(),
+    user_id: spent.userId,
+    api_token_id: spent.apiTokenId ?? null,
+    model: spent.modelId,
+    provider: info?.provider ?? spent.modelId.split('/')[0] ?? 'unknown',
+    source: spent.source,
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    cost_micros: info ? costMicros(priceOf(info), inputTokens, outputTokens) : null,
+    day: iso.slice(0, 10),
+    created_at: iso,
+  };
+}

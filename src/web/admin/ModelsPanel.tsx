@@ -1,0 +1,94 @@
+import { type AdminModel, adminApi, type Breaker } from './admin-api.js';
+import { Badge, ScrollTable, Unavailable } from './states.js';
+import { formatCount } from './usage-data.js';
+import { useResource } from './use-resource.js';
+
+const BREAKER: Record<Breaker, { tone: 'ok' | 'warn' | 'danger'; text: string }> = {
+  closed: { tone: 'ok', text: 'healthy' },
+  'half-open': { tone: 'warn', text: 'probing' },
+  open: { tone: 'danger', text: 'failing' },
+};
+
+export const errorRate = (rate: number | null) =>
+  rate === null ? '—' : `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)}%`;
+export const ttft = (ms: number | null) =>
+  ms === null ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+
+/** Configured models: the circuit breaker's state, and the last 15 minutes' error rate and time to first token. */
+export function ModelsPanel() {
+  const models = useResource(() => adminApi.models());
+  const list = models.data?.models ?? [];
+  return (
+    <section className="card" aria-labelledby="models-title">
+      <div className="card-head">
+        <h2 id="models-title">Models and providers</h2>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={models.loading}
+          onClick={() => void models.reload()}
+        >
+          Refresh
+        </button>
+      </div>
+      <p className="muted small">Recent figures cover the last 15 minutes on this instance.</p>
+      {models.unavailable && <Unavailable what="Model health" />}
+      {models.error && (
+        <p className="form-error" role="alert">
+          {models.error}
+        </p>
+      )}
+      {models.loading && !models.data && <p className="muted">Loading…</p>}
+      {models.data && list.length === 0 && <p className="muted">No models are configured.</p>}
+      {list.length > 0 && (
+        <ScrollTable label="Models">
+          <table className="admin-table">
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">Provider</th>
+                <th scope="col">State</th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Error rate
+                </th>
+                <th scope="col" className="num">
+                  TTFT p50
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((model) => (
+                <ModelRow key={model.id} model={model} />
+              ))}
+            </tbody>
+          </table>
+        </ScrollTable>
+      )}
+    </section>
+  );
+}
+
+function ModelRow({ model }: { model: AdminModel }) {
+  const breaker = BREAKER[model.breaker] ?? { tone: 'warn' as const, text: model.breaker };
+  return (
+    <tr>
+      <td className="wrap">
+        <strong>{model.name}</strong>
+        {model.name !== model.id && <div className="muted small">{model.id}</div>}
+      </td>
+      <td>{model.provider}</td>
+      <td>
+        {model.available ? <Badge tone={breaker.tone}>{breaker.text}</Badge> : <Badge>unavailable</Badge>}
+        {model.breaker !== 'closed' && model.retryInMs !== null && (
+          <div className="muted small">retry in {Math.ceil(model.retryInMs / 1000)} s</div>
+        )}
+      </td>
+      <td className="num">{formatCount(model.recent.requests)}</td>
+      <td className="num">{errorRate(model.recent.errorRate)}</td>
+      <td className="num">{ttft(model.recent.ttftMsP50)}</td>
+    </tr>
+  );
+}

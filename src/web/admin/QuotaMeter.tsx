@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'react';
+import { api, type MyUsage } from '../api.js';
+import { nearestQuota, thisMonth } from './quota.js';
+import './QuotaMeter.css';
+
+const count = new Intl.NumberFormat();
+
+/**
+ * Under the composer, only when more than 80% of the daily or monthly token limit is used: how
+ * much is left. Reloaded after each reply (`version`); silent when the server has no usage API.
+ */
+export default function QuotaMeter({ version }: { version: number }) {
+  const [usage, setUsage] = useState<MyUsage | null>(null);
+  useEffect(() => {
+    void version;
+    let live = true;
+    // Today is enough: the report carries both the daily and the monthly standing.
+    const { to } = thisMonth();
+    api.myUsage(to, to).then(
+      (value) => live && setUsage(value),
+      () => live && setUsage(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [version]);
+  const near = usage ? nearestQuota(usage) : null;
+  if (!near) return null;
+  const { state, period } = near;
+  const what = period === 'daily' ? 'today’s' : 'this month’s';
+  const text =
+    state.left === 0
+      ? `You have used all of ${what} ${count.format(state.limit)} tokens.`
+      : `${Math.round(state.share * 100)}% of ${what} tokens used · ${count.format(state.left)} left`;
+  return (
+    <aside className="quota-nudge" aria-label="Token limit">
+      <meter
+        min={0}
+        max={state.limit || 1}
+        low={state.limit * 0.8}
+        high={state.limit * 0.95}
+        optimum={0}
+        value={Math.min(state.used, state.limit)}
+        aria-label={`Share of ${what} token limit used`}
+      />
+      <span>{text}</span>
+    </aside>
+  );
+}
