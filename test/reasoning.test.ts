@@ -6,14 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoReasoning, demoReply } from '../src/server/ai/demo-model.js';
 import { createModelRegistry } from '../src/server/ai/models.js';
 import { buildApp, type ParleyApp } from '../src/server/app.js';
-import {
-  boundedReasoning,
-  MAX_REASONING_CHARS,
-  messagePartsOf,
-  partsOf,
-  replyParts,
-} from '../src/server/chat/message-parts.js';
+import { MAX_REASONING_CHARS, messagePartsOf, partsOf } from '../src/server/chat/message-parts.js';
 import { parseConfig } from '../src/server/config.js';
+import { ReplyBuilder } from '../src/server/runs/reply-builder.js';
 import { openStore, type Store } from '../src/server/store/database.js';
 import { startFakeAnthropic } from './helpers/fake-providers/anthropic.js';
 import type { FakeServer, RecordedRequest } from './helpers/fake-providers/fake-server.js';
@@ -210,10 +205,11 @@ describe('reasoning from the demo model', () => {
   });
 });
 
-describe('reply parts', () => {
-  it('are NULL for text alone, and put reasoning first, then text, then files', () => {
-    expect(replyParts('Hi', [])).toBeNull();
-    expect(replyParts('Hi', [], '')).toBeNull();
+describe('reply parts (ReplyBuilder: what a run stores)', () => {
+  it('are NULL for text alone, and keep reasoning, text and files in the order they arrived', () => {
+    const plain = new ReplyBuilder();
+    plain.appendText('Hi');
+    expect(plain.stored()).toBeNull();
     const file = {
       type: 'file' as const,
       fileId: 'f1',
@@ -222,7 +218,14 @@ describe('reply parts', () => {
       size: 3,
       url: '/api/files/f1',
     };
-    const stored = replyParts('Hi', [file], 'Hmm');
+    const reply = new ReplyBuilder();
+    reply.startReasoning();
+    reply.appendReasoning('Hm');
+    reply.appendReasoning('m');
+    reply.endReasoning();
+    reply.appendText('Hi');
+    reply.addFile(file);
+    const stored = reply.stored();
     expect(JSON.parse(stored ?? '')).toEqual([
       { type: 'reasoning', text: 'Hmm' },
       { type: 'text', text: 'Hi' },
@@ -230,16 +233,37 @@ describe('reply parts', () => {
     ]);
     // What prompts and exports read leaves the reasoning out.
     expect(partsOf({ content: 'Hi', parts: stored })).toEqual([{ type: 'text', text: 'Hi' }, file]);
-    expect(JSON.parse(replyParts('', [], 'Hmm') ?? '')).toEqual([{ type: 'reasoning', text: 'Hmm' }]);
+    // A reasoning block that brought nothing is not stored.
+    const empty = new ReplyBuilder();
+    empty.startReasoning();
+    empty.endReasoning();
+    empty.appendText('Hi');
+    expect(empty.stored()).toBeNull();
   });
 
-  it('bound the stored reasoning and say where it was cut', () => {
-    expect(boundedReasoning('short')).toBe('short');
-    const long = 'x'.repeat(MAX_REASONING_CHARS + 500);
-    const bounded = boundedReasoning(long);
-    expect(bounded.startsWith('x'.repeat(MAX_REASONING_CHARS))).toBe(true);
-    expect(bounded.slice(MAX_REASONING_CHARS)).toMatch(
+  it('bound the stored reasoning over the whole reply and say where it was cut', () => {
+    const reply = new ReplyBuilder();
+    reply.appendReasoning('x'.repeat(MAX_REASONING_CHARS - 10));
+    reply.appendReasoning('y'.repeat(510));
+    reply.appendReasoning('z'.repeat(100));
+    const [part] = JSON.parse(reply.stored() ?? '[]') as { text: string }[];
+    expect(part?.text.startsWith(`${'x'.repeat(MAX_REASONING_CHARS - 10)}${'y'.repeat(10)}`)).toBe(true);
+    expect(part?.text.slice(MAX_REASONING_CHARS)).toMatch(
       /^\n\n\[Reasoning cut here: .*100,000 characters\.\]$/,
     );
+    expect(part?.text).not.toContain('z');
+  });
+
+  it('keep a provider seal on its reasoning block; later reasoning starts a new block', () => {
+    const reply = new ReplyBuilder();
+    reply.startReasoning();
+    reply.appendReasoning('first');
+    reply.sealReasoning({ anthropic: { signature: 'sig' } });
+    reply.endReasoning();
+    reply.appendReasoning('second');
+    expect(JSON.parse(reply.stored() ?? '')).toEqual([
+      { type: 'reasoning', text: 'first', providerMetadata: { anthropic: { signature: 'sig' } } },
+      { type: 'reasoning', text: 'second' },
+    ]);
   });
 });

@@ -37,24 +37,6 @@ export function storedParts(files: readonly FileRow[], text: string): string | n
  */
 export const MAX_REASONING_CHARS = 100_000;
 
-/** Reasoning as stored: cut at MAX_REASONING_CHARS, with a marker saying so. */
-export function boundedReasoning(reasoning: string): string {
-  if (reasoning.length <= MAX_REASONING_CHARS) return reasoning;
-  return `${reasoning.slice(0, MAX_REASONING_CHARS)}\n\n[Reasoning cut here: it was longer than ${MAX_REASONING_CHARS.toLocaleString('en-US')} characters.]`;
-}
-
-/**
- * A reply's parts column: its reasoning, its text, then the files the model made; NULL for text
- * alone (no reasoning, no files).
- */
-export function replyParts(text: string, files: readonly FilePartDto[], reasoning = ''): string | null {
-  if (files.length === 0 && reasoning === '') return null;
-  const parts: MessagePartDto[] =
-    reasoning === '' ? [] : [{ type: 'reasoning', text: boundedReasoning(reasoning) }];
-  if (text !== '') parts.push({ type: 'text', text });
-  return JSON.stringify([...parts, ...files]);
-}
-
 export function filePart(file: FileRow): FilePartDto {
   return {
     type: 'file',
