@@ -11,7 +11,7 @@ import { buildApp, type ParleyApp } from '../src/server/app.js';
 import { ensureBuiltinUsers, GUEST_USER_ID, LOCAL_USER_ID } from '../src/server/auth/builtin-users.js';
 import { newId } from '../src/server/ids.js';
 import { openStore, type Store } from '../src/server/store/database.js';
-import type { UsageEventsTable } from '../src/server/store/schema.js';
+import type { NewUsageEvent } from '../src/server/store/schema.js';
 import { csvCell } from '../src/server/usage/usage-service.js';
 import { Client } from './helpers/clients.js';
 import { storeTargets, type TestDatabase } from './helpers/databases.js';
@@ -40,7 +40,7 @@ for (const target of storeTargets()) {
       await database?.drop();
     });
 
-    function event(over: Partial<UsageEventsTable>): UsageEventsTable {
+    function event(over: Partial<NewUsageEvent>): NewUsageEvent {
       return {
         id: newId(),
         user_id: LOCAL_USER_ID,

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   approval_expired: 409,
   unauthorized: 401,
   forbidden: 403,
+  /** A model the caller's groups do not include. */
+  model_not_allowed: 403,
   not_found: 404,
   conflict: 409,
   request_timeout: 408,

@@ -73,6 +73,8 @@ export interface ApiTokensTable {
   last_used_at: string | null;
   /** Tokens (input + output) spent through this API token. */
   tokens_used: Generated<number>;
+  /** At most this many tokens a UTC day through this token (migration 016); NULL: only the user's limits. */
+  daily_token_budget: Generated<number | string | null>;
 }
 
 export interface InvitesTable {
@@ -226,6 +228,8 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   usage_events: UsageEventsTable;
   audit_events: AuditEventsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
 }
 
 /** A sign-in identity at an OpenID provider, linked to a user (migration 013): issuer + subject, never email alone. */
@@ -257,6 +261,34 @@ export interface UsageEventsTable {
   /** UTC day, YYYY-MM-DD (reports group by it). */
   day: string;
   created_at: string;
+  /** Milliseconds to the first streamed token, when known (migration 016). */
+  ttft_ms: Generated<number | null>;
+  /** 1 for a call that ended in a model error (its tokens may be 0). */
+  failed: Generated<number>;
+}
+
+/**
+ * A group of users (migration 016): a shared token quota (the members' usage together; NULL: the
+ * group sets none) and the models and tools its members may use (JSON arrays; NULL: every one).
+ */
+export interface GroupsTable {
+  id: string;
+  name: string;
+  token_quota_daily: number | string | null;
+  token_quota_monthly: number | string | null;
+  models: string | null;
+  tools: string | null;
+  created_at: string;
+}
+
+/** `admin`: added in the console; `oidc`: from the provider's groups claim, kept in step with it at each sign-in. */
+export type GroupMemberSource = 'admin' | 'oidc';
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  source: Generated<GroupMemberSource>;
+  created_at: string;
 }
 
 /** Who did what to accounts (migration 015): sign-ins, failures, role and quota changes, tokens. */
@@ -271,6 +303,7 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+export type NewUsageEvent = Insertable<UsageEventsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, UsageEventsTable } from './schema.js';
+import type { Database, NewUsageEvent } from './schema.js';
 
 /** What a usage report groups by (groups of users are a later step). */
 export type UsageDimension = 'day' | 'model' | 'user';
@@ -31,7 +31,7 @@ export interface UsageGroupRow extends UsageSums {
 }
 
 /** Record one model call's tokens and cost. */
-export async function insertUsageEvent(db: Kysely<Database>, event: UsageEventsTable): Promise<void> {
+export async function insertUsageEvent(db: Kysely<Database>, event: NewUsageEvent): Promise<void> {
   await db.insertInto('usage_events').values(event).execute();
 }
 

@@ -1,7 +1,7 @@
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { costMicros, priceOf } from '../ai/prices.js';
 import { newId } from '../ids.js';
-import type { UsageEventsTable } from '../store/schema.js';
+import type { NewUsageEvent } from '../store/schema.js';
 
 /** Where tokens were spent: a chat run, or a call of the OpenAI-compatible API (/v1). */
 export type UsageSource = 'chat' | 'api';
@@ -21,7 +21,7 @@ export function usageEvent(
     apiTokenId?: string | null;
     at: Date;
   },
-): UsageEventsTable {
+): NewUsageEvent {
   const info = models.get(spent.modelId)?.info;
   const inputTokens = Math.max(0, Math.round(spent.inputTokens));
   const outputTokens = Math.max(0, Math.round(spent.outputTokens));

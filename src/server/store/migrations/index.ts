@@ -14,6 +14,7 @@ import * as tools from './012-tools.js';
 import * as identities from './013-identities.js';
 import * as usageEvents from './014-usage-events.js';
 import * as audit from './015-audit.js';
+import * as teams from './016-teams.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -34,6 +35,7 @@ export const migrationProvider: MigrationProvider = {
       '013-identities': identities,
       '014-usage-events': usageEvents,
       '015-audit': audit,
+      '016-teams': teams,
     };
   },
 };
