@@ -43,6 +43,14 @@ const objectRoute = (a: number | number[]): Record<Role, number | number[]> => (
   a,
 });
 
+/** A fresh group the admin made, setting nothing (for the group routes' entries). */
+async function matrixGroup(f: Fixture): Promise<string> {
+  const created = await f.clients.admin.request('POST', '/api/admin/groups', {
+    name: `matrix-${Math.random()}`,
+  });
+  return created.json().id;
+}
+
 const matrix: Record<string, Entry> = {
   'GET /': { call: (_f, c) => c.request('GET', '/'), expect: { anonymous: 200, b: 200, admin: 200, a: 200 } },
   // The web UI's shell for its client routes (public: the app signs in over the API). Built
@@ -137,6 +145,16 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('GET', '/api/auth/me'),
     expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
   },
+  // Account self-service acts on the caller's own account only (A's data is untouched by B's
+  // deletion; the only admin may not delete theirs).
+  'PATCH /api/auth/me': {
+    call: (_f, c) => c.request('PATCH', '/api/auth/me', { displayName: 'Renamed' }),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'DELETE /api/auth/me': {
+    call: (_f, c) => c.request('DELETE', '/api/auth/me', { password: 'correct horse battery' }),
+    expect: { anonymous: 401, b: 204, admin: 409, a: 204 },
+  },
   // Each caller changes, lists or ends only their own password and sessions.
   'POST /api/auth/password': {
     call: (_f, c) =>
@@ -186,6 +204,10 @@ const matrix: Record<string, Entry> = {
     call: (_f, c) => c.request('POST', '/api/tokens', { name: 'another' }),
     expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
   },
+  'PATCH /api/tokens/:id': {
+    call: (f, c) => c.request('PATCH', `/api/tokens/${f.tokenId}`, { dailyTokenBudget: 1000 }),
+    expect: objectRoute(200),
+  },
   'DELETE /api/tokens/:id': {
     call: (f, c) => c.request('DELETE', `/api/tokens/${f.tokenId}`),
     expect: objectRoute(204),
@@ -221,6 +243,55 @@ const matrix: Record<string, Entry> = {
   'GET /api/admin/models': {
     call: (_f, c) => c.request('GET', '/api/admin/models'),
     expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'GET /api/admin/users/:id/sessions': {
+    call: (f, c) => c.request('GET', `/api/admin/users/${f.clients.a.userId}/sessions`),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  // An unknown user: signing A out would end the session the rest of the matrix runs with.
+  'DELETE /api/admin/users/:id/sessions': {
+    call: (_f, c) => c.request('DELETE', '/api/admin/users/no-such-user/sessions'),
+    expect: { anonymous: 401, b: 403, admin: 404, a: 403 },
+  },
+  'GET /api/admin/models/history': {
+    call: (_f, c) => c.request('GET', '/api/admin/models/history?bucket=hour&format=csv'),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  // Groups: admins only. Each call that acts on a group gets a fresh one the admin made (a group
+  // that sets nothing: A's models, tools and quota stay as they were).
+  'GET /api/admin/groups': {
+    call: (_f, c) => c.request('GET', '/api/admin/groups'),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'POST /api/admin/groups': {
+    call: (_f, c) => c.request('POST', '/api/admin/groups', { name: `matrix-${Math.random()}` }),
+    expect: { anonymous: 401, b: 403, admin: 201, a: 403 },
+  },
+  'PATCH /api/admin/groups/:id': {
+    call: async (f, c) =>
+      c.request('PATCH', `/api/admin/groups/${await matrixGroup(f)}`, { tokenQuotaDaily: 5 }),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'DELETE /api/admin/groups/:id': {
+    call: async (f, c) => c.request('DELETE', `/api/admin/groups/${await matrixGroup(f)}`),
+    expect: { anonymous: 401, b: 403, admin: 204, a: 403 },
+  },
+  'GET /api/admin/groups/:id/members': {
+    call: async (f, c) => c.request('GET', `/api/admin/groups/${await matrixGroup(f)}/members`),
+    expect: { anonymous: 401, b: 403, admin: 200, a: 403 },
+  },
+  'PUT /api/admin/groups/:id/members/:userId': {
+    call: async (f, c) =>
+      c.request('PUT', `/api/admin/groups/${await matrixGroup(f)}/members/${f.clients.a.userId}`),
+    expect: { anonymous: 401, b: 403, admin: 204, a: 403 },
+  },
+  'DELETE /api/admin/groups/:id/members/:userId': {
+    call: async (f, c) => {
+      const id = await matrixGroup(f);
+      await f.clients.admin.request('PUT', `/api/admin/groups/${id}/members/${f.clients.a.userId}`);
+      return c.request('DELETE', `/api/admin/groups/${id}/members/${f.clients.a.userId}`);
+    },
+    expect: { anonymous: 401, b: 403, admin: 204, a: 403 },
   },
   'POST /api/admin/users/:id/reset-link': {
     call: (f, c) => c.request('POST', `/api/admin/users/${f.clients.a.userId}/reset-link`),

@@ -4,6 +4,7 @@ import Provider from 'oidc-provider';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/server/config.js';
 import { openStore, type Store } from '../src/server/store/database.js';
+import { Client } from './helpers/clients.js';
 import { storeTargets, type TestDatabase } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -322,6 +323,55 @@ for (const target of storeTargets()) {
       expect((await second.browser.fetch(`${p.origin}/api/admin/users`)).status).toBe(403);
       const identity = await p.t.store.db.selectFrom('user_identities').selectAll().executeTakeFirstOrThrow();
       expect(JSON.parse(identity.groups ?? '[]')).toEqual(['staff']);
+    });
+
+    it('keeps memberships of existing groups in step with the groups claim; an admin’s stay', async () => {
+      const p = await parley();
+      const admin = new Client(p.t.app);
+      expect((await admin.login('root-admin', ADMIN_PASSWORD)).statusCode).toBe(200);
+      const make = async (name: string) =>
+        (await admin.request('POST', '/api/admin/groups', { name })).json().id as string;
+      const research = await make('Research');
+      const design = await make('Design');
+      const members = async (id: string) =>
+        (await admin.request('GET', `/api/admin/groups/${id}/members`)).json().items as {
+          username: string;
+          source: string;
+        }[];
+
+      people.set('sub-gina', { preferred_username: 'gina', groups: ['research', 'no-such-group'] });
+      const first = await signIn(p, idp, 'sub-gina');
+      await finish(first.browser, first.callback);
+      expect(await members(research)).toMatchObject([{ username: 'gina', source: 'oidc' }]);
+      // Groups are never created from the claim.
+      expect((await admin.request('GET', '/api/admin/groups')).json().items).toHaveLength(2);
+      const gina = await userByName(p, 'gina');
+      expect((await admin.request('PUT', `/api/admin/groups/${design}/members/${gina?.id}`)).statusCode).toBe(
+        204,
+      );
+
+      // Out of Research at the provider, and named in Design: Research goes, Design stays the admin's.
+      people.set('sub-gina', { preferred_username: 'gina', groups: ['DESIGN'] });
+      const second = await signIn(p, idp, 'sub-gina');
+      await finish(second.browser, second.callback);
+      expect(await members(research)).toEqual([]);
+      expect(await members(design)).toMatchObject([{ username: 'gina', source: 'admin' }]);
+      people.set('sub-gina', { preferred_username: 'gina', groups: [] });
+      const third = await signIn(p, idp, 'sub-gina');
+      await finish(third.browser, third.callback);
+      expect(await members(design)).toMatchObject([{ username: 'gina', source: 'admin' }]);
+      // An admin adding a member the claim brought makes the membership the admin's: it stays.
+      people.set('sub-gina', { preferred_username: 'gina', groups: ['Research'] });
+      const fourth = await signIn(p, idp, 'sub-gina');
+      await finish(fourth.browser, fourth.callback);
+      expect(await members(research)).toMatchObject([{ username: 'gina', source: 'oidc' }]);
+      expect(
+        (await admin.request('PUT', `/api/admin/groups/${research}/members/${gina?.id}`)).statusCode,
+      ).toBe(204);
+      people.set('sub-gina', { preferred_username: 'gina', groups: [] });
+      const fifth = await signIn(p, idp, 'sub-gina');
+      await finish(fifth.browser, fifth.callback);
+      expect(await members(research)).toMatchObject([{ username: 'gina', source: 'admin' }]);
     });
 
     it('refuses a callback whose state does not match', async () => {

@@ -404,8 +404,8 @@ describe('usage routes', () => {
     expect(byDay.rows).toEqual([{ day: today(), ...body.totals }]);
     // Quota: the server's daily default, and what the quota counters hold (the same tokens).
     expect(byDay.quota).toEqual({
-      daily: { limit: 100000, used: total },
-      monthly: { limit: null, used: total },
+      daily: { limit: 100000, used: total, source: 'server', groupName: null },
+      monthly: { limit: null, used: total, source: null, groupName: null },
     });
     // An admin's limit for the user wins over the server's.
     const patched = await root.request('PATCH', `/api/admin/users/${alice.userId}`, {
@@ -415,6 +415,8 @@ describe('usage routes', () => {
     expect((await alice.request('GET', '/api/usage')).json().quota.monthly).toEqual({
       limit: 5_000_000,
       used: total,
+      source: 'user',
+      groupName: null,
     });
     const both = (
       await alice.request('GET', `/api/usage?groupBy=day,model&from=${today()}&to=${today()}`)
@@ -548,7 +550,7 @@ describe('usage routes', () => {
     ['/api/usage?groupBy=week', 'not one of'],
     ['/api/usage?groupBy=day,day', 'twice'],
     ['/api/admin/usage?groupBy=day,model,user', 'one or two'],
-    ['/api/admin/usage?groupBy=group', 'groups are not configured'],
+    ['/api/admin/usage?groupBy=group,user,day', 'one or two'],
     ['/api/admin/usage?format=xml', ''],
   ])('refuses bad input with 400 validation_error: %s', async (url, words) => {
     const res = await root.request('GET', url);

@@ -87,6 +87,8 @@ export const MeResponse = Type.Object({
   csrfToken: Nullable(Type.String()),
   authMode: Type.Union([Type.Literal('local'), Type.Literal('none')]),
   via: Type.String(),
+  /** The account has a password (false: single sign-on only, or a built-in user): what deleting it asks for. */
+  hasPassword: Type.Optional(Type.Boolean()),
 });
 
 export const ApiToken = Type.Object({
@@ -97,6 +99,10 @@ export const ApiToken = Type.Object({
   lastUsedAt: Nullable(Type.String()),
   /** Tokens (input + output) spent through this API token. */
   tokensUsed: Type.Integer(),
+  /** At most this many tokens a UTC day through this token; null: only the account's limits. */
+  dailyTokenBudget: Nullable(Type.Integer()),
+  /** Tokens spent through this token today (UTC). */
+  usedToday: Type.Integer(),
 });
 
 export const CreatedApiToken = Type.Object({
@@ -106,19 +112,52 @@ export const CreatedApiToken = Type.Object({
   createdAt: Type.String(),
   lastUsedAt: Nullable(Type.String()),
   tokensUsed: Type.Integer(),
+  dailyTokenBudget: Nullable(Type.Integer()),
+  usedToday: Type.Integer(),
   /** Shown once: only its hash is stored. */
   token: Type.String(),
 });
 
+/** A token's daily budget in tokens; null clears it. */
+const DailyTokenBudget = Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 }));
+
 export const CreateTokenBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    dailyTokenBudget: Type.Optional(DailyTokenBudget),
+  },
   { additionalProperties: false },
+);
+
+export const TokenPatchBody = Type.Object(
+  { dailyTokenBudget: DailyTokenBudget },
+  { additionalProperties: false },
+);
+
+// ---- Account self-service: profile and deletion ----
+
+export const ProfilePatchBody = Type.Object(
+  { displayName: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+export const ProfileResponse = Type.Object({ user: User });
+
+/** `password` for an account that has one; `confirm` (the username, typed) for a single sign-on account. */
+export const DeleteAccountBody = Type.Object(
+  {
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    confirm: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 
 /** A user as the admin sees them: the account plus this day's and month's token usage. */
 export const AdminUser = Type.Object({
   ...User.properties,
   usage: Type.Object({ day: Type.Integer(), month: Type.Integer() }),
+  /** The groups the user is in, by name. */
+  groups: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
 });
 
 export const AdminUserPage = Type.Object({

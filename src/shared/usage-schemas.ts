@@ -23,7 +23,7 @@ export type UsageQueryDto = Static<typeof UsageQuery>;
 export const AdminUsageQuery = Type.Object({
   from: Type.Optional(Day),
   to: Type.Optional(Day),
-  /** One or two of `user`, `model`, `day` (and `group`, once groups exist), comma-separated. */
+  /** One or two of `user`, `model`, `day`, `group`, comma-separated. */
   groupBy: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
 });
@@ -38,6 +38,9 @@ export const UsageRow = Type.Object({
   model: Type.Optional(Type.String()),
   userId: Type.Optional(Type.String()),
   username: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** groupBy=group: the group (a user in two groups counts in both; users in none are not listed). */
+  groupId: Type.Optional(Type.String()),
+  groupName: Type.Optional(Type.String()),
   inputTokens: Type.Integer(),
   outputTokens: Type.Integer(),
   requests: Type.Integer(),
@@ -57,6 +60,10 @@ const QuotaWindow = Type.Object({
   limit: Type.Union([Type.Integer(), Type.Null()]),
   /** Tokens counted so far in the window (the counters quotas are enforced with). */
   used: Type.Integer(),
+  /** Where the limit comes from: your own quota, a group's shared quota, the server's default; null: none. */
+  source: Type.Union([Type.Literal('user'), Type.Literal('group'), Type.Literal('server'), Type.Null()]),
+  /** The group whose shared quota this is (source `group`), else null. */
+  groupName: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const UsageQuota = Type.Object({ daily: QuotaWindow, monthly: QuotaWindow });

@@ -230,8 +230,16 @@ export const api = {
   search: (q: string) => request<SearchPage>('GET', `/api/search?q=${enc(q)}&limit=30`),
 
   tokens: () => request<{ items: ApiToken[] }>('GET', '/api/tokens'),
-  createToken: (name: string) => request<CreatedApiToken>('POST', '/api/tokens', { name }),
+  createToken: (name: string, dailyTokenBudget: number | null = null) =>
+    request<CreatedApiToken>('POST', '/api/tokens', { name, dailyTokenBudget }),
   deleteToken: (id: string) => request<void>('DELETE', `/api/tokens/${enc(id)}`),
+  /** Set or clear (null) a token's daily token budget. */
+  setTokenBudget: (id: string, dailyTokenBudget: number | null) =>
+    request<ApiToken>('PATCH', `/api/tokens/${enc(id)}`, { dailyTokenBudget }),
+  updateProfile: (displayName: string) => request<{ user: User }>('PATCH', '/api/auth/me', { displayName }),
+  /** `password` for an account with one; `confirm` (the username) for a single sign-on account. */
+  deleteAccount: (proof: { password: string } | { confirm: string }) =>
+    request<void>('DELETE', '/api/auth/me', proof),
 
   /** `q` searches usernames and display names (the console's search box). */
   adminUsers: (cursor?: string, q?: string) =>

@@ -36,6 +36,7 @@ function user(id: string, extra: Partial<AdminUser> = {}): AdminUser {
     tokenQuotaDaily: null,
     tokenQuotaMonthly: null,
     usage: { day: 0, month: 0 },
+    groups: [],
     ...extra,
   };
 }

@@ -17,6 +17,7 @@ function user(id: string, extra: Partial<AdminUser> = {}): AdminUser {
     tokenQuotaDaily: null,
     tokenQuotaMonthly: null,
     usage: { day: 5, month: 50 },
+    groups: [],
     ...extra,
   };
 }

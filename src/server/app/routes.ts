@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { OidcClient } from '../auth/oidc-client.js';
+import { adminConsoleRoutes } from '../http/admin-console-routes.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { authRoutes } from '../http/auth-routes.js';
 import { conversationRoutes } from '../http/conversation-routes.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { exportRoutes } from '../http/export-routes.js';
 import { fileRoutes } from '../http/file-routes.js';
+import { groupRoutes } from '../http/group-routes.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
 import { openaiRoutes } from '../http/openai-routes.js';
 import { opsRoutes } from '../http/ops-routes.js';
@@ -31,16 +33,18 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
     ? async (userId: string, origin: string) =>
         (await accounts.hasIdentityAt(userId, oidc.settings.issuer)) ? oidc.endSessionUrl(origin) : undefined
     : undefined;
-  await app.register(authRoutes({ accounts, config, endSessionUrl }));
+  await app.register(authRoutes({ accounts, config, endSessionUrl, files: services.files }));
   await app.register(oidcRoutes({ accounts, oidc, config, counters: realtime.counters }));
   await app.register(tokenRoutes({ accounts }));
   await app.register(adminRoutes({ accounts, config, models, modelStats: services.operations.modelStats }));
+  await app.register(adminConsoleRoutes({ accounts, history: services.modelHistory }));
+  await app.register(groupRoutes({ groups: services.groups }));
   await app.register(conversationRoutes({ chat }));
   await app.register(runRoutes({ turns, approvals: services.approvals, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));
   await app.register(fileRoutes({ files: services.files }));
-  await app.register(toolRoutes({ tools: services.tools }));
+  await app.register(toolRoutes({ tools: services.tools, groups: services.groupLimits }));
   await app.register(usageRoutes({ usage: services.usage }));
   await app.register(eventRoutes({ bus, sse, heartbeatMs }));
   await app.register(
@@ -50,8 +54,17 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
       pingDatabase: () => store.ping(),
       realtimeHealthy: () => realtime.healthy(),
       toolServers: () => services.mcp.states(),
+      groups: services.groupLimits,
     }),
   );
   await app.register(services.operations.routes());
-  await app.register(openaiRoutes({ completions: services.completions, models, sse, heartbeatMs }));
+  await app.register(
+    openaiRoutes({
+      completions: services.completions,
+      models,
+      sse,
+      heartbeatMs,
+      groups: services.groupLimits,
+    }),
+  );
 }

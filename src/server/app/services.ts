@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { AccountService, type RevokedIdentity } from '../auth/account-service.js';
 import { ensureBuiltinUsers } from '../auth/builtin-users.js';
+import { GroupLimits } from '../auth/group-limits.js';
+import { GroupsService } from '../auth/groups-service.js';
 import { GuestService } from '../auth/guest-service.js';
 import { RunLimiter } from '../auth/run-limiter.js';
 import { ArchiveService } from '../chat/archive-service.js';
@@ -23,6 +25,7 @@ import { TurnService } from '../runs/turns.js';
 import { loadMcpFile } from '../tools/mcp-file.js';
 import { McpPool } from '../tools/mcp-pool.js';
 import { ToolCatalog } from '../tools/tool-catalog.js';
+import { ModelHistoryService } from '../usage/model-history.js';
 import { UsageService } from '../usage/usage-service.js';
 import type { AppDeps } from './deps.js';
 
@@ -44,6 +47,11 @@ export interface Services {
   archive: ArchiveService;
   completions: CompletionService;
   usage: UsageService;
+  /** Groups (admin CRUD and membership) and what they mean for members (quota, models, tools). */
+  groups: GroupsService;
+  groupLimits: GroupLimits;
+  /** Each model's calls, errors and TTFT over time, for the admin console. */
+  modelHistory: ModelHistoryService;
   sse: SseConnections;
   state: { shuttingDown: boolean };
   stop(): Promise<void>;
@@ -112,6 +120,8 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
   const mcp = new McpPool(mcpServers, { logger });
   void mcp.start();
   const tools = new ToolCatalog(mcp);
+  const groupLimits = new GroupLimits({ store, config });
+  const groups = new GroupsService({ store, models, tools, audit: accounts.auditLog, logger });
   const chat = new ChatService({
     store,
     stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
@@ -119,6 +129,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     models,
     policy: deps.accessPolicy,
     tools,
+    groups: groupLimits,
   });
   // Attachments: bytes in the FILE_STORE, rows and quota in the database; orphans expire.
   const blobs = openBlobStore(config.fileStore, store);
@@ -144,6 +155,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     logMessageContent: config.logMessageContent,
     tools,
     maxToolSteps: config.maxToolSteps,
+    groups: groupLimits,
   });
   const sse = new SseConnections({ maxPerUser: config.maxStreamsPerUser });
   /** A revoked identity loses its open streams here; a disabled user also their running replies. */
@@ -205,6 +217,9 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     archive,
     completions,
     usage: new UsageService({ store, config }),
+    groups,
+    groupLimits,
+    modelHistory: new ModelHistoryService({ store }),
     sse,
     state: { shuttingDown: false },
     async stop() {

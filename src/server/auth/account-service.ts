@@ -7,6 +7,8 @@ import {
   type UserDto,
   userDto,
 } from './account-context.js';
+import * as accountDeletion from './account-deletion.js';
+import * as adminSessions from './admin-sessions.js';
 import * as adminUsers from './admin-users.js';
 import * as apiTokens from './api-tokens.js';
 import type { AuditLog, AuditQuery } from './audit-log.js';
@@ -91,8 +93,30 @@ export class AccountService {
     return userDto(user);
   }
 
-  createApiToken(userId: string, name: string, ip?: string) {
-    return apiTokens.createApiToken(this.ctx, userId, name, ip);
+  /** Whether the account signs in with a password (not single sign-on only, not built in). */
+  async hasPassword(userId: string): Promise<boolean> {
+    const hash = (await this.ctx.repos.users.findUser(userId))?.password_hash;
+    return Boolean(hash) && hash !== accountDeletion.SSO_ONLY_PASSWORD;
+  }
+
+  createApiToken(
+    principal: Principal,
+    input: { name: string; dailyTokenBudget?: number | null },
+    ip?: string,
+  ) {
+    return apiTokens.createApiToken(this.ctx, principal, input, ip);
+  }
+
+  setApiTokenBudget(principal: Principal, id: string, budget: number | null) {
+    return apiTokens.setApiTokenBudget(this.ctx, principal, id, budget);
+  }
+
+  updateProfile(principal: Principal, input: { displayName: string }): Promise<UserDto> {
+    return accountDeletion.updateProfile(this.ctx, principal, input);
+  }
+
+  deleteAccount(principal: Principal, input: { password?: string; confirm?: string }, ip?: string) {
+    return accountDeletion.deleteAccount(this.ctx, principal, input, ip);
   }
 
   listApiTokens(userId: string) {
@@ -141,6 +165,15 @@ export class AccountService {
 
   endAllSessions(principal: Principal): Promise<{ endedSessions: number }> {
     return sessions.endAllSessions(this.ctx, principal);
+  }
+
+  /** An admin's view of a user's sessions (admin-sessions.ts). */
+  listUserSessions(userId: string): Promise<adminSessions.AdminSessionInfo[]> {
+    return adminSessions.listUserSessions(this.ctx, userId);
+  }
+
+  signOutUser(adminId: string, userId: string, ip?: string): Promise<{ endedSessions: number }> {
+    return adminSessions.signOutUser(this.ctx, adminId, userId, ip);
   }
 
   createResetLink(

@@ -39,8 +39,13 @@ export async function listUsers(ctx: AccountContext, limit: number, after?: stri
   const rows = await ctx.repos.users.listAccounts(limit + 1, after, q);
   const page = rows.slice(0, limit);
   const at = new Date();
+  const groups = await ctx.repos.groups.groupsOfUsers(page.map((row) => row.id));
   const items = await Promise.all(
-    page.map(async (row) => ({ ...userDto(row), usage: await ctx.repos.usage.tokenUsage(row.id, at) })),
+    page.map(async (row) => ({
+      ...userDto(row),
+      usage: await ctx.repos.usage.tokenUsage(row.id, at),
+      groups: groups.get(row.id) ?? [],
+    })),
   );
   return { items, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
 }

@@ -23,6 +23,12 @@ export const AUDIT_TYPES = [
   'password-changed',
   'reset-link-created',
   'oidc-sign-in',
+  'group-created',
+  'group-updated',
+  'group-deleted',
+  'group-member-added',
+  'group-member-removed',
+  'account-deleted',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];

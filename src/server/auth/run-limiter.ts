@@ -3,6 +3,8 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Data } from '../store/repositories.js';
 import type { CounterStore } from './counters.js';
+import { hasRoom, type QuotaPool } from './effective-limits.js';
+import { GroupLimits } from './group-limits.js';
 
 const MINUTE = 60_000;
 const SLOT_WAIT_MS = 120_000;
@@ -36,6 +38,8 @@ export class RunLimiter {
   private readonly held = new Map<string, string>();
   private readonly waiting = new Map<string, (() => void)[]>();
   private renewTimer: NodeJS.Timeout | undefined;
+  /** Reads effective quotas (own, groups, server default). */
+  private readonly limits: GroupLimits;
 
   constructor(
     private readonly deps: {
@@ -49,7 +53,9 @@ export class RunLimiter {
       /** How often a queued caller looks for a slot freed on another instance. */
       slotPollMs?: number;
     },
-  ) {}
+  ) {
+    this.limits = new GroupLimits(deps);
+  }
 
   private get slotTtlMs(): number {
     return this.deps.slotTtlMs ?? SLOT_TTL_MS;
@@ -72,9 +78,13 @@ export class RunLimiter {
    * for a free slot instead of refusing. Returns the function that frees the slot: the caller
    * must call it on every path, success or failure (calling it twice is harmless).
    */
-  async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
+  async admit(
+    userId: string,
+    options: { waitForSlot?: boolean; apiTokenId?: string } = {},
+  ): Promise<() => void> {
     const { config, counters } = this.deps;
     await this.checkQuota(userId);
+    await this.checkTokenBudget(options.apiTokenId);
     const { count, resetInMs } = await counters.hit(`runs:${userId}`, this.deps.windowMs ?? MINUTE);
     if (count > config.messageLimitRpm) {
       throw new AppError(
@@ -168,27 +178,44 @@ export class RunLimiter {
     }
   }
 
-  private async checkQuota(userId: string): Promise<void> {
-    const { config, store } = this.deps;
-    const user = await store.repos.users.findUser(userId);
-    const daily = user?.token_quota_daily ?? config.tokenQuotaDaily;
-    const monthly = user?.token_quota_monthly ?? config.tokenQuotaMonthly;
-    if (!daily && !monthly) return;
+  /** A request made with an API token: that token's own daily budget, if it has one. */
+  private async checkTokenBudget(apiTokenId: string | undefined): Promise<void> {
+    if (!apiTokenId) return;
+    const { store } = this.deps;
+    const budget = (await store.repos.tokens.findApiTokenBudget(apiTokenId))?.budget;
+    if (!budget) return;
     const at = new Date();
-    const used = await store.repos.usage.tokenUsage(userId, at);
-    if (daily && used.day >= daily) {
+    const used = await store.repos.tokens.apiTokenUsageOn(apiTokenId, at.toISOString().slice(0, 10));
+    if (used >= budget) {
       throw new AppError(
         'quota_exceeded',
-        `You have used your ${daily} tokens for today; the quota resets at 00:00 UTC.`,
-        {
-          retryAfterSeconds: secondsUntilNextUtcDay(at),
-        },
+        `This API token has used its ${budget} tokens for today; its budget resets at 00:00 UTC.`,
+        { retryAfterSeconds: secondsUntilNextUtcDay(at) },
       );
     }
-    if (monthly && used.month >= monthly) {
+  }
+
+  /**
+   * The user's effective quotas (group-limits.ts: their own, else their groups' pools, the most
+   * generous winning, else the server's): refused when the deciding pool of a window is used up,
+   * naming the group when a group's shared quota decided.
+   */
+  private async checkQuota(userId: string): Promise<void> {
+    const at = new Date();
+    const { daily, monthly } = await this.limits.standing(userId, at);
+    const whose = (pool: QuotaPool) =>
+      pool.source === 'group'
+        ? `Your group "${pool.groupName}" has used its ${pool.limit} tokens`
+        : `You have used your ${pool.limit} tokens`;
+    if (!hasRoom(daily)) {
+      throw new AppError('quota_exceeded', `${whose(daily)} for today; the quota resets at 00:00 UTC.`, {
+        retryAfterSeconds: secondsUntilNextUtcDay(at),
+      });
+    }
+    if (!hasRoom(monthly)) {
       throw new AppError(
         'quota_exceeded',
-        `You have used your ${monthly} tokens for this month; the quota resets on the 1st (UTC).`,
+        `${whose(monthly)} for this month; the quota resets on the 1st (UTC).`,
         { retryAfterSeconds: secondsUntilNextUtcMonth(at) },
       );
     }

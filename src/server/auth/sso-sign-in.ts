@@ -2,6 +2,7 @@ import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Role, UserRow } from '../store/schema.js';
 import { type AccountContext, type NewSession, now, type UserDto, userDto } from './account-context.js';
+import { syncClaimedGroups } from './group-sync.js';
 import { startSession } from './sessions.js';
 
 /**
@@ -162,6 +163,20 @@ export async function signInWithIdentity(
     throw new AppError('forbidden', 'This account is disabled; ask an admin.');
   }
   await ctx.repos.identities.touchIdentity(identity.issuer, identity.subject, identityPatch);
+  // Parley groups named by the claim: `oidc` memberships follow it (an admin's are left alone).
+  const synced = await syncClaimedGroups(ctx.repos, user.id, groups, at);
+  for (const [type, changed] of [
+    ['group-member-added', synced.added],
+    ['group-member-removed', synced.removed],
+  ] as const) {
+    for (const group of changed) {
+      await ctx.record(type, {
+        targetId: group.id,
+        ip,
+        detail: { name: group.name, userId: user.id, source: 'oidc' },
+      });
+    }
+  }
   if (role && role !== user.role) {
     user = (await ctx.repos.users.updateUser(user.id, { role })) ?? user;
     ctx.audit('role.changed', { userId: user.id, role, via: 'sso groups' });

@@ -1,5 +1,6 @@
 import type { ConversationDto, MessageDto } from '../../shared/api-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import { type GroupLimits, modelNotAllowed } from '../auth/group-limits.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
@@ -28,6 +29,8 @@ export interface ChatServiceDeps {
   policy?: AccessPolicy;
   /** The tools a conversation may enable (MCP_FILE); none configured: `tools` must be empty. */
   tools?: Pick<ToolCatalog, 'list'>;
+  /** The models and tools the user's groups allow (none given: no restriction). */
+  groups?: Pick<GroupLimits, 'allowedModels' | 'allowedTools'>;
 }
 
 const now = () => new Date().toISOString();
@@ -94,6 +97,28 @@ export class ChatService {
     return model;
   }
 
+  /**
+   * A model the user chose, also refused (403 `model_not_allowed`) when their groups do not
+   * include it; no choice: the server's default, or the first model the groups allow if not that.
+   */
+  async modelFor(userId: string, model: string | undefined): Promise<string> {
+    this.checkModel(model);
+    const allowed = (await this.deps.groups?.allowedModels(userId)) ?? null;
+    if (model !== undefined) {
+      if (allowed && !allowed.has(model)) throw modelNotAllowed(model);
+      return model;
+    }
+    const fallback = this.deps.models.defaultModel;
+    if (!allowed || allowed.has(fallback)) return fallback;
+    return this.deps.models.list().find((listed) => allowed.has(listed.id))?.id ?? fallback;
+  }
+
+  /** A 403 `model_not_allowed` when the user's groups do not include the model. */
+  async requireAllowedModel(userId: string, model: string): Promise<void> {
+    const allowed = (await this.deps.groups?.allowedModels(userId)) ?? null;
+    if (allowed && !allowed.has(model)) throw modelNotAllowed(model);
+  }
+
   /** The conversation if the policy grants `userId` this access, else a 404 (never a 403). */
   requireConversation(userId: string, id: string, access: Access): Promise<ConversationRow> {
     return requireConversation(this.repos, this.policy, userId, id, access);
@@ -119,7 +144,7 @@ export class ChatService {
       id: newId(),
       user_id: userId,
       title: input.title?.trim() || null,
-      model: this.checkModel(input.model) ?? this.deps.models.defaultModel,
+      model: await this.modelFor(userId, input.model),
       system_prompt: input.systemPrompt ?? null,
       ...(tools ? { tools: JSON.stringify(tools) } : {}),
       is_default: isDefault ? 1 : 0,
@@ -160,7 +185,7 @@ export class ChatService {
     patch: { title?: string; model?: string; systemPrompt?: string | null; tools?: string[] },
   ): Promise<ConversationDto> {
     await this.requireConversation(userId, id, 'write');
-    this.checkModel(patch.model);
+    if (patch.model !== undefined) await this.modelFor(userId, patch.model);
     const tools = patch.tools ? await this.checkTools(userId, patch.tools) : undefined;
     const row = await this.repos.conversations.updateConversation(userId, id, {
       ...(patch.title !== undefined ? { title: patch.title.trim() || null } : {}),
@@ -181,12 +206,16 @@ export class ChatService {
    */
   private async checkTools(userId: string, ids: readonly string[]): Promise<string[]> {
     const role = (await this.repos.users.findUser(userId))?.role ?? 'user';
-    const servers = new Map((this.deps.tools?.list(role) ?? []).map((server) => [server.name, server]));
+    const allowed = (await this.deps.groups?.allowedTools(userId)) ?? null;
+    const servers = new Map(
+      (this.deps.tools?.list(role, allowed) ?? []).map((server) => [server.name, server]),
+    );
     for (const id of ids) {
       const [serverName = '', toolName = ''] = id.split('/');
       const server = servers.get(serverName);
       const known =
         server !== undefined &&
+        (allowed === null || allowed.has(id)) &&
         (server.state !== 'ready' || server.tools.some((tool) => tool.name === toolName));
       if (!known) {
         throw new AppError(

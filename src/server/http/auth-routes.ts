@@ -1,22 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema } from '../../shared/api-schemas.js';
 import {
+  DeleteAccountBody,
   LoginBody,
   MeResponse,
   PasswordChangeBody,
   PasswordResetBody,
   PendingSignupResponse,
+  ProfilePatchBody,
+  ProfileResponse,
   SessionList,
   SessionResponse,
   SignupBody,
 } from '../../shared/auth-schemas.js';
 import { LogoutResponse } from '../../shared/oidc-schemas.js';
-import { type AccountService, SESSION_DAYS } from '../auth/account-service.js';
+import { type AccountService, type Principal, SESSION_DAYS } from '../auth/account-service.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { SESSION_COOKIE } from './auth-hook.js';
+
+/** Who asks (`user` routes always have someone; AUTH_MODE=none acts as the built-in user). */
+const principalOf = (request: FastifyRequest): Principal =>
+  request.principal ?? { userId: request.userId, role: 'admin', via: 'none' };
 
 const errors = {
   400: ErrorSchema,
@@ -38,7 +45,12 @@ export interface AuthRouteDeps {
     | 'listSessions'
     | 'endAllSessions'
     | 'resetPassword'
+    | 'updateProfile'
+    | 'deleteAccount'
+    | 'hasPassword'
   >;
+  /** After an account is deleted: sweep its files' bytes now rather than at the next tick. */
+  files?: { sweep(): Promise<unknown> };
   config: Pick<Config, 'publicUrl' | 'authMode' | 'oidc' | 'adminUsername'>;
   /**
    * Single sign-on: the provider's RP-initiated logout URL for this user (signed in through it and
@@ -60,7 +72,12 @@ function refuseUnderOidcOnly(config: AuthRouteDeps['config'], username?: string)
   );
 }
 
-export function authRoutes({ accounts, config, endSessionUrl }: AuthRouteDeps): FastifyPluginAsyncTypebox {
+export function authRoutes({
+  accounts,
+  config,
+  endSessionUrl,
+  files,
+}: AuthRouteDeps): FastifyPluginAsyncTypebox {
   // Secure cookies when Parley is served over https (PUBLIC_URL); SameSite=Lax keeps other sites'
   // forms and scripts from riding the session; httpOnly keeps it away from page scripts.
   const secure = config.publicUrl?.startsWith('https://') ?? false;
@@ -145,7 +162,36 @@ export function authRoutes({ accounts, config, endSessionUrl }: AuthRouteDeps): 
       csrfToken: request.principal?.csrfToken ?? null,
       authMode: config.authMode,
       via: request.principal?.via ?? 'none',
+      hasPassword: await accounts.hasPassword(request.userId),
     }));
+
+    app.patch(
+      '/api/auth/me',
+      {
+        config: { access: 'user' },
+        schema: { body: ProfilePatchBody, response: { 200: ProfileResponse, ...errors } },
+      },
+      async (request) => ({
+        user: await accounts.updateProfile(principalOf(request), request.body),
+      }),
+    );
+
+    // Delete my account and everything in it (account-deletion.ts); the cookie goes with it.
+    app.delete(
+      '/api/auth/me',
+      {
+        config: { access: 'user' },
+        schema: { body: DeleteAccountBody, response: { 204: Type.Null(), ...errors } },
+      },
+      async (request, reply) => {
+        await accounts.deleteAccount(principalOf(request), request.body, request.ip);
+        files
+          ?.sweep()
+          .catch((err) => request.log.warn({ err }, 'file sweep after an account deletion failed'));
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.code(204).send(null);
+      },
+    );
 
     // Needs the current password; the session making the change stays, every other one ends.
     app.post(

@@ -11,6 +11,7 @@ import {
   ResponsesBody,
 } from '../../shared/openai-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import { type GroupLimits, modelNotAllowed } from '../auth/group-limits.js';
 import { AppError } from '../errors.js';
 import { bodyLimitFor } from '../openai/attachment-limits.js';
 import type { CompletionService } from '../openai/completion-service.js';
@@ -97,6 +98,8 @@ export interface OpenAIRouteDeps {
   models: Pick<ModelRegistry, 'list'>;
   sse: SseConnections;
   heartbeatMs: number;
+  /** The models the caller's groups allow (none given: every model). */
+  groups?: Pick<GroupLimits, 'allowedModels'>;
 }
 
 export function openaiRoutes({
@@ -104,7 +107,14 @@ export function openaiRoutes({
   models,
   sse,
   heartbeatMs,
+  groups,
 }: OpenAIRouteDeps): FastifyPluginAsyncTypebox {
+  /** The registry's models the caller's groups allow. */
+  async function modelsFor(userId: string) {
+    const allowed = (await groups?.allowedModels(userId)) ?? null;
+    return models.list().filter((model) => allowed === null || allowed.has(model.id));
+  }
+
   const v1Routes: FastifyPluginAsyncTypebox = async (v1) => {
     const startedAt = unixSeconds();
 
@@ -128,8 +138,8 @@ export function openaiRoutes({
       }
     });
 
-    v1.get('/models', { schema: { response: { 200: OpenAIModelList, ...errors } } }, async () =>
-      modelList(models.list(), startedAt),
+    v1.get('/models', { schema: { response: { 200: OpenAIModelList, ...errors } } }, async (request) =>
+      modelList(await modelsFor(request.userId), startedAt),
     );
 
     // A wildcard: registry ids hold a slash (`openai/gpt-4o`), which curl users do not encode.
@@ -138,7 +148,7 @@ export function openaiRoutes({
       { schema: { response: { 200: OpenAIModel, ...errors } } },
       async (request) => {
         const id = request.params['*'];
-        const model = models.list().find((listed) => listed.id === id);
+        const model = (await modelsFor(request.userId)).find((listed) => listed.id === id);
         if (!model) throw modelNotFound(id);
         return modelObject(model, startedAt);
       },
@@ -193,6 +203,9 @@ export function openaiRoutes({
       answer: (run: Run<Call, Meta>) => Promise<FastifyReply>,
     ) {
       service.requireModel(call.modelId);
+      // A model the caller's groups do not include: 403 model_not_allowed, before admission.
+      const allowed = (await groups?.allowedModels(request.userId)) ?? null;
+      if (allowed && !allowed.has(call.modelId)) throw modelNotAllowed(call.modelId);
       // An image for a text-only model is refused here, before admission and any download.
       service.requireReadable(call);
       // So is a parameter the model's provider cannot honour (logprobs outside OpenAI, tools).

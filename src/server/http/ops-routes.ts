@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorSchema, ModelList } from '../../shared/api-schemas.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import type { GroupLimits } from '../auth/group-limits.js';
 
 export interface OpsRouteDeps {
   models: Pick<ModelRegistry, 'defaultModel' | 'list'>;
@@ -12,6 +13,8 @@ export interface OpsRouteDeps {
   realtimeHealthy: () => boolean;
   /** The MCP servers' states: shown by /readyz, never a reason to be unready. */
   toolServers?: () => readonly { state: 'connecting' | 'ready' | 'down' }[];
+  /** The models the caller's groups allow (none given: every model). */
+  groups?: Pick<GroupLimits, 'allowedModels'>;
 }
 
 /** How many tool servers are in each state (counts only: /readyz is public, names stay private). */
@@ -73,9 +76,15 @@ export function opsRoutes(deps: OpsRouteDeps): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get('/api/models', { schema: { response: { 200: ModelList } } }, async () => ({
-      defaultModel: deps.models.defaultModel,
-      models: deps.models.list(),
-    }));
+    // Only the models the caller's groups allow; the default is the first of them if not the server's.
+    app.get('/api/models', { schema: { response: { 200: ModelList } } }, async (request) => {
+      const allowed = (await deps.groups?.allowedModels(request.userId)) ?? null;
+      const models = deps.models.list().filter((model) => allowed === null || allowed.has(model.id));
+      const fallback = deps.models.defaultModel;
+      return {
+        defaultModel: models.some((model) => model.id === fallback) ? fallback : (models[0]?.id ?? fallback),
+        models,
+      };
+    });
   };
 }

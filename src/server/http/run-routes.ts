@@ -89,6 +89,7 @@ export function runRoutes({
         startAndRespond(request, reply, () =>
           turns.sendMessage(request.userId, request.params.id, request.body, {
             log: request.log as Logger,
+            apiTokenId: request.principal?.tokenId,
           }),
         ),
     );
@@ -101,7 +102,9 @@ export function runRoutes({
       },
       async (request, reply) =>
         startAndRespond(request, reply, () =>
-          turns.regenerate(request.userId, request.params.id, request.body),
+          turns.regenerate(request.userId, request.params.id, request.body, {
+            apiTokenId: request.principal?.tokenId,
+          }),
         ),
     );
 
@@ -113,7 +116,9 @@ export function runRoutes({
       },
       async (request, reply) =>
         startAndRespond(request, reply, () =>
-          turns.continueMessage(request.userId, request.params.id, request.body),
+          turns.continueMessage(request.userId, request.params.id, request.body, {
+            apiTokenId: request.principal?.tokenId,
+          }),
         ),
     );
 
@@ -144,7 +149,10 @@ export function runRoutes({
     app.post(
       '/api/conversations/:id/approvals',
       { schema: { params: IdParams, body: ApprovalBody, response: { 200: ApprovalResult, ...errors } } },
-      async (request) => approvals.answer(request.userId, request.params.id, request.body),
+      async (request) =>
+        approvals.answer(request.userId, request.params.id, request.body, {
+          apiTokenId: request.principal?.tokenId,
+        }),
     );
 
     app.post(

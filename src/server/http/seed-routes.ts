@@ -94,7 +94,7 @@ function seedMessageRoute({ chat, turns, guests, config }: SeedRouteDeps): Fasti
         conversation.id,
         { content: body.message, ...(model ? { model } : {}) },
         // A synchronous API: queue for a free run slot rather than refuse.
-        { log: request.log as Logger, waitForSlot: true },
+        { log: request.log as Logger, waitForSlot: true, apiTokenId: principal.tokenId },
       );
       const outcome = await started.run.done;
       if (outcome.status === 'error') {

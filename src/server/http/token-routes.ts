@@ -1,15 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
-import { ApiToken, CreatedApiToken, CreateTokenBody } from '../../shared/auth-schemas.js';
-import type { AccountService } from '../auth/account-service.js';
+import { ApiToken, CreatedApiToken, CreateTokenBody, TokenPatchBody } from '../../shared/auth-schemas.js';
+import type { AccountService, Principal } from '../auth/account-service.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 
 /** API tokens for scripts and OpenAI-compatible clients (`Authorization: Bearer pk_...`). */
 export interface TokenRouteDeps {
-  accounts: Pick<AccountService, 'listApiTokens' | 'createApiToken' | 'revokeApiToken'>;
+  accounts: Pick<AccountService, 'listApiTokens' | 'createApiToken' | 'revokeApiToken' | 'setApiTokenBudget'>;
 }
+
+/** Who asks (these routes are `user` access, so someone always does). */
+const principalOf = (request: FastifyRequest): Principal =>
+  request.principal ?? { userId: request.userId, role: 'user', via: 'none' };
 
 export function tokenRoutes({ accounts }: TokenRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -25,7 +30,18 @@ export function tokenRoutes({ accounts }: TokenRouteDeps): FastifyPluginAsyncTyp
       '/api/tokens',
       { schema: { body: CreateTokenBody, response: { 201: CreatedApiToken, ...errors } } },
       async (request, reply) =>
-        reply.code(201).send(await accounts.createApiToken(request.userId, request.body.name, request.ip)),
+        reply.code(201).send(await accounts.createApiToken(principalOf(request), request.body, request.ip)),
+    );
+
+    // Set or clear a token's daily budget: from a signed-in session only (a token cannot raise its own).
+    app.patch(
+      '/api/tokens/:id',
+      {
+        config: { access: 'user' },
+        schema: { params: IdParams, body: TokenPatchBody, response: { 200: ApiToken, ...errors } },
+      },
+      async (request) =>
+        accounts.setApiTokenBudget(principalOf(request), request.params.id, request.body.dailyTokenBudget),
     );
 
     app.delete(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { ErrorSchema } from '../../shared/api-schemas.js';
+import type { GroupLimits } from '../auth/group-limits.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 
 /** One tool as a user may enable it. */
@@ -26,13 +27,19 @@ export type ToolListDto = Static<typeof ToolList>;
 
 export interface ToolRouteDeps {
   tools: Pick<ToolCatalog, 'list'>;
+  /** The tools the caller's groups allow (none given: every tool the role allows). */
+  groups?: Pick<GroupLimits, 'allowedTools'>;
 }
 
-export function toolRoutes({ tools }: ToolRouteDeps): FastifyPluginAsyncTypebox {
+export function toolRoutes({ tools, groups }: ToolRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api/tools', { schema: { response: { 200: ToolList, 401: ErrorSchema } } }, async (request) => ({
-      // Only the servers the caller's role may use; AUTH_MODE=none acts as the admin.
-      servers: tools.list(request.principal?.role ?? 'user'),
+      // Only the servers the caller's role may use, and their tools the caller's groups allow;
+      // AUTH_MODE=none acts as the admin.
+      servers: tools.list(
+        request.principal?.role ?? 'user',
+        (await groups?.allowedTools(request.userId)) ?? null,
+      ),
     }));
   };
 }

@@ -205,7 +205,7 @@ export class CompletionService {
     const log = options.log ?? this.deps.logger;
     const registered = this.deps.models.get(call.modelId);
     if (!registered) throw modelNotFound(call.modelId);
-    const release = await this.deps.limiter.admit(userId);
+    const release = await this.deps.limiter.admit(userId, { apiTokenId: options.apiTokenId });
     const messages = await this.prompt(call, options.signal, release);
     const startedAt = new Date().toISOString();
     const started = performance.now();
@@ -216,6 +216,8 @@ export class CompletionService {
     let logprobs: unknown;
     let failure: unknown;
     let failed = false;
+    // When the first token (text or a tool call) came: the time to first token of the usage event.
+    let firstTokenAt: number | undefined;
     const tools = new ToolCallTracker(options.onToolCall);
     try {
       // The SDK is loaded on the first call of this API, not at start-up.
@@ -244,9 +246,11 @@ export class CompletionService {
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') {
           if (part.text === '') continue;
+          firstTokenAt ??= performance.now();
           text += part.text;
           await options.onDelta(part.text);
         } else if (part.type === 'tool-input-start') {
+          firstTokenAt ??= performance.now();
           await tools.start(part.id, part.toolName);
         } else if (part.type === 'tool-input-delta') {
           await tools.delta(part.id, part.delta);
@@ -287,6 +291,7 @@ export class CompletionService {
       startedAt,
       options.history,
       options.apiTokenId,
+      firstTokenAt === undefined ? null : firstTokenAt - started,
     ).catch((err) => log.error({ err }, 'could not record the completion'));
     log.info(
       {
@@ -324,6 +329,7 @@ export class CompletionService {
     startedAt: string,
     history: HistoryTarget | undefined,
     apiTokenId: string | undefined,
+    ttftMs: number | null,
   ): Promise<void> {
     if (apiTokenId) {
       await this.deps.store.repos.tokens.addApiTokenUsage(apiTokenId, usage.inputTokens + usage.outputTokens);
@@ -335,6 +341,8 @@ export class CompletionService {
         source: 'api',
         ...usage,
         apiTokenId,
+        ttftMs,
+        failed: status === 'error',
         at: new Date(),
       }),
     );

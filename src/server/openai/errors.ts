@@ -116,6 +116,16 @@ function fromAppError(error: AppError): OpenAIApiError {
       return new OpenAIApiError(403, error.message, 'permission_error', null, null, options);
     case 'not_found':
       return new OpenAIApiError(404, error.message, 'invalid_request_error', 'not_found', null, options);
+    // The caller's groups do not include the model: a permission, not a missing model.
+    case 'model_not_allowed':
+      return new OpenAIApiError(
+        403,
+        error.message,
+        'permission_error',
+        'model_not_allowed',
+        'model',
+        options,
+      );
     case 'unknown_model':
       return new OpenAIApiError(
         404,

@@ -69,7 +69,13 @@ export class ApprovalService {
   }
 
   /** `POST /api/conversations/:id/approvals`. */
-  async answer(userId: string, conversationId: string, answer: Answer): Promise<ApprovalResultDto> {
+  async answer(
+    userId: string,
+    conversationId: string,
+    answer: Answer,
+    /** The API token the answer came with: the resumed run counts against its budget. */
+    options: { apiTokenId?: string } = {},
+  ): Promise<ApprovalResultDto> {
     const conversation = await this.deps.chat.requireConversation(userId, conversationId, 'write');
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const reply = await this.waitingReplyWith(conversation.id, answer.toolCallId);
@@ -81,7 +87,7 @@ export class ApprovalService {
           `This approval request expired after ${Math.round(this.deps.timeoutMs / 1000)} s; the call was denied.`,
         );
       }
-      const result = await this.apply(userId, conversation, reply, [answer]);
+      const result = await this.apply(userId, conversation, reply, [answer], options);
       if (result) return { ...result, toolCallId: answer.toolCallId, approved: answer.approved };
     }
     throw new AppError('conflict', 'Many answers reached this reply at once; try again.');
@@ -130,6 +136,7 @@ export class ApprovalService {
     conversation: ConversationRow,
     reply: MessageRow,
     answers: readonly Answer[],
+    options: { apiTokenId?: string } = {},
   ): Promise<Pick<ApprovalResultDto, 'runId' | 'messageId'> | undefined> {
     const expected = reply.parts;
     if (!expected) return undefined;
@@ -157,7 +164,7 @@ export class ApprovalService {
       return recorded ? { runId: null, messageId: reply.id } : undefined;
     }
     try {
-      const started = await this.deps.turns.resume(userId, conversation, reply, expected, answered);
+      const started = await this.deps.turns.resume(userId, conversation, reply, expected, answered, options);
       return { runId: started.run.id, messageId: reply.id };
     } catch (error) {
       if (error instanceof ReplyChanged) return undefined;

@@ -59,6 +59,8 @@ export interface StartRunInput {
   tools?: RunTools;
   /** Tool steps (model calls that ran tools) after which the model must answer without tools. */
   maxToolSteps?: number;
+  /** The API token that started the run: its usage event names it (the token's daily budget). */
+  apiTokenId?: string;
 }
 
 export interface RunOutcome {
@@ -598,6 +600,7 @@ export class RunManager {
         // Quotas count what this run spent (a continued reply's earlier tokens were counted then).
         const spent = (run.spent.inputTokens ?? 0) + (run.spent.outputTokens ?? 0);
         await trx.usage.addTokenUsage(input.userId, spent, new Date(at));
+        if (input.apiTokenId) await trx.tokens.addApiTokenUsage(input.apiTokenId, spent);
         // The usage report's event: the same tokens, priced now (usage/usage-event.ts).
         await trx.usageEvents.insertUsageEvent(
           usageEvent(this.deps.models, {
@@ -606,6 +609,10 @@ export class RunManager {
             source: 'chat',
             inputTokens: run.spent.inputTokens ?? 0,
             outputTokens: run.spent.outputTokens ?? 0,
+            apiTokenId: input.apiTokenId,
+            // The same first-token time the metrics and the console's live figures use.
+            ttftMs: run.firstTokenAt ? run.firstTokenAt - run.startedAt : null,
+            failed: outcome.status === 'error',
             at: new Date(at),
           }),
         );

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { MessageDto } from '../../shared/api-schemas.js';
 import { runStart } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import type { GroupLimits } from '../auth/group-limits.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
 import type { ChatService } from '../chat/chat-service.js';
 import { attachmentText, fileIdsOf, messagePartsOf, storedParts } from '../chat/message-parts.js';
@@ -42,6 +43,8 @@ export interface TurnServiceDeps {
   tools?: Pick<ToolCatalog, 'list' | 'callTool'>;
   /** MAX_TOOL_STEPS. */
   maxToolSteps?: number;
+  /** The tools the user's groups allow (none given: no restriction). */
+  groups?: Pick<GroupLimits, 'allowedTools'>;
 }
 
 export interface StartedRun {
@@ -60,6 +63,8 @@ interface TurnPlan {
   model: string;
   /** Queue for a free run slot rather than refuse (the synchronous seed API). */
   waitForSlot?: boolean;
+  /** The API token the request came with: its daily budget is checked, its usage recorded. */
+  apiTokenId?: string;
   /** In the turn's transaction: write or claim the reply (and a new user message, if any). */
   write(
     trx: Repositories,
@@ -137,7 +142,7 @@ export class TurnService {
     userId: string,
     conversationId: string,
     input: { content: string; model?: string; parentId?: string | null; files?: string[] },
-    options: { log?: Logger; waitForSlot?: boolean } = {},
+    options: { log?: Logger; waitForSlot?: boolean; apiTokenId?: string } = {},
   ): Promise<StartedRun> {
     const fileIds = input.files ?? [];
     if (input.content.trim() === '' && fileIds.length === 0) {
@@ -154,6 +159,7 @@ export class TurnService {
       conversation,
       model: this.deps.chat.checkModel(input.model) ?? conversation.model,
       waitForSlot: options.waitForSlot,
+      apiTokenId: options.apiTokenId,
       write: async (trx, model, at) => {
         let parentId: string | null = null;
         if (input.parentId === null) {
@@ -197,12 +203,18 @@ export class TurnService {
   }
 
   /** A new sibling reply to the same user message; the old reply stays in the tree. */
-  async regenerate(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
+  async regenerate(
+    userId: string,
+    messageId: string,
+    input: { model?: string },
+    options: { apiTokenId?: string } = {},
+  ): Promise<StartedRun> {
     const { message, conversation } = await this.deps.chat.requireMessage(userId, messageId, 'write');
     const parentId = message.role === 'assistant' ? message.parent_id : message.id;
     if (!parentId) throw new AppError('conflict', 'This message has no user message to reply to.');
     return this.startTurn(userId, {
       kind: 'regenerate',
+      apiTokenId: options.apiTokenId,
       conversation,
       model: this.deps.chat.checkModel(input.model) ?? conversation.model,
       // The unique index on streaming replies claims the parent: of parallel regenerates (or a
@@ -214,11 +226,17 @@ export class TurnService {
   }
 
   /** Pick up a reply that was interrupted, stopped, failed or cut off, appending to its text. */
-  async continueMessage(userId: string, messageId: string, input: { model?: string }): Promise<StartedRun> {
+  async continueMessage(
+    userId: string,
+    messageId: string,
+    input: { model?: string },
+    options: { apiTokenId?: string } = {},
+  ): Promise<StartedRun> {
     const { message, conversation } = await this.deps.chat.requireMessage(userId, messageId, 'write');
     if (!isContinuable(message)) throw notContinuable(message);
     return this.startTurn(userId, {
       kind: 'continue',
+      apiTokenId: options.apiTokenId,
       conversation,
       model: this.deps.chat.checkModel(input.model) ?? message.model ?? conversation.model,
       // Claim the reply (continuable → streaming) with the run in one transaction: of parallel
@@ -243,9 +261,11 @@ export class TurnService {
     reply: MessageRow,
     expectedParts: string,
     answeredParts: string,
+    options: { apiTokenId?: string } = {},
   ): Promise<StartedRun> {
     return this.startTurn(userId, {
       kind: 'resume',
+      apiTokenId: options.apiTokenId,
       conversation,
       model: reply.model ?? conversation.model,
       write: async (trx, _model, at) => {
@@ -264,7 +284,9 @@ export class TurnService {
    */
   private async startTurn(userId: string, plan: TurnPlan): Promise<StartedRun> {
     const { conversation, kind, model } = plan;
-    const release = await this.admit(userId, { waitForSlot: plan.waitForSlot });
+    // A new turn needs a model the user's groups include (a resume finishes an admitted one).
+    if (kind !== 'resume') await this.deps.chat.requireAllowedModel(userId, model);
+    const release = await this.admit(userId, { waitForSlot: plan.waitForSlot, apiTokenId: plan.apiTokenId });
     const at = now();
     const written = await this.releaseOnError(release, () =>
       this.deps.store
@@ -284,7 +306,9 @@ export class TurnService {
     );
     plan.committed?.(written);
     const { reply, userMessage, runId, branch, files } = written;
-    const run = await this.startRun(conversation, userId, release, runId, reply, kind, model, branch, files);
+    const run = await this.startRun(conversation, userId, release, runId, reply, kind, model, branch, files, {
+      apiTokenId: plan.apiTokenId,
+    });
     return {
       run,
       conversationId: conversation.id,
@@ -429,11 +453,16 @@ export class TurnService {
     const enabled = toolsOf(conversation);
     if (enabled.length === 0 || !this.deps.tools) return undefined;
     const role = (await this.repos.users.findUser(userId))?.role ?? 'user';
-    return toolsForRun(this.deps.tools, role, enabled);
+    // The user's groups, read now like the role: a tool a group no longer allows is not offered.
+    const allowed = (await this.deps.groups?.allowedTools(userId)) ?? null;
+    return toolsForRun(this.deps.tools, role, enabled, allowed);
   }
 
   /** Admit a new run (limits, quota), unless shared realtime state is down: then a clear 503. */
-  private async admit(userId: string, options: { waitForSlot?: boolean } = {}): Promise<() => void> {
+  private async admit(
+    userId: string,
+    options: { waitForSlot?: boolean; apiTokenId?: string } = {},
+  ): Promise<() => void> {
     if (this.deps.runs.draining) {
       throw new AppError('unavailable', 'The server is restarting; try again in a moment.', {
         retryAfterSeconds: 5,
@@ -471,6 +500,7 @@ export class TurnService {
     model: string,
     branch: MessageRow[],
     files: Map<string, FileRow>,
+    credential: { apiTokenId?: string } = {},
   ): Promise<ActiveRun> {
     const contextWindow = this.deps.models.get(model)?.info.contextWindow ?? null;
     const attachments =
@@ -509,6 +539,7 @@ export class TurnService {
         prefixInputTokens: kind === 'resume' ? (reply.input_tokens ?? 0) : 0,
         tools,
         maxToolSteps: this.deps.maxToolSteps,
+        apiTokenId: credential.apiTokenId,
       },
       runStart({
         runId,

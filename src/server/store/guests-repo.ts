@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Dialect, NewConversation, NewUser } from './schema.js';
+import { deleteUsers } from './users-repo.js';
 
 /**
  * Guests of the seed routes (GUEST_ACCESS=on): a user row each (so every per-user rule applies:
@@ -78,7 +79,7 @@ export async function deleteIdleGuests(db: Kysely<Database>, before: string, lim
   const ids = idle.map((row) => row.user_id);
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('guests').where('user_id', 'in', ids).execute();
-    await trx.deleteFrom('users').where('id', 'in', ids).execute();
+    await deleteUsers(trx, ids);
   });
   return ids.length;
 }

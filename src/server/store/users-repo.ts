@@ -55,6 +55,20 @@ export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
+/**
+ * Delete users with everything they own: the users row cascades to conversations, messages, runs,
+ * files (whose delete trigger queues their bytes for the blob sweeper), sessions, tokens and usage.
+ * Returns how many rows went. The guests' purge and "delete my account" both go through here.
+ */
+export async function deleteUsers(db: Kysely<Database>, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .deleteFrom('users')
+    .where('id', 'in', [...ids])
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function insertUser(db: Kysely<Database>, row: NewUser): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }

@@ -75,16 +75,20 @@ export class RunTools {
   }
 }
 
-/** The run's tools: the enabled ids a role may use, among tools of servers that are ready now. */
+/**
+ * The run's tools: the enabled ids a role (and the user's groups: `allowed`, null for no
+ * restriction) may use, among tools of servers that are ready now.
+ */
 export function toolsForRun(
   catalog: Pick<ToolCatalog, 'list' | 'callTool'>,
   role: Role,
   enabled: readonly string[],
+  allowed: ReadonlySet<string> | null = null,
 ): RunTools {
   const wanted = new Set(enabled);
   const tools: RunTool[] = [];
   if (wanted.size > 0) {
-    for (const server of catalog.list(role)) {
+    for (const server of catalog.list(role, allowed)) {
       if (server.state !== 'ready') continue;
       for (const tool of server.tools) {
         if (!wanted.has(tool.id)) continue;
@@ -101,6 +105,6 @@ export function toolsForRun(
     }
   }
   return new RunTools(tools, (tool, input, signal) =>
-    catalog.callTool(role, tool.server, tool.tool, input, signal),
+    catalog.callTool(role, tool.server, tool.tool, input, signal, allowed),
   );
 }

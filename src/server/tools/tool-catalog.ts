@@ -39,8 +39,34 @@ export function requiresApproval(server: Pick<McpServerConfig, 'requireApproval'
 export class ToolCatalog {
   constructor(private readonly pool: Pick<McpPool, 'configs' | 'state' | 'callTool'>) {}
 
-  /** The servers a role may use, with their state and tools, in MCP_FILE order. */
-  list(role: Role): ToolServerView[] {
+  /**
+   * The servers a role may use, with their state and tools, in MCP_FILE order. `allowed` (the
+   * user's groups' tools, null: no restriction) keeps only those tools, and servers with one.
+   */
+  list(role: Role, allowed: ReadonlySet<string> | null = null): ToolServerView[] {
+    const servers = this.listForRole(role);
+    if (allowed === null) return servers;
+    return servers
+      .map((server) => ({ ...server, tools: server.tools.filter((tool) => allowed.has(tool.id)) }))
+      .filter(
+        (server) => server.tools.length > 0 || [...allowed].some((id) => id.startsWith(`${server.name}/`)),
+      );
+  }
+
+  /**
+   * Whether a tool id (`<server>/<tool>`) names a tool of a configured server, whatever its roles:
+   * while the server is not connected, any tool of it (it may offer it when it is back).
+   */
+  isKnownTool(id: string): boolean {
+    const [serverName = '', toolName = ''] = id.split('/');
+    if (toolName === '') return false;
+    const config = this.pool.configs().find((c) => c.name === serverName);
+    if (!config) return false;
+    const state = this.pool.state(config.name);
+    return state?.state !== 'ready' || state.tools.some((tool) => tool.name === toolName);
+  }
+
+  private listForRole(role: Role): ToolServerView[] {
     return this.pool
       .configs()
       .filter((config) => mayUse(config, role))
@@ -64,17 +90,21 @@ export class ToolCatalog {
       });
   }
 
-  /** A call on behalf of a role: a server the role may not use is refused like an unknown one. */
+  /** A call on behalf of a role (and groups): a server the role may not use is refused like an unknown one. */
   callTool(
     role: Role,
     server: string,
     tool: string,
     args: Record<string, unknown>,
     signal?: AbortSignal,
+    allowed: ReadonlySet<string> | null = null,
   ): Promise<ToolCallOutcome> {
     const config = this.pool.configs().find((c) => c.name === server);
     if (!config || !mayUse(config, role))
       return Promise.resolve(toolError(`There is no tool server "${server}".`));
+    // The user's groups, like the role: a tool they do not include is refused like an unknown one.
+    if (allowed !== null && !allowed.has(`${server}/${tool}`))
+      return Promise.resolve(toolError(`There is no tool "${server}/${tool}" you may use.`));
     return this.pool.callTool(server, tool, args, signal);
   }
 }

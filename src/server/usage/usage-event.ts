@@ -19,6 +19,10 @@ export function usageEvent(
     inputTokens: number;
     outputTokens: number;
     apiTokenId?: string | null;
+    /** Milliseconds from the model call's start to its first streamed token; absent when none came. */
+    ttftMs?: number | null;
+    /** The model call failed (its tokens, possibly 0, still count). */
+    failed?: boolean;
     at: Date;
   },
 ): NewUsageEvent {
@@ -38,5 +42,7 @@ export function usageEvent(
     cost_micros: info ? costMicros(priceOf(info), inputTokens, outputTokens) : null,
     day: iso.slice(0, 10),
     created_at: iso,
+    ttft_ms: spent.ttftMs == null ? null : Math.max(0, Math.round(spent.ttftMs)),
+    failed: spent.failed ? 1 : 0,
   };
 }

@@ -5,6 +5,8 @@ import {
   type UsageReportDto,
   type UsageRowDto,
 } from '../../shared/usage-schemas.js';
+import type { QuotaPool } from '../auth/effective-limits.js';
+import { GroupLimits } from '../auth/group-limits.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Data } from '../store/repositories.js';
@@ -14,7 +16,7 @@ import type { UsageDimension, UsageSums } from '../store/usage-events-repo.js';
 const MAX_ROWS = 10_000;
 const DAY_MS = 86_400_000;
 
-export type UsageGroup = UsageDimension | 'group';
+export type UsageGroup = UsageDimension;
 
 export interface UsageServiceDeps {
   store: Data;
@@ -58,6 +60,7 @@ const CSV_COLUMNS: { group: UsageGroup; header: string; cell: (row: UsageRowDto)
   { group: 'day', header: 'day', cell: (r) => r.day ?? '' },
   { group: 'model', header: 'model', cell: (r) => r.model ?? '' },
   { group: 'user', header: 'user', cell: (r) => r.username ?? r.userId ?? '' },
+  { group: 'group', header: 'group', cell: (r) => r.groupName ?? '' },
 ];
 
 /**
@@ -74,7 +77,11 @@ export function csvCell(value: string): string {
  * and a user's quota standing from the counters the quotas are enforced with.
  */
 export class UsageService {
-  constructor(private readonly deps: UsageServiceDeps) {}
+  private readonly limits: GroupLimits;
+
+  constructor(private readonly deps: UsageServiceDeps) {
+    this.limits = new GroupLimits(deps);
+  }
 
   private today(): number {
     return dayTime((this.deps.now?.() ?? new Date()).toISOString().slice(0, 10), 'today');
@@ -102,12 +109,11 @@ export class UsageService {
       }
     }
     if (parts[0] === parts[1]) throw invalid(`groupBy names ${parts[0]} twice.`);
-    if (parts.includes('group')) throw invalid('groupBy group: groups are not configured.');
     return parts as UsageGroup[];
   }
 
   private async report(range: Range, groupBy: UsageGroup[], userId?: string) {
-    const dimensions = groupBy.filter((group): group is UsageDimension => group !== 'group');
+    const dimensions: UsageDimension[] = groupBy;
     const query = {
       ...range,
       ...(userId !== undefined ? { userId } : {}),
@@ -133,19 +139,13 @@ export class UsageService {
   ): Promise<UsageReportDto> {
     const range = this.range(query.from, query.to);
     const groupBy = this.groupBy(query.groupBy, ['day', 'model'], ['day']);
-    const { store, config } = this.deps;
-    const [report, user, used] = await Promise.all([
+    const [report, standing] = await Promise.all([
       this.report(range, groupBy, userId),
-      store.repos.users.findUser(userId),
-      store.repos.usage.tokenUsage(userId, this.deps.now?.() ?? new Date()),
+      this.limits.standing(userId, this.deps.now?.() ?? new Date()),
     ]);
-    // As the limiter reads them: the user's own limit, else the server's; 0 is no limit.
-    const daily = Number(user?.token_quota_daily ?? config.tokenQuotaDaily) || null;
-    const monthly = Number(user?.token_quota_monthly ?? config.tokenQuotaMonthly) || null;
-    return {
-      ...report,
-      quota: { daily: { limit: daily, used: used.day }, monthly: { limit: monthly, used: used.month } },
-    };
+    // As the limiter reads them: the pool that decides each window (own, a group's, the server's).
+    const window = ({ limit, used, source, groupName }: QuotaPool) => ({ limit, used, source, groupName });
+    return { ...report, quota: { daily: window(standing.daily), monthly: window(standing.monthly) } };
   }
 
   /** GET /api/admin/usage: everyone's usage (admins). */

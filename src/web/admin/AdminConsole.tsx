@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Me } from '../api.js';
 import { go } from '../components/links.js';
 import { AuditPanel } from './AuditPanel.js';
+import { GroupsPanel } from './GroupsPanel.js';
 import { InvitesPanel } from './InvitesPanel.js';
 import { ModelsPanel } from './ModelsPanel.js';
 import { ToolsPanel } from './ToolsPanel.js';
@@ -11,6 +12,7 @@ import './admin.css';
 
 export const TABS = [
   { id: 'users', label: 'Users' },
+  { id: 'groups', label: 'Groups' },
   { id: 'invites', label: 'Invites' },
   { id: 'models', label: 'Models' },
   { id: 'tools', label: 'Tools' },
@@ -61,6 +63,7 @@ export default function AdminConsole({ me, tab }: { me: Me; tab: string | null }
       </nav>
       <div className="admin-body">
         {current === 'users' && <UsersPanel selfId={me.user.id} />}
+        {current === 'groups' && <GroupsPanel />}
         {current === 'invites' && <InvitesPanel selfId={me.user.id} />}
         {current === 'models' && <ModelsPanel />}
         {current === 'tools' && <ToolsPanel />}

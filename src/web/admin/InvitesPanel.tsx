@@ -1,9 +1,11 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { copyText } from '../dates.js';
+import { inviteLink } from '../invite-link.js';
 import { type AdminInvite, adminApi, type CreatedInvite } from './admin-api.js';
 import { Badge, Unavailable, when } from './states.js';
 import { useResource } from './use-resource.js';
+import './InvitesPanel.css';
 
 export function inviteStatus(
   invite: AdminInvite,
@@ -21,7 +23,7 @@ export function InvitesPanel({ selfId }: { selfId: string }) {
   const [role, setRole] = useState<'user' | 'admin'>('user');
   const [days, setDays] = useState(7);
   const [created, setCreated] = useState<CreatedInvite | null>(null);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'code' | 'link' | null>(null);
   const [revoking, setRevoking] = useState<AdminInvite | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -34,7 +36,7 @@ export function InvitesPanel({ selfId }: { selfId: string }) {
     setError(null);
     try {
       setCreated(await adminApi.createInvite({ role, expiresInDays: days }));
-      setCopied(false);
+      setCopied(null);
       await invites.reload();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -102,14 +104,20 @@ export function InvitesPanel({ selfId }: { selfId: string }) {
             <button
               type="button"
               className="btn btn-small"
-              onClick={() => void copyText(created.code).then(setCopied)}
+              onClick={() => void copyText(created.code).then((ok) => setCopied(ok ? 'code' : null))}
             >
-              {copied ? 'Copied' : 'Copy'}
+              {copied === 'code' ? 'Copied' : 'Copy'}
             </button>
           </div>
+          <CopyLink
+            link={inviteLink(window.location.origin, created.code)}
+            copied={copied === 'link'}
+            onCopied={() => setCopied('link')}
+          />
           <p className="muted small">
-            Send it privately. They create their account at <code>{`${window.location.origin}/signup`}</code>,
-            under “I have an invite or setup code”.
+            Send the link (or the code) privately. The link opens the sign-up form with the code filled in;
+            with the code alone they create their account at <code>{`${window.location.origin}/signup`}</code>
+            , under “I have an invite or setup code”.
           </p>
         </div>
       )}
@@ -165,5 +173,27 @@ export function InvitesPanel({ selfId }: { selfId: string }) {
         Nobody can create an account with it any more.
       </ConfirmDialog>
     </section>
+  );
+}
+
+/** The invite as a link to copy: `/signup?invite=<code>` fills the code in on the sign-up form. */
+function CopyLink({ link, copied, onCopied }: { link: string; copied: boolean; onCopied: () => void }) {
+  return (
+    <div className="token-value invite-link">
+      <input
+        className="token-input"
+        readOnly
+        aria-label="New invite link"
+        value={link}
+        onFocus={(e) => e.target.select()}
+      />
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => void copyText(link).then((ok) => ok && onCopied())}
+      >
+        {copied ? 'Link copied' : 'Copy link'}
+      </button>
+    </div>
   );
 }

@@ -1,7 +1,12 @@
 import { type AdminModel, adminApi, type Breaker } from './admin-api.js';
+import { ModelHistory } from './ModelHistory.js';
+import { errorRate, ttft } from './model-format.js';
 import { Badge, ScrollTable, Unavailable } from './states.js';
 import { formatCount } from './usage-data.js';
 import { useResource } from './use-resource.js';
+
+// Kept importable from here (older tests and callers).
+export { errorRate, ttft };
 
 const BREAKER: Record<Breaker, { tone: 'ok' | 'warn' | 'danger'; text: string }> = {
   closed: { tone: 'ok', text: 'healthy' },
@@ -9,65 +14,63 @@ const BREAKER: Record<Breaker, { tone: 'ok' | 'warn' | 'danger'; text: string }>
   open: { tone: 'danger', text: 'failing' },
 };
 
-export const errorRate = (rate: number | null) =>
-  rate === null ? '—' : `${(rate * 100).toFixed(rate < 0.1 ? 1 : 0)}%`;
-export const ttft = (ms: number | null) =>
-  ms === null ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-
-/** Configured models: the circuit breaker's state, and the last 15 minutes' error rate and time to first token. */
+/** Configured models: the circuit breaker's state, the last 15 minutes' error rate and time to first token, and their history. */
 export function ModelsPanel() {
   const models = useResource(() => adminApi.models());
   const list = models.data?.models ?? [];
   return (
-    <section className="card" aria-labelledby="models-title">
-      <div className="card-head">
-        <h2 id="models-title">Models and providers</h2>
-        <button
-          type="button"
-          className="btn btn-small"
-          disabled={models.loading}
-          onClick={() => void models.reload()}
-        >
-          Refresh
-        </button>
-      </div>
-      <p className="muted small">Recent figures cover the last 15 minutes on this instance.</p>
-      {models.unavailable && <Unavailable what="Model health" />}
-      {models.error && (
-        <p className="form-error" role="alert">
-          {models.error}
-        </p>
-      )}
-      {models.loading && !models.data && <p className="muted">Loading…</p>}
-      {models.data && list.length === 0 && <p className="muted">No models are configured.</p>}
-      {list.length > 0 && (
-        <ScrollTable label="Models">
-          <table className="admin-table">
-            <thead>
-              <tr>
-                <th scope="col">Model</th>
-                <th scope="col">Provider</th>
-                <th scope="col">State</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Error rate
-                </th>
-                <th scope="col" className="num">
-                  TTFT p50
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((model) => (
-                <ModelRow key={model.id} model={model} />
-              ))}
-            </tbody>
-          </table>
-        </ScrollTable>
-      )}
-    </section>
+    <>
+      <section className="card" aria-labelledby="models-title">
+        <div className="card-head">
+          <h2 id="models-title">Models and providers</h2>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={models.loading}
+            onClick={() => void models.reload()}
+          >
+            Refresh
+          </button>
+        </div>
+        <p className="muted small">Recent figures cover the last 15 minutes on this instance.</p>
+        {models.unavailable && <Unavailable what="Model health" />}
+        {models.error && (
+          <p className="form-error" role="alert">
+            {models.error}
+          </p>
+        )}
+        {models.loading && !models.data && <p className="muted">Loading…</p>}
+        {models.data && list.length === 0 && <p className="muted">No models are configured.</p>}
+        {list.length > 0 && (
+          <ScrollTable label="Models">
+            <table className="admin-table">
+              <thead>
+                <tr>
+                  <th scope="col">Model</th>
+                  <th scope="col">Provider</th>
+                  <th scope="col">State</th>
+                  <th scope="col" className="num">
+                    Requests
+                  </th>
+                  <th scope="col" className="num">
+                    Error rate
+                  </th>
+                  <th scope="col" className="num">
+                    TTFT p50
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((model) => (
+                  <ModelRow key={model.id} model={model} />
+                ))}
+              </tbody>
+            </table>
+          </ScrollTable>
+        )}
+      </section>
+      <ModelHistory />
+    </>
   );
 }
 

@@ -1,9 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, type MyUsage } from '../api.js';
-import { nearestQuota, thisMonth } from './quota.js';
+import { meterText, nearestQuota, thisMonth } from './quota.js';
 import './QuotaMeter.css';
-
-const count = new Intl.NumberFormat();
 
 /**
  * Under the composer, only when more than 80% of the daily or monthly token limit is used: how
@@ -26,12 +24,9 @@ export default function QuotaMeter({ version }: { version: number }) {
   }, [version]);
   const near = usage ? nearestQuota(usage) : null;
   if (!near) return null;
-  const { state, period } = near;
+  const { state, period, groupName } = near;
   const what = period === 'daily' ? 'today’s' : 'this month’s';
-  const text =
-    state.left === 0
-      ? `You have used all of ${what} ${count.format(state.limit)} tokens.`
-      : `${Math.round(state.share * 100)}% of ${what} tokens used · ${count.format(state.left)} left`;
+  const text = meterText(state, period, groupName);
   return (
     <aside className="quota-nudge" aria-label="Token limit">
       <meter

@@ -8,7 +8,7 @@ export const PALETTE_SIZE = 8;
 export const seriesClass = (i: number) => `series-${(i % PALETTE_SIZE) + 1}`;
 
 /** Bumps when the theme changes (the page's choice or the system's), so the canvas is redrawn. */
-function useThemeVersion(): number {
+export function useThemeVersion(): number {
   const [version, setVersion] = useState(0);
   useEffect(() => {
     const bump = () => setVersion((v) => v + 1);
@@ -25,7 +25,7 @@ function useThemeVersion(): number {
 }
 
 /** A CSS colour (variables, light-dark()) as the canvas needs it: resolved by the browser on a probe. */
-function resolveColor(host: HTMLElement, css: string): string {
+export function resolveColor(host: HTMLElement, css: string): string {
   const probe = document.createElement('span');
   probe.style.color = css;
   probe.hidden = true;

@@ -1,5 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import { adminApi, type UsageQuery, usageUrl } from './admin-api.js';
+import { GroupQuotaChart } from './GroupQuotaChart.js';
 import { StackedChart } from './StackedChart.js';
 import { ScrollTable, Unavailable } from './states.js';
 import {
@@ -204,6 +205,8 @@ export function UsagePanel() {
           {users.data && <CsvLink href={usageUrl(byUser, 'csv')} what="usage per user" />}
         </section>
       )}
+
+      <GroupQuotaChart />
     </>
   );
 }

@@ -3,6 +3,7 @@ import type {
   AuditEvent as AuditEventSchema,
   AuditPage as AuditPageSchema,
 } from '../../shared/auth-schemas.js';
+import type { GroupMember as GroupMemberSchema, Group as GroupSchema } from '../../shared/group-schemas.js';
 import { ApiError, request } from '../api.js';
 
 /**
@@ -46,6 +47,8 @@ export interface UsageRow {
   model?: string;
   userId?: string;
   username?: string | null;
+  groupId?: string;
+  groupName?: string;
   inputTokens: number;
   outputTokens: number;
   requests: number;
@@ -67,6 +70,21 @@ export interface UsageReport {
   totals: UsageTotals;
 }
 
+/** A group of users (`GET /api/admin/groups`): shared quotas, allowed models and tools (null: none set). */
+export type AdminGroup = Static<typeof GroupSchema>;
+
+/** The body of a create (every field) or an edit (any of them). */
+export interface GroupInput {
+  name: string;
+  tokenQuotaDaily: number | null;
+  tokenQuotaMonthly: number | null;
+  models: string[] | null;
+  tools: string[] | null;
+}
+
+/** A member; `source` `oidc`: from the SSO groups claim (the next sign-in may change it), `admin`: added here. */
+export type GroupMember = Static<typeof GroupMemberSchema>;
+
 /** The audit log's shapes, from the server's own schemas (src/shared/auth-schemas.ts). */
 export type AuditEvent = Static<typeof AuditEventSchema>;
 export type AuditPage = Static<typeof AuditPageSchema>;
@@ -76,6 +94,7 @@ export const AUDIT_TYPES = [
   'sign-in-failed',
   'sign-out',
   'oidc-sign-in',
+  'account-deleted',
   'user-approved',
   'role-changed',
   'quota-changed',
@@ -127,7 +146,22 @@ export const adminApi = {
   usage: (query: UsageQuery) => request<UsageReport>('GET', usageUrl(query)),
   audit: (filter: { type?: string; userId?: string; before?: string }) =>
     request<AuditPage>('GET', auditUrl(filter)),
+  groups: () => request<{ items: AdminGroup[] }>('GET', '/api/admin/groups'),
+  createGroup: (body: GroupInput) => request<AdminGroup>('POST', '/api/admin/groups', body),
+  updateGroup: (id: string, body: Partial<GroupInput>) =>
+    request<AdminGroup>('PATCH', `/api/admin/groups/${enc(id)}`, body),
+  deleteGroup: (id: string) => request<void>('DELETE', `/api/admin/groups/${enc(id)}`),
+  groupMembers: (id: string) =>
+    request<{ items: GroupMember[] }>('GET', `/api/admin/groups/${enc(id)}/members`),
+  addGroupMember: (id: string, userId: string) =>
+    request<void>('PUT', `/api/admin/groups/${enc(id)}/members/${enc(userId)}`),
+  removeGroupMember: (id: string, userId: string) =>
+    request<void>('DELETE', `/api/admin/groups/${enc(id)}/members/${enc(userId)}`),
 };
+
+/** The groups an account is in, as the admin user list gives them (none on a server without groups). */
+export const groupsOf = (user: object): { id: string; name: string }[] =>
+  (user as { groups?: { id: string; name: string }[] }).groups ?? [];
 
 /** A route this server does not have (yet): a 404 that is not about a missing object. */
 export const isUnavailable = (error: unknown) => error instanceof ApiError && error.status === 404;

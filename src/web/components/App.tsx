@@ -78,6 +78,7 @@ export function App() {
     <Shell
       me={auth.me}
       route={route}
+      onUserChanged={(user) => setAuth({ state: 'in', me: { ...auth.me, user } })}
       onSignedOut={() => {
         stopLiveEvents();
         setCsrfToken(null);

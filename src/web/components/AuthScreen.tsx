@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type AuthProviders, api, type User } from '../api.js';
+import { forgetInviteInUrl, inviteFromUrl } from '../invite-link.js';
 import { navigate } from '../router.js';
 import { ResetPasswordForm } from './ResetPasswordForm.js';
 import './AuthScreen.css';
@@ -50,10 +51,13 @@ function SignInForm({ mode, onSignedIn }: Props) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const [inviteCode, setInviteCode] = useState('');
+  // An invite link (`/signup?invite=CODE`) fills the code in; the address then drops it (see invite-link.ts).
+  const [invited] = useState(() => (mode === 'signup' ? inviteFromUrl(window.location) : null));
+  const [inviteCode, setInviteCode] = useState(invited ?? '');
   const [setupCode, setSetupCode] = useState('');
   // The code fields only matter on some servers: shown when the server asks, or on request.
-  const [codesShown, setCodesShown] = useState(false);
+  const [codesShown, setCodesShown] = useState(invited !== null);
+  useEffect(forgetInviteInUrl, []);
   const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

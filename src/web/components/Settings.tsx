@@ -1,11 +1,12 @@
-import { type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import { type ApiToken, api, type Me } from '../api.js';
-import { copyText } from '../dates.js';
+import { lazy, Suspense, useEffect } from 'react';
+import { api, type Me, type User } from '../api.js';
 import { type ThemeChoice, useTheme } from '../theme.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
+import { DeleteAccountCard } from './DeleteAccountCard.js';
 import { go } from './links.js';
 import { PasswordCard } from './PasswordCard.js';
+import { ProfileCard } from './ProfileCard.js';
 import { SessionsCard } from './SessionsCard.js';
+import { TokensCard } from './TokensCard.js';
 import './Settings.css';
 
 /** Loaded with Settings only (its own small chunk), not with the chat. */
@@ -14,57 +15,16 @@ const UsageCard = lazy(() => import('../admin/UsageCard.js'));
 interface Props {
   me: Me;
   onSignedOut: () => void;
+  /** The profile changed (display name): the app shows the new one everywhere. */
+  onUserChanged?: (user: User) => void;
 }
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');
-
 /** Theme, API tokens, the account and, for admins, the users. */
-export function Settings({ me, onSignedOut }: Props) {
+export function Settings({ me, onSignedOut, onUserChanged }: Props) {
   const [theme, setTheme] = useTheme();
-  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
-  const [name, setName] = useState('');
-  const [created, setCreated] = useState<(ApiToken & { token: string }) | null>(null);
-  const [copied, setCopied] = useState(false);
-  const [revoking, setRevoking] = useState<ApiToken | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setTokens((await api.tokens()).items);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }, []);
-
   useEffect(() => {
     document.title = 'Settings · Parley';
-    void load();
-  }, [load]);
-
-  async function create(event: FormEvent) {
-    event.preventDefault();
-    setError(null);
-    try {
-      const token = await api.createToken(name.trim());
-      setCreated(token);
-      setCopied(false);
-      setName('');
-      await load();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  async function revoke(token: ApiToken) {
-    setRevoking(null);
-    try {
-      await api.deleteToken(token.id);
-      if (created?.id === token.id) setCreated(null);
-      await load();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }
+  }, []);
 
   async function signOutEverywhere() {
     try {
@@ -120,79 +80,7 @@ export function Settings({ me, onSignedOut }: Props) {
           <UsageCard />
         </Suspense>
 
-        <section className="card" aria-labelledby="tokens-title">
-          <h2 id="tokens-title">API tokens</h2>
-          <p className="muted">
-            For scripts and OpenAI-compatible clients: send <code>Authorization: Bearer &lt;token&gt;</code>{' '}
-            to <code>/api</code> or <code>/v1</code>.
-          </p>
-          <form className="token-form" onSubmit={create}>
-            <label className="field grow">
-              <span>Token name</span>
-              <input
-                value={name}
-                required
-                maxLength={100}
-                placeholder="e.g. laptop script"
-                onChange={(e) => setName(e.target.value)}
-              />
-            </label>
-            <button type="submit" className="btn btn-primary" disabled={!name.trim()}>
-              Create token
-            </button>
-          </form>
-          {created && (
-            <div className="token-created" role="status">
-              <p>
-                <strong>Copy your new token now.</strong> It is shown only this once.
-              </p>
-              <div className="token-value">
-                <input
-                  className="token-input"
-                  readOnly
-                  aria-label="New API token"
-                  value={created.token}
-                  onFocus={(e) => e.target.select()}
-                />
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  onClick={() => void copyText(created.token).then(setCopied)}
-                >
-                  {copied ? 'Copied' : 'Copy'}
-                </button>
-              </div>
-            </div>
-          )}
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          {tokens && tokens.length === 0 && <p className="muted">No tokens yet.</p>}
-          {tokens && tokens.length > 0 && (
-            <ul className="token-list">
-              {tokens.map((token) => (
-                <li key={token.id} className="token-item">
-                  <div>
-                    <strong>{token.name}</strong> <code>{token.prefix}…</code>
-                    <div className="muted small">
-                      Created {when(token.createdAt)} · last used {when(token.lastUsedAt)}
-                    </div>
-                  </div>
-                  <button
-                    type="button"
-                    className="btn btn-small btn-danger-outline"
-                    aria-label={`Revoke token “${token.name}”`}
-                    onClick={() => setRevoking(token)}
-                  >
-                    Revoke
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
+        <TokensCard />
 
         <section className="card" aria-labelledby="account-title">
           <h2 id="account-title">Account</h2>
@@ -227,21 +115,13 @@ export function Settings({ me, onSignedOut }: Props) {
 
         {me.authMode === 'local' && me.via === 'session' && (
           <>
-            <PasswordCard />
+            <ProfileCard user={me.user} onChanged={(user) => onUserChanged?.(user)} />
+            {me.hasPassword !== false && <PasswordCard />}
             <SessionsCard onSignOutEverywhere={() => void signOutEverywhere()} />
+            <DeleteAccountCard me={me} onDeleted={onSignedOut} />
           </>
         )}
       </div>
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke token?"
-        confirmLabel="Revoke"
-        danger
-        onConfirm={() => revoking && void revoke(revoking)}
-        onCancel={() => setRevoking(null)}
-      >
-        Anything using “{revoking?.name}” stops working at once.
-      </ConfirmDialog>
     </main>
   );
 }

@@ -17,6 +17,8 @@ interface Props {
   me: Me;
   route: Route;
   onSignedOut: () => void;
+  /** The signed-in user's profile changed (Settings): shown at once everywhere. */
+  onUserChanged?: (user: Me['user']) => void;
 }
 
 const byActivity = (a: Conversation, b: Conversation) =>
@@ -45,7 +47,7 @@ export interface ConversationList {
 }
 
 /** The signed-in app: the sidebar, and the conversation or settings beside it. */
-export function Shell({ me, route, onSignedOut }: Props) {
+export function Shell({ me, route, onSignedOut, onUserChanged }: Props) {
   const [list, setList] = useState<ConversationList>({ items: [], nextCursor: null, loaded: false });
   const [models, setModels] = useState<ModelList | null>(null);
   const [sidebarOpen, setSidebarOpen] = useState(false);
@@ -214,7 +216,7 @@ export function Shell({ me, route, onSignedOut }: Props) {
             <AdminConsole me={me} tab={route.tab} />
           </Suspense>
         ) : route.name === 'settings' ? (
-          <Settings me={me} onSignedOut={onSignedOut} />
+          <Settings me={me} onSignedOut={onSignedOut} onUserChanged={onUserChanged} />
         ) : (
           <ConversationView
             key={activeId ?? 'new'}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, type Conversation, type Message, type RunAccepted } from '../api.js';
 import { conversationPath, navigate } from '../router.js';
+import { runError } from './run-errors.js';
 import { giveHandoff } from './run-handoff.js';
 import { describeError } from './use-conversation-messages.js';
 import { prefixKey } from './use-run-follower.js';
@@ -9,6 +10,8 @@ import { prefixKey } from './use-run-follower.js';
 
 export interface InlineError {
   message: string;
+  /** A short heading before the message, for refusals the user must act on (a used-up quota). */
+  title?: string;
   retry?: () => void;
 }
 
@@ -57,7 +60,7 @@ export function useRunActions(options: RunActionsOptions) {
         onAccepted(accepted, prefix);
         return true;
       } catch (err) {
-        setError({ message: describeError(err), retry });
+        setError(runError(err, retry));
         return false;
       } finally {
         startingRef.current = false;
@@ -85,7 +88,7 @@ export function useRunActions(options: RunActionsOptions) {
           navigate(conversationPath(created.id));
           return true;
         } catch (err) {
-          setError({ message: describeError(err), retry: () => void send(content, files) });
+          setError(runError(err, () => void send(content, files)));
           return false;
         } finally {
           setBusy(false);

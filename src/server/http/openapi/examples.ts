@@ -99,6 +99,8 @@ export const apiToken = {
   createdAt: '2026-05-02T10:15:00.000Z',
   lastUsedAt: null,
   tokensUsed: 0,
+  dailyTokenBudget: 50000,
+  usedToday: 0,
 };
 
 /** The SSE wire format of a short run (ids are sequence numbers within the run). */

@@ -321,7 +321,38 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Who you are, and the CSRF token of your session',
     tag: 'Auth',
     responses: {
-      200: { user: ex.user, csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA', authMode: 'local', via: 'session' },
+      200: {
+        user: ex.user,
+        csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA',
+        authMode: 'local',
+        via: 'session',
+        hasPassword: true,
+      },
+    },
+  },
+  'PATCH /api/auth/me': {
+    operationId: 'updateProfile',
+    summary: 'Change your display name',
+    tag: 'Auth',
+    body: { displayName: 'Alice Liddell' },
+    responses: {
+      200: { user: { ...ex.user, displayName: 'Alice Liddell' } },
+      403: ex.error('forbidden', 'This built-in user has no profile to change.'),
+    },
+  },
+  'DELETE /api/auth/me': {
+    operationId: 'deleteAccount',
+    summary: 'Delete your account and everything in it (conversations, files, tokens, sessions)',
+    description:
+      'Send `password` (accounts with one) or `confirm` with your username (single sign-on accounts). ' +
+      'Every session and token ends and open streams close; the session cookie is cleared. ' +
+      'Needs a signed-in session (an API token gets 403). The last admin gets 409.',
+    tag: 'Auth',
+    body: { password: 'correct horse battery' },
+    responses: {
+      401: ex.error('invalid_credentials', 'The password is wrong; nothing was deleted.'),
+      403: ex.error('forbidden', 'An API token cannot delete its account; sign in to the web app.'),
+      409: ex.error('conflict', 'You are the last admin: make someone else admin first.'),
     },
   },
 
@@ -336,8 +367,23 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'createToken',
     summary: 'Create an API token; the token is shown this once',
     tag: 'Tokens',
-    body: { name: 'laptop script' },
+    description:
+      '`dailyTokenBudget` (optional): at most this many tokens a UTC day through this token; runs and ' +
+      '/v1 calls made with it are refused with 429 `quota_exceeded` once it is used up.',
+    body: { name: 'laptop script', dailyTokenBudget: 50000 },
     responses: { 201: { ...ex.apiToken, token: 'pk_3fA9Qx7LmN2vR8sT4wY6zB1cD5eF0gH' } },
+  },
+  'PATCH /api/tokens/:id': {
+    operationId: 'updateToken',
+    summary: 'Set or clear (null) an API token’s daily token budget',
+    description: 'From a signed-in session only: an API token cannot change budgets (403).',
+    tag: 'Tokens',
+    body: { dailyTokenBudget: 100000 },
+    responses: {
+      200: { ...ex.apiToken, dailyTokenBudget: 100000, usedToday: 1520 },
+      403: ex.error('forbidden', 'An API token cannot change a budget; sign in to the web app to do it.'),
+      404: ex.error('not_found', 'No such token.'),
+    },
   },
   'DELETE /api/tokens/:id': {
     operationId: 'revokeToken',
@@ -351,7 +397,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'listUsers',
     summary: 'Accounts with their usage; `q` searches usernames and display names (admin)',
     tag: 'Admin',
-    responses: { 200: { items: [{ ...ex.user, usage: { day: 1520, month: 48213 } }], nextCursor: null } },
+    responses: {
+      200: {
+        items: [
+          {
+            ...ex.user,
+            usage: { day: 1520, month: 48213 },
+            groups: [{ id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a20', name: 'Research' }],
+          },
+        ],
+        nextCursor: null,
+      },
+    },
   },
   'PATCH /api/admin/users/:id': {
     operationId: 'updateUser',
@@ -425,6 +482,118 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       409: ex.error('conflict', 'This invite was already used; it cannot be revoked.'),
     },
   },
+  // ---- Groups (admin) -----------------------------------------------------------------------------------
+  'GET /api/admin/groups': {
+    operationId: 'listGroups',
+    summary: 'Groups by name, with members and their usage today and this month (admin)',
+    description:
+      'A group shares a token quota among its current members (their tokens summed per UTC day and month) ' +
+      'and limits the models and tools they may use; null fields set nothing. At most 500 groups.',
+    tag: 'Admin',
+    responses: {
+      200: {
+        items: [
+          {
+            id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a20',
+            name: 'Research',
+            tokenQuotaDaily: 500000,
+            tokenQuotaMonthly: null,
+            models: ['demo', 'openai/gpt-4o-mini'],
+            tools: null,
+            memberCount: 4,
+            createdAt: '2026-05-01T08:00:00.000Z',
+            usage: { day: 120480, month: 981200 },
+          },
+        ],
+      },
+    },
+  },
+  'POST /api/admin/groups': {
+    operationId: 'createGroup',
+    summary: 'Create a group (admin)',
+    description:
+      'Names are unique case-insensitively (409). `models` must be configured models (400 unknown_model), ' +
+      '`tools` tool ids `<server>/<tool>` of configured MCP servers (400 unknown_tool). A quota of 0 is no limit.',
+    tag: 'Admin',
+    body: { name: 'Research', tokenQuotaDaily: 500000, models: ['demo', 'openai/gpt-4o-mini'] },
+    responses: {
+      201: {
+        id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a20',
+        name: 'Research',
+        tokenQuotaDaily: 500000,
+        tokenQuotaMonthly: null,
+        models: ['demo', 'openai/gpt-4o-mini'],
+        tools: null,
+        memberCount: 0,
+        createdAt: '2026-05-01T08:00:00.000Z',
+        usage: { day: 0, month: 0 },
+      },
+      400: ex.error('unknown_model', 'The model "gpt-9" is not configured on this server.'),
+      409: ex.error('conflict', 'There is already a group named "Research".'),
+    },
+  },
+  'PATCH /api/admin/groups/:id': {
+    operationId: 'updateGroup',
+    summary: 'Change a group’s name, quotas, models or tools (admin)',
+    description: 'Changes count for members at their next request.',
+    tag: 'Admin',
+    body: { tokenQuotaDaily: 750000, tools: ['everything/echo'] },
+    responses: {
+      200: {
+        id: '0196a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a20',
+        name: 'Research',
+        tokenQuotaDaily: 750000,
+        tokenQuotaMonthly: null,
+        models: ['demo', 'openai/gpt-4o-mini'],
+        tools: ['everything/echo'],
+        memberCount: 4,
+        createdAt: '2026-05-01T08:00:00.000Z',
+        usage: { day: 120480, month: 981200 },
+      },
+      404: ex.error('not_found', 'Group not found.'),
+    },
+  },
+  'DELETE /api/admin/groups/:id': {
+    operationId: 'deleteGroup',
+    summary: 'Delete a group and its memberships (admin)',
+    tag: 'Admin',
+    responses: { 404: ex.error('not_found', 'Group not found.') },
+  },
+  'GET /api/admin/groups/:id/members': {
+    operationId: 'listGroupMembers',
+    summary: 'A group’s members by username (at most 1,000; admin)',
+    description:
+      '`source` is `admin` (added here) or `oidc` (from the provider’s groups claim, kept in step at each sign-in).',
+    tag: 'Admin',
+    responses: {
+      200: {
+        items: [
+          {
+            userId: ex.ids.USER_ID,
+            username: 'alice',
+            displayName: 'Alice',
+            source: 'admin',
+            addedAt: '2026-05-01T08:05:00.000Z',
+          },
+        ],
+      },
+      404: ex.error('not_found', 'Group not found.'),
+    },
+  },
+  'PUT /api/admin/groups/:id/members/:userId': {
+    operationId: 'addGroupMember',
+    summary: 'Add a user to a group (idempotent; admin)',
+    description:
+      'An existing membership from single sign-on becomes an admin’s (sign-ins leave it alone then).',
+    tag: 'Admin',
+    responses: { 404: ex.error('not_found', 'User not found.') },
+  },
+  'DELETE /api/admin/groups/:id/members/:userId': {
+    operationId: 'removeGroupMember',
+    summary: 'Remove a user from a group (admin)',
+    tag: 'Admin',
+    responses: { 404: ex.error('not_found', 'Membership not found.') },
+  },
   'GET /api/admin/audit': {
     operationId: 'listAuditEvents',
     summary: 'The audit log, newest first: sign-ins, failures, role and quota changes, tokens (admin)',
@@ -469,6 +638,72 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
             recent: { requests: 42, errors: 5, errorRate: 0.119, ttftMsP50: 640 },
           },
         ],
+      },
+    },
+  },
+
+  'GET /api/admin/users/:id/sessions': {
+    operationId: 'listUserSessions',
+    summary: 'A user’s signed-in sessions, newest first (admin)',
+    tag: 'Admin',
+    responses: {
+      200: {
+        items: [
+          {
+            id: '9f2c41d07be3a6c8',
+            createdAt: '2026-05-01T08:00:00.000Z',
+            expiresAt: '2026-05-31T08:00:00.000Z',
+            lastSeenAt: '2026-05-04T09:30:12.345Z',
+            userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/135.0',
+          },
+        ],
+      },
+      404: ex.error('not_found', 'User not found.'),
+    },
+  },
+  'DELETE /api/admin/users/:id/sessions': {
+    operationId: 'signOutUser',
+    summary: 'Sign a user out everywhere: every session ends, open streams close; API tokens stay (admin)',
+    tag: 'Admin',
+    responses: { 404: ex.error('not_found', 'User not found.') },
+  },
+  'GET /api/admin/models/history': {
+    operationId: 'getModelHistory',
+    summary: 'Each model’s calls, failures and median time to first token per hour or day (admin)',
+    description:
+      '`bucket` `hour` (range at most 31 days) or `day` (default; at most 366), `from`/`to` UTC days ' +
+      '(inclusive; default the last 30 days, or yesterday and today for hours). From the usage events of ' +
+      'runs and /v1 calls on every instance; buckets without calls are left out. `format=csv` downloads ' +
+      'the items (header model,at,requests,errors,error_rate,ttft_ms_p50).',
+    tag: 'Admin',
+    responses: {
+      200: {
+        bucket: 'hour',
+        from: '2026-05-03',
+        to: '2026-05-04',
+        items: [
+          {
+            model: 'openai/gpt-4o-mini',
+            at: '2026-05-04T09:00:00.000Z',
+            requests: 40,
+            errors: 2,
+            errorRate: 0.05,
+            ttftMsP50: 640,
+          },
+        ],
+      },
+      400: ex.error(
+        'validation_error',
+        'The range covers more than 31 days, the most for hour buckets; ask for a shorter one.',
+      ),
+    },
+    content: {
+      200: {
+        'text/csv': {
+          schema: text,
+          example:
+            'model,at,requests,errors,error_rate,ttft_ms_p50\r\nopenai/gpt-4o-mini,2026-05-04T09:00:00.000Z,40,2,0.05,640\r\n',
+        },
       },
     },
   },
@@ -661,7 +896,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       '`from`/`to` are UTC days (YYYY-MM-DD, both included; default: the last 30 days, at most 366); ' +
       '`groupBy` is `day` (default), `model` or `day,model`. Cost is priced when the tokens were spent ' +
       '(MODELS_FILE `price`, else the built-in list prices; the demo and local models cost 0); ' +
-      '`costUsd` is null when no event of the row had a price. `quota.*.used` are the counters quotas are enforced with.',
+      '`costUsd` is null when no event of the row had a price. `quota.*.used` are the counters quotas are enforced with; ' +
+      '`quota.*.source` says where the limit comes from: your own quota (`user`), a group’s shared quota ' +
+      '(`group`, named by `groupName`; of several groups the most generous), the server’s default (`server`), or none (null).',
     tag: 'Usage',
     responses: {
       200: {
@@ -673,7 +910,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
           { day: '2026-05-04', inputTokens: 1520, outputTokens: 488, requests: 3, costUsd: 0.00868 },
         ],
         totals: { inputTokens: 14360, outputTokens: 3798, requests: 17, costUsd: 0.07378 },
-        quota: { daily: { limit: 200000, used: 2008 }, monthly: { limit: null, used: 18158 } },
+        quota: {
+          daily: { limit: 500000, used: 120480, source: 'group', groupName: 'Research' },
+          monthly: { limit: null, used: 18158, source: null, groupName: null },
+        },
       },
       400: ex.error('validation_error', 'The range covers more than 366 days; ask for a shorter one.'),
     },
@@ -682,10 +922,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'getUsage',
     summary: 'Everyone’s tokens and cost per user, model and/or day, as JSON or CSV (admin)',
     description:
-      '`groupBy`: one or two of `user`, `model`, `day` (default `day`), comma-separated; `group` is ' +
-      'reserved (400 until groups exist). Grouped by user: at most 1,000 rows, the most tokens first; ' +
+      '`groupBy`: one or two of `user`, `model`, `day`, `group` (default `day`), comma-separated. Grouped by ' +
+      'group, rows gain `groupId` and `groupName`: a user in two groups counts in both, users in none are not ' +
+      'listed (memberships as they are now). Grouped by user: at most 1,000 rows, the most tokens first; ' +
       '`totals` always cover the whole range. `format=csv` downloads the rows (header: the grouped ' +
-      'columns of day, model, user, then input_tokens, output_tokens, requests, cost_usd; a cell that ' +
+      'columns of day, model, user, group, then input_tokens, output_tokens, requests, cost_usd; a cell that ' +
       'starts with = + - @ gets a leading quote).',
     tag: 'Usage',
     responses: {
@@ -715,7 +956,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
         ],
         totals: { inputTokens: 49153, outputTokens: 9432, requests: 47, costUsd: 0.012704 },
       },
-      400: ex.error('validation_error', 'groupBy group: groups are not configured.'),
+      400: ex.error('validation_error', 'groupBy takes one or two groupings, comma-separated.'),
     },
     content: {
       200: {
