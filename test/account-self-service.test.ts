@@ -222,6 +222,39 @@ describe.each(storeTargets())('account self-service on $name', (target) => {
     expect((await bob.request('GET', '/api/admin/users')).statusCode).toBe(200);
   });
 
+  it('two admins removing themselves or each other at the same moment leave one admin', async () => {
+    const t = await startOn();
+    const first = new Client(t.app);
+    await first.signup('root-admin');
+    const second = new Client(t.app);
+    await second.signup('second');
+    const promote = (who: Client) =>
+      first.request('PATCH', `/api/admin/users/${who.userId}`, { role: 'admin' });
+    expect((await promote(second)).statusCode).toBe(200);
+    const admins = async () =>
+      (await t.store.db.selectFrom('users').select('id').where('role', '=', 'admin').execute()).length;
+
+    // Each demotes the other: one wins, the other is the last admin then.
+    const crossed = await Promise.all([
+      first.request('PATCH', `/api/admin/users/${second.userId}`, { role: 'user' }),
+      second.request('PATCH', `/api/admin/users/${first.userId}`, { role: 'user' }),
+    ]);
+    expect(crossed.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(await admins()).toBe(1);
+
+    // Both delete their accounts at once (the survivor promoted the other back first).
+    const [survivor, other] = crossed[0].statusCode === 200 ? [first, second] : [second, first];
+    expect(
+      (await survivor.request('PATCH', `/api/admin/users/${other.userId}`, { role: 'admin' })).statusCode,
+    ).toBe(200);
+    const deleted = await Promise.all([
+      first.request('DELETE', '/api/auth/me', { password: PASSWORD }),
+      second.request('DELETE', '/api/auth/me', { password: PASSWORD }),
+    ]);
+    expect(deleted.map((r) => r.statusCode).sort()).toEqual([204, 409]);
+    expect(await admins()).toBe(1);
+  });
+
   it('a single sign-on account (no password) confirms by typing its username', async () => {
     const t = await startOn();
     await new Client(t.app).signup('root-admin');

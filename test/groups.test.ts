@@ -240,6 +240,20 @@ for (const target of storeTargets()) {
       ]);
     });
 
+    it('settles two groups created at once under one name in different case: one 201, one 409', async () => {
+      const [a, b] = await Promise.all([
+        root.request('POST', '/api/admin/groups', { name: 'Twins' }),
+        root.request('POST', '/api/admin/groups', { name: 'twins' }),
+      ]);
+      expect([a.statusCode, b.statusCode].sort()).toEqual([201, 409]);
+      expect([a, b].find((r) => r.statusCode === 409)?.json().code).toBe('conflict');
+      const named = (await root.request('GET', '/api/admin/groups'))
+        .json()
+        .items.filter((g: { name: string }) => g.name.toLowerCase() === 'twins');
+      expect(named).toHaveLength(1);
+      await root.request('DELETE', `/api/admin/groups/${named[0].id}`);
+    });
+
     it('adds and removes members idempotently; the admin user list names their groups', async () => {
       const team = await group({ name: 'Team' });
       expect((await join(team.id, dave)).statusCode).toBe(204);
@@ -473,13 +487,17 @@ describe('groups and tools (server-everything over stdio)', () => {
     transport: stdio
     command: ${JSON.stringify(process.execPath)}
     args: [${JSON.stringify(EVERYTHING_SERVER)}, stdio]
-    requireApproval: none
+    requireApproval: [get-sum]
     timeoutMs: 20000
 `,
       'mcp.yaml',
       {},
     );
-    t = await createTestApp({ mcpServers: servers, env: { AUTH_MODE: 'local', SIGNUP: 'open' } });
+    t = await createTestApp({
+      mcpServers: servers,
+      env: { AUTH_MODE: 'local', SIGNUP: 'open' },
+      models: [{ id: 'other', model: createDemoModel({ delayMs: 0 }) }],
+    });
     root = new Client(t.app);
     await root.signup('boss');
     erin = new Client(t.app);
@@ -542,5 +560,55 @@ describe('groups and tools (server-everything over stdio)', () => {
     const reply = await replyTo('use everything/echo with {"message":"not for you"}');
     expect(reply?.status).toBe('complete');
     expect(reply?.parts.every((part) => part.type === 'text')).toBe(true);
+  });
+
+  it('refuses to resume an approved call on a model the member’s groups no longer include', async () => {
+    const sums = (
+      await root.request('POST', '/api/admin/groups', {
+        name: 'Sums',
+        models: ['demo'],
+        tools: ['everything/get-sum'],
+      })
+    ).json();
+    const frank = new Client(t.app);
+    await frank.signup('frank');
+    await root.request('PUT', `/api/admin/groups/${sums.id}/members/${frank.userId}`);
+    const id = (await frank.request('POST', '/api/conversations', { tools: ['everything/get-sum'] })).json()
+      .id;
+    const sent = await frank.request('POST', `/api/conversations/${id}/messages`, {
+      content: 'use everything/get-sum with {"a":2,"b":3}',
+    });
+    expect(sent.statusCode).toBe(202);
+    await t.app.parley.runs.get(sent.json().runId)?.done;
+    const reply = async () =>
+      ((await frank.request('GET', `/api/conversations/${id}/messages`)).json().items as Reply[]).at(
+        -1,
+      ) as Reply & {
+        status: string;
+        parts: { toolCallId?: string; state?: string }[];
+      };
+    const waiting = await reply();
+    expect(waiting.status).toBe('waiting');
+    const toolCallId = waiting.parts.find((part) => part.state === 'approval-requested')?.toolCallId;
+
+    // The group loses the conversation's model while the call waits: approving it is refused.
+    await root.request('PATCH', `/api/admin/groups/${sums.id}`, { models: ['other'] });
+    const refused = await frank.request('POST', `/api/conversations/${id}/approvals`, {
+      toolCallId,
+      approved: true,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('model_not_allowed');
+    expect((await reply()).status).toBe('waiting');
+
+    // Given back: the same answer resumes the reply.
+    await root.request('PATCH', `/api/admin/groups/${sums.id}`, { models: null });
+    const answered = await frank.request('POST', `/api/conversations/${id}/approvals`, {
+      toolCallId,
+      approved: true,
+    });
+    expect(answered.statusCode).toBe(200);
+    await t.app.parley.runs.get(answered.json().runId)?.done;
+    expect((await reply()).status).toBe('complete');
   });
 });

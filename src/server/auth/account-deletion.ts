@@ -62,10 +62,13 @@ export async function deleteAccount(
     }
     await ctx.throttle.succeeded('password', user.id, ip ?? '');
   }
-  if (user.role === 'admin' && user.disabled === 0 && (await ctx.repos.users.countActiveAdmins()) <= 1) {
-    throw new AppError('conflict', 'You are the last admin: make someone else admin first.');
-  }
-  await ctx.repos.users.deleteUsers([user.id]);
+  await ctx.transaction(async (trx) => {
+    // Counted under lock: two admins deleting themselves at once cannot leave none.
+    if (user.role === 'admin' && user.disabled === 0 && (await trx.users.lockActiveAdmins()) <= 1) {
+      throw new AppError('conflict', 'You are the last admin: make someone else admin first.');
+    }
+    await trx.users.deleteUsers([user.id]);
+  });
   ctx.audit('account.deleted', { userId: user.id });
   // The user is gone, so the entry names them in its detail (the console cannot look them up).
   await ctx.record('account-deleted', {

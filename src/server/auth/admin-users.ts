@@ -60,10 +60,9 @@ export async function updateUser(
   const user = await ctx.repos.users.findUser(id);
   if (!user?.password_hash) throw notFound('User');
   const losesAdmin =
-    user.role === 'admin' && (patch.role === 'user' || patch.disabled === true || patch.approved === false);
-  if (losesAdmin && (await ctx.repos.users.countActiveAdmins()) <= 1) {
-    throw new AppError('conflict', 'This is the last admin: make someone else admin first.');
-  }
+    user.role === 'admin' &&
+    user.disabled === 0 &&
+    (patch.role === 'user' || patch.disabled === true || patch.approved === false);
   const changes: UserPatch = {};
   if (patch.disabled !== undefined) changes.disabled = patch.disabled ? 1 : 0;
   if (patch.approved !== undefined) changes.pending = patch.approved ? 0 : 1;
@@ -71,6 +70,10 @@ export async function updateUser(
   if (patch.tokenQuotaDaily !== undefined) changes.token_quota_daily = patch.tokenQuotaDaily;
   if (patch.tokenQuotaMonthly !== undefined) changes.token_quota_monthly = patch.tokenQuotaMonthly;
   const updated = await ctx.transaction(async (trx) => {
+    // Counted under lock: two admins demoting each other at once cannot leave none.
+    if (losesAdmin && (await trx.users.lockActiveAdmins()) <= 1) {
+      throw new AppError('conflict', 'This is the last admin: make someone else admin first.');
+    }
     const row = await trx.users.updateUser(id, changes);
     // Disabling (or un-approving) takes effect at once: the user's sessions end (tokens are
     // refused at lookup).

@@ -1,37 +1,13 @@
 import type { Logger } from 'pino';
 import type { Static } from 'typebox';
+import type { AuditType } from '../../shared/audit-types.js';
 import type { AuditEvent } from '../../shared/auth-schemas.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import { MAX_AUDIT_PAGE } from '../store/audit-repo.js';
 import type { Repositories } from '../store/repositories.js';
 
-/** What the audit log records (the admin console filters on these). */
-export const AUDIT_TYPES = [
-  'sign-in',
-  'sign-in-failed',
-  'sign-out',
-  'user-approved',
-  'role-changed',
-  'quota-changed',
-  'user-disabled',
-  'user-enabled',
-  'token-created',
-  'token-revoked',
-  'invite-created',
-  'invite-revoked',
-  'password-changed',
-  'reset-link-created',
-  'oidc-sign-in',
-  'group-created',
-  'group-updated',
-  'group-deleted',
-  'group-member-added',
-  'group-member-removed',
-  'account-deleted',
-] as const;
-
-export type AuditType = (typeof AUDIT_TYPES)[number];
+export type { AuditType };
 
 /** Entries older than this are deleted by the accounts' housekeeping. */
 export const AUDIT_RETENTION_DAYS = 90;

@@ -284,8 +284,9 @@ export class TurnService {
    */
   private async startTurn(userId: string, plan: TurnPlan): Promise<StartedRun> {
     const { conversation, kind, model } = plan;
-    // A new turn needs a model the user's groups include (a resume finishes an admitted one).
-    if (kind !== 'resume') await this.deps.chat.requireAllowedModel(userId, model);
+    // Every turn needs a model the user's groups include, read now: a resume after an approval
+    // calls the model again, so a model taken away meanwhile is refused like a removed tool.
+    await this.deps.chat.requireAllowedModel(userId, model);
     const release = await this.admit(userId, { waitForSlot: plan.waitForSlot, apiTokenId: plan.apiTokenId });
     const at = now();
     const written = await this.releaseOnError(release, () =>

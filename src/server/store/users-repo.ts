@@ -44,6 +44,23 @@ export async function countAccounts(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
+/**
+ * Lock the active admins' rows for the rest of the transaction and count them. The no-op write
+ * takes PostgreSQL's row locks (SQLite's write lock): two changes that could each remove the last
+ * admin (demote, disable, delete) at the same moment are decided one after the other, the second
+ * counting what the first left.
+ */
+export async function lockActiveAdmins(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable('users')
+    .set({ role: 'admin' })
+    .where('password_hash', 'is not', null)
+    .where('role', '=', 'admin')
+    .where('disabled', '=', 0)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function countActiveAdmins(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('users')

@@ -89,24 +89,7 @@ export type GroupMember = Static<typeof GroupMemberSchema>;
 export type AuditEvent = Static<typeof AuditEventSchema>;
 export type AuditPage = Static<typeof AuditPageSchema>;
 
-export const AUDIT_TYPES = [
-  'sign-in',
-  'sign-in-failed',
-  'sign-out',
-  'oidc-sign-in',
-  'account-deleted',
-  'user-approved',
-  'role-changed',
-  'quota-changed',
-  'user-disabled',
-  'user-enabled',
-  'password-changed',
-  'reset-link-created',
-  'token-created',
-  'token-revoked',
-  'invite-created',
-  'invite-revoked',
-] as const;
+export { AUDIT_TYPES } from '../../shared/audit-types.js';
 
 export interface UsageQuery {
   from: string;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // Teams: groups of users with a shared token quota and the models and tools they may use; each
 // membership says whether an admin made it or the OpenID provider's groups claim did (`oidc`
@@ -10,12 +10,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('groups')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('name', 'varchar(100)', (c) => c.notNull().unique())
+    .addColumn('name', 'varchar(100)', (c) => c.notNull())
     .addColumn('token_quota_daily', 'bigint')
     .addColumn('token_quota_monthly', 'bigint')
     .addColumn('models', 'text')
     .addColumn('tools', 'text')
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  // Names are unique whatever their case ("Research" and "research" are one group): the index
+  // settles two admins creating them at the same moment.
+  await db.schema
+    .createIndex('groups_name_lower')
+    .on('groups')
+    .unique()
+    .expression(sql`lower(name)`)
     .execute();
   await db.schema
     .createTable('group_members')
@@ -52,5 +60,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('usage_events_token_day').ifExists().execute();
   await db.schema.alterTable('api_tokens').dropColumn('daily_token_budget').execute();
   await db.schema.dropTable('group_members').ifExists().execute();
+  await db.schema.dropIndex('groups_name_lower').ifExists().execute();
   await db.schema.dropTable('groups').ifExists().execute();
 }
