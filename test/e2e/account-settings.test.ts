@@ -1,19 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../helpers/clients.js';
-import {
-  ensureWebBuilt,
-  hasChromium,
-  launchBrowser,
-  newContext,
-  type Server,
-  screenshot,
-  startServer,
-  watchErrors,
-} from './browser.js';
+import { hasChromium, newContext, screenshot, watchErrors } from './browser.js';
+import { axe, chromiumSuite, PASSWORD, shot, signUp } from './console-helpers.js';
 import { poll } from './helpers.js';
 
 /**
@@ -23,51 +11,24 @@ import { poll } from './helpers.js';
  * on the page or the dialog; nothing overflows at 360 px. Screenshot: docs/screenshots/settings-account.png.
  */
 
-const SHOTS = process.env.ADMIN_SHOTS ?? path.join(process.cwd(), 'docs', 'screenshots');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery';
-
-let browser: Browser;
-let server: Server | undefined;
-
-async function axe(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe.run(
-      document,
-      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } },
-    ),
-  )) as { violations: { id: string; help: string; nodes: { target: string[] }[] }[] };
-  return result.violations.map(
-    (v) => `${v.id}: ${v.help} → ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-}
-
 describe.skipIf(!hasChromium && !process.env.CI)('account settings in Chromium', { timeout: 180_000 }, () => {
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    browser = await launchBrowser();
-    server = await startServer({ env: { AUTH_MODE: 'local', DEMO_DELAY_MS: '0' } });
+  const env = chromiumSuite({
+    options: { env: { AUTH_MODE: 'local', DEMO_DELAY_MS: '0' } },
     // The first account is the admin; bob (below) is a user who may delete his own account.
-    await new Client(server.t.app).signup('root-admin');
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    ready: async (server) => {
+      await new Client(server.t.app).signup('root-admin');
+    },
   });
 
   it('changes the display name, budgets a token, and deletes the account', async () => {
+    const { browser, server } = env;
     if (!server) throw new Error('no server');
     // bypassCSP: axe-core is injected into the page as a script. Tall enough for every card.
     const context = await newContext(browser, server.base, { bypassCSP: true, height: 2200 });
     const page = await context.newPage();
     const errors = watchErrors(page);
 
-    await page.goto('/signup');
-    await page.getByLabel('Username').fill('bob');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await signUp(page, 'bob');
     await page.getByRole('link', { name: /Settings/ }).click();
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
 
@@ -97,9 +58,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('account settings in Chromium',
     expect(listed.items.map((item) => item.dailyTokenBudget)).toEqual([20000]);
     expect(await axe(page)).toEqual([]);
 
-    mkdirSync(SHOTS, { recursive: true });
-    await page.mouse.move(0, 0);
-    await page.screenshot({ path: path.join(SHOTS, 'settings-account.png') });
+    await shot(page, 'settings-account');
 
     // Nothing overflows sideways on a 360 px phone.
     await page.setViewportSize({ width: 360, height: 800 });

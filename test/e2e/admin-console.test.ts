@@ -1,17 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureWebBuilt,
-  hasChromium,
-  launchBrowser,
-  newContext,
-  type Server,
-  startServer,
-  watchErrors,
-} from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { hasChromium } from './browser.js';
+import { adminAndBob, axe, chromiumSuite, openTab, PASSWORD, shot } from './console-helpers.js';
 import { composer, lastAssistant, poll, waitForStatus } from './helpers.js';
 
 /**
@@ -21,78 +10,15 @@ import { composer, lastAssistant, poll, waitForStatus } from './helpers.js';
  * gets the "admins only" page. Screenshots (light, dark, 360 px) go to docs/screenshots/admin-*.png.
  */
 
-const SHOTS = process.env.ADMIN_SHOTS ?? path.join(process.cwd(), 'docs', 'screenshots');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery';
-
-let browser: Browser;
-let server: Server | undefined;
-
-async function signUp(page: Page, username: string): Promise<void> {
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.mouse.move(0, 0);
-  await page.waitForTimeout(200);
-  await page.screenshot({ path: path.join(SHOTS, `admin-${name}.png`), fullPage: false });
-}
-
-interface AxeResult {
-  violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
-}
-
-/** axe-core on the console (WCAG 2.x A and AA); every violation with the elements it names. */
-async function axe(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe.run(
-      document,
-      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } },
-    ),
-  )) as AxeResult;
-  return result.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help} → ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-}
-
-async function openTab(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name }).click();
-  await poll(
-    () => page.getByRole('link', { name, exact: true }).getAttribute('aria-current'),
-    (v) => v === 'page',
-    `the ${name} tab`,
-  );
-}
-
 describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { timeout: 180_000 }, () => {
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    browser = await launchBrowser();
-    server = await startServer({ env: { AUTH_MODE: 'local', SIGNUP: 'approval', DEMO_DELAY_MS: '0' } });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  const env = chromiumSuite({
+    options: { env: { AUTH_MODE: 'local', SIGNUP: 'approval', DEMO_DELAY_MS: '0' } },
   });
 
   it('approves a waiting user, shows every section without axe violations, and charts the usage', async () => {
+    const { browser, server } = env;
     if (!server) throw new Error('no server');
-    // bypassCSP: axe-core is injected into the page as a script.
-    const adminContext: BrowserContext = await newContext(browser, server.base, { bypassCSP: true });
-    const admin = await adminContext.newPage();
-    const bobContext = await newContext(browser, server.base);
-    const bob = await bobContext.newPage();
-    const errors = [watchErrors(admin), watchErrors(bob)];
-
-    await signUp(admin, 'alice');
-    await admin.getByRole('link', { name: 'Admin console' }).waitFor();
-    await signUp(bob, 'bob');
+    const { adminContext, admin, bobContext, bob, errors } = await adminAndBob(browser, server.base);
     await bob.getByRole('status').filter({ hasText: 'waiting for an admin' }).waitFor();
 
     // A few demo turns, so there is usage to chart.
@@ -107,7 +33,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { 
     await admin.getByRole('heading', { name: 'Admin console' }).waitFor();
     const users = admin.getByRole('region', { name: 'Users' });
     await users.getByRole('heading', { name: 'Waiting for approval (1)' }).waitFor();
-    await shot(admin, 'users');
+    await shot(admin, 'admin-users');
     await users.getByRole('button', { name: 'Approve bob' }).click();
     await users.getByRole('status').filter({ hasText: 'bob is approved' }).waitFor();
     expect(await users.getByRole('heading', { name: /Waiting for approval/ }).count()).toBe(0);
@@ -129,7 +55,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { 
     expect(await invites.locator('.token-item').first().textContent()).toContain('by you');
     await invites.locator('.badge', { hasText: 'open' }).first().waitFor();
     expect(await axe(admin)).toEqual([]);
-    await shot(admin, 'invites');
+    await shot(admin, 'admin-invites');
     await invites
       .getByRole('button', { name: /^Revoke the user invite/ })
       .first()
@@ -143,7 +69,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { 
     await models.locator('table tbody tr').first().waitFor();
     expect(await models.locator('.badge').first().textContent()).toBe('healthy');
     expect(await axe(admin)).toEqual([]);
-    await shot(admin, 'models');
+    await shot(admin, 'admin-models');
 
     // Tools: none configured here.
     await openTab(admin, 'Tools');
@@ -169,15 +95,15 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { 
     const top = admin.getByRole('region', { name: 'Top users' });
     await top.getByRole('cell', { name: 'alice' }).waitFor();
     expect(await axe(admin)).toEqual([]);
-    await shot(admin, 'usage');
+    await shot(admin, 'admin-usage');
     await daily.locator('table').scrollIntoViewIfNeeded();
-    await shot(admin, 'usage-table');
+    await shot(admin, 'admin-usage-table');
 
     // Audit: the approval is there; the filter narrows it.
     await openTab(admin, 'Audit');
     const audit = admin.getByRole('region', { name: 'Audit log' });
     await audit.locator('.audit-item').first().waitFor();
-    await shot(admin, 'audit');
+    await shot(admin, 'admin-audit');
     await audit.getByLabel('Event').selectOption('user-approved');
     await poll(
       () => audit.locator('.audit-item .badge').allTextContents(),
@@ -198,13 +124,13 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { 
     const meter = admin.getByRole('complementary', { name: 'Token limit' });
     await meter.getByText(/of today’s tokens used/).waitFor();
     expect(await axe(admin)).toEqual([]);
-    await shot(admin, 'quota-meter');
+    await shot(admin, 'admin-quota-meter');
     await admin.goto('/settings');
     const own = admin.getByRole('region', { name: 'Your usage' });
     await own.getByText(/left/).waitFor();
     expect(await own.textContent()).toContain(`${tokens.toLocaleString('en-US')} tokens this month`);
     await own.scrollIntoViewIfNeeded();
-    await shot(admin, 'settings-usage');
+    await shot(admin, 'admin-settings-usage');
     await admin.goto('/admin/usage');
 
     // Dark theme and a 360 px phone.
@@ -212,20 +138,20 @@ describe.skipIf(!hasChromium && !process.env.CI)('admin console in Chromium', { 
     await openTab(admin, 'Usage');
     await daily.locator('canvas').first().waitFor();
     expect(await axe(admin)).toEqual([]);
-    await shot(admin, 'usage-dark');
+    await shot(admin, 'admin-usage-dark');
     await openTab(admin, 'Users');
     await users.locator('.admin-user').first().waitFor();
-    await shot(admin, 'users-dark');
+    await shot(admin, 'admin-users-dark');
     await admin.emulateMedia({ colorScheme: 'light' });
     await admin.setViewportSize({ width: 360, height: 780 });
     await admin.goto('/admin/usage');
     await daily.locator('canvas').first().waitFor();
     expect(await axe(admin)).toEqual([]);
     expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    await shot(admin, 'usage-360');
+    await shot(admin, 'admin-usage-360');
     await admin.goto('/admin/users');
     await users.locator('.admin-user').first().waitFor();
-    await shot(admin, 'users-360');
+    await shot(admin, 'admin-users-360');
 
     // Bob, now approved, is no admin: the console says so.
     await bob.getByRole('button', { name: 'Go to sign in' }).click();

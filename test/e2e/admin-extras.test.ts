@@ -1,21 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/server/ids.js';
 import { startFakeOpenAI } from '../helpers/fake-providers/openai.js';
-import {
-  ensureWebBuilt,
-  hasChromium,
-  launchBrowser,
-  newContext,
-  type Server,
-  screenshot,
-  startServer,
-  watchErrors,
-} from './browser.js';
+import { hasChromium, newContext, type Server, screenshot, watchErrors } from './browser.js';
+import { adminAndBob, axe, chromiumSuite, PASSWORD, shot } from './console-helpers.js';
 import { composer, lastAssistant, poll, waitForStatus } from './helpers.js';
 
 /**
@@ -24,40 +12,7 @@ import { composer, lastAssistant, poll, waitForStatus } from './helpers.js';
  * on the sign-up form. Screenshots (light, dark, 360 px) go to docs/screenshots/admin-models-history*.png.
  */
 
-const SHOTS = process.env.ADMIN_SHOTS ?? path.join(process.cwd(), 'docs', 'screenshots');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const PASSWORD = 'correct horse battery';
-
-let browser: Browser;
-let server: Server | undefined;
 let fake: Awaited<ReturnType<typeof startFakeOpenAI>> | undefined;
-
-async function signUp(page: Page, username: string): Promise<void> {
-  await page.goto('/signup');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.mouse.move(0, 0);
-  await page.waitForTimeout(250);
-  await page.screenshot({ path: path.join(SHOTS, `admin-${name}.png`), fullPage: false });
-}
-
-async function axe(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe.run(
-      document,
-      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } },
-    ),
-  )) as { violations: { id: string; help: string; nodes: { target: string[] }[] }[] };
-  return result.violations.map(
-    (v) => `${v.id}: ${v.help} → ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-}
 
 /** Two days of hourly calls for two models, so the charts have lines to draw (fixed figures, no randomness). */
 async function seedHistory(s: Server, userId: string): Promise<void> {
@@ -107,35 +62,25 @@ describe.skipIf(!hasChromium && !process.env.CI)(
   'admin console extras in Chromium',
   { timeout: 180_000 },
   () => {
-    beforeAll(async () => {
-      await ensureWebBuilt();
-      browser = await launchBrowser();
-      fake = await startFakeOpenAI();
-      fake.script({ status: 500, error: { message: 'upstream exploded', type: 'server_error' } });
-      const failing = createOpenAI({ baseURL: fake.baseURL, apiKey: 'sk-test' }).chat('gpt-4o-mini');
-      server = await startServer({
-        env: { AUTH_MODE: 'local', SIGNUP: 'open', DEMO_DELAY_MS: '0' },
-        models: [{ id: 'fake/failing', model: failing }],
-      });
-    }, 180_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      await fake?.close();
+    const env = chromiumSuite({
+      options: async () => {
+        fake = await startFakeOpenAI();
+        fake.script({ status: 500, error: { message: 'upstream exploded', type: 'server_error' } });
+        const failing = createOpenAI({ baseURL: fake.baseURL, apiKey: 'sk-test' }).chat('gpt-4o-mini');
+        return {
+          env: { AUTH_MODE: 'local', SIGNUP: 'open', DEMO_DELAY_MS: '0' },
+          models: [{ id: 'fake/failing', model: failing }],
+        };
+      },
+      close: async () => {
+        await fake?.close();
+      },
     });
 
     it('charts each model’s history, signs a user out everywhere, and fills an invite in from its link', async () => {
+      const { browser, server } = env;
       if (!server) throw new Error('no server');
-      const adminContext = await newContext(browser, server.base, { bypassCSP: true });
-      const admin = await adminContext.newPage();
-      const bobContext = await newContext(browser, server.base);
-      const bob = await bobContext.newPage();
-      const errors = [watchErrors(admin), watchErrors(bob)];
-
-      await signUp(admin, 'alice');
-      await admin.getByRole('link', { name: 'Admin console' }).waitFor();
-      await signUp(bob, 'bob');
+      const { adminContext, admin, bobContext, bob, errors } = await adminAndBob(browser, server.base);
       await composer(bob).waitFor();
 
       // A real run now (this hour), on top of two days of recorded calls.
@@ -167,7 +112,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         el.scrollIntoView();
         window.scrollBy(0, -72);
       });
-      await shot(admin, 'models-history');
+      await shot(admin, 'admin-models-history');
       // Days: the range selector asks again.
       await history.getByLabel('Period').selectOption({ label: 'Last 30 days' });
       await poll(
@@ -184,7 +129,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         window.scrollBy(0, -72);
       });
       expect(await axe(admin)).toEqual([]);
-      await shot(admin, 'models-history-dark');
+      await shot(admin, 'admin-models-history-dark');
       await admin.emulateMedia({ colorScheme: 'light' });
       await admin.setViewportSize({ width: 360, height: 780 });
       await admin.goto('/admin/models');
@@ -194,7 +139,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         window.scrollBy(0, -72);
       });
       expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-      await shot(admin, 'models-history-360');
+      await shot(admin, 'admin-models-history-360');
       await admin.setViewportSize({ width: 1280, height: 800 });
 
       // Sessions: bob's, then "Sign out everywhere"; his open page loses its session.

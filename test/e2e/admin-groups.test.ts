@@ -1,15 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureWebBuilt,
-  hasChromium,
-  launchBrowser,
-  newContext,
-  type Server,
-  startServer,
-  watchErrors,
-} from './browser.js';
-import { axe, openTab, shot, signUp } from './console-helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hasChromium } from './browser.js';
+import { adminAndBob, axe, chromiumSuite, openTab, shot } from './console-helpers.js';
 import { assistants, composer, lastAssistant, poll, statusOf } from './helpers.js';
 
 /**
@@ -21,9 +13,6 @@ import { assistants, composer, lastAssistant, poll, statusOf } from './helpers.j
  */
 
 const QUOTA = 120;
-
-let browser: Browser;
-let server: Server | undefined;
 
 /** Sends `text`; resolves 'replied' when the reply completes, 'refused' when the error bar shows instead. */
 async function sendOrRefused(page: Page, text: string): Promise<'replied' | 'refused'> {
@@ -43,29 +32,12 @@ async function sendOrRefused(page: Page, text: string): Promise<'replied' | 'ref
 }
 
 describe.skipIf(!hasChromium && !process.env.CI)('groups in the admin console', { timeout: 180_000 }, () => {
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    browser = await launchBrowser();
-    server = await startServer({ env: { AUTH_MODE: 'local', SIGNUP: 'open', DEMO_DELAY_MS: '0' } });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = chromiumSuite({ options: { env: { AUTH_MODE: 'local', SIGNUP: 'open', DEMO_DELAY_MS: '0' } } });
 
   it('a group’s shared daily quota runs out for its member, and the console shows where it stands', async () => {
+    const { browser, server } = env;
     if (!server) throw new Error('no server');
-    // bypassCSP: axe-core is injected into the page as a script.
-    const adminContext = await newContext(browser, server.base, { bypassCSP: true });
-    const admin = await adminContext.newPage();
-    const bobContext = await newContext(browser, server.base);
-    const bob = await bobContext.newPage();
-    const errors = [watchErrors(admin), watchErrors(bob)];
-
-    await signUp(admin, 'alice');
-    await admin.getByRole('link', { name: 'Admin console' }).waitFor();
-    await signUp(bob, 'bob');
+    const { adminContext, admin, bobContext, bob, errors } = await adminAndBob(browser, server.base);
     await composer(bob).waitFor();
 
     // Create the group: a name clash and a bad number are refused in place first.

@@ -1,10 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { TestAppOptions } from '../helpers/test-app.js';
+import {
+  ensureWebBuilt,
+  launchBrowser,
+  newContext,
+  type Server,
+  startServer,
+  watchErrors,
+} from './browser.js';
 import { poll } from './helpers.js';
 
-/** Steps the admin console's browser tests share: sign-up, tabs, axe-core, screenshots for the docs. */
+/** Steps the admin console's browser tests share: set-up, sign-up, tabs, axe-core, screenshots for the docs. */
 
 export const SHOTS = process.env.ADMIN_SHOTS ?? path.join(process.cwd(), 'docs', 'screenshots');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -50,4 +60,58 @@ export async function openTab(page: Page, name: string): Promise<void> {
     (v) => v === 'page',
     `the ${name} tab`,
   );
+}
+
+export interface Chromium {
+  browser: Browser;
+  server: Server | undefined;
+}
+
+/**
+ * In a describe block: builds the UI, starts Chromium and the server before its tests (`options`
+ * may start what the server needs first; `ready` runs once it listens) and closes both after them
+ * (then `close`). The tests read `browser` and `server` from the returned object.
+ */
+export function chromiumSuite(setup: {
+  options: TestAppOptions | (() => Promise<TestAppOptions>);
+  ready?: (server: Server) => Promise<void>;
+  close?: () => Promise<void>;
+}): Chromium {
+  const env = {} as Chromium;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    env.browser = await launchBrowser();
+    const options = typeof setup.options === 'function' ? await setup.options() : setup.options;
+    env.server = await startServer(options);
+    await setup.ready?.(env.server);
+  }, 180_000);
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+    await setup.close?.();
+  });
+  return env;
+}
+
+export interface AdminAndBob {
+  adminContext: BrowserContext;
+  admin: Page;
+  bobContext: BrowserContext;
+  bob: Page;
+  /** Each page's uncaught errors (push more pages' lists in). */
+  errors: string[][];
+}
+
+/** alice signs up first (so she is the admin) and bob after her, each in a context of their own. */
+export async function adminAndBob(browser: Browser, base: string): Promise<AdminAndBob> {
+  // bypassCSP: axe-core is injected into the page as a script.
+  const adminContext = await newContext(browser, base, { bypassCSP: true });
+  const admin = await adminContext.newPage();
+  const bobContext = await newContext(browser, base);
+  const bob = await bobContext.newPage();
+  const errors = [watchErrors(admin), watchErrors(bob)];
+  await signUp(admin, 'alice');
+  await admin.getByRole('link', { name: 'Admin console' }).waitFor();
+  await signUp(bob, 'bob');
+  return { adminContext, admin, bobContext, bob, errors };
 }

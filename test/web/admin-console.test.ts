@@ -17,37 +17,13 @@ import {
 } from '../../src/web/admin/usage-data.js';
 import { parseQuota, useAdminUsers } from '../../src/web/admin/use-admin-users.js';
 import { useResource } from '../../src/web/admin/use-resource.js';
-import { type AdminUser, api, type Me, type MyUsage, setCsrfToken } from '../../src/web/api.js';
+import { type AdminUser, api, type MyUsage, setCsrfToken } from '../../src/web/api.js';
 import { parseRoute } from '../../src/web/router.js';
+import { me, user } from './admin-fixtures.js';
 import { fakeFetch, installBrowser, json, renderHook, route, run, settle } from './hook-harness.js';
 
 // The admin console without a browser: its routes, the data behind the charts, and its hooks against
 // a fake fetch that answers as the issue 17 contract says (or 404s, as a server without the route does).
-
-function user(id: string, extra: Partial<AdminUser> = {}): AdminUser {
-  return {
-    id,
-    username: `user_${id}`,
-    displayName: '',
-    role: 'user',
-    disabled: false,
-    pending: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    tokenQuotaDaily: null,
-    tokenQuotaMonthly: null,
-    usage: { day: 0, month: 0 },
-    groups: [],
-    ...extra,
-  };
-}
-
-const me = (role: 'admin' | 'user'): Me =>
-  ({
-    user: { ...user('me'), role },
-    csrfToken: 'c',
-    authMode: 'local',
-    via: 'session',
-  }) as Me;
 
 describe('admin routes and shell', () => {
   it('parses /admin and /admin/<tab>; unknown tabs open Users', () => {

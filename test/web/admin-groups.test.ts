@@ -8,8 +8,9 @@ import { percentText, quotaBars, quotaStanding, quotaText } from '../../src/web/
 import { meterText, nearestQuota } from '../../src/web/admin/quota.js';
 import { candidates, useGroupMembers } from '../../src/web/admin/use-group-members.js';
 import { useGroups } from '../../src/web/admin/use-groups.js';
-import { type AdminUser, ApiError, type Me, type MyUsage, setCsrfToken } from '../../src/web/api.js';
+import { type AdminUser, ApiError, type MyUsage, setCsrfToken } from '../../src/web/api.js';
 import { runError } from '../../src/web/hooks/run-errors.js';
+import { me, user } from './admin-fixtures.js';
 import { fakeFetch, installBrowser, json, renderHook, route, run, settle } from './hook-harness.js';
 
 // The Groups tab and the groups' quota chart without a browser: the editor's form as data, the
@@ -26,23 +27,6 @@ function group(id: string, extra: Partial<AdminGroup> = {}): AdminGroup {
     memberCount: 0,
     createdAt: '2026-01-01T00:00:00.000Z',
     usage: { day: 0, month: 0 },
-    ...extra,
-  };
-}
-
-function user(id: string, extra: Partial<AdminUser> = {}): AdminUser {
-  return {
-    id,
-    username: `user_${id}`,
-    displayName: '',
-    role: 'user',
-    disabled: false,
-    pending: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    tokenQuotaDaily: null,
-    tokenQuotaMonthly: null,
-    usage: { day: 0, month: 0 },
-    groups: [],
     ...extra,
   };
 }
@@ -171,13 +155,7 @@ describe('groups in the console', () => {
   });
 
   it('has a Groups tab; user rows name their groups', () => {
-    const me = {
-      user: user('me', { role: 'admin' }),
-      csrfToken: 'c',
-      authMode: 'local',
-      via: 'session',
-    } as Me;
-    const html = renderToString(createElement(AdminConsole, { me, tab: 'groups' }));
+    const html = renderToString(createElement(AdminConsole, { me: me('admin'), tab: 'groups' }));
     expect(html).toMatch(/href="\/admin\/groups" aria-current="page"/);
     expect(html).toContain('Groups');
     expect(groupsOf(user('a'))).toEqual([]);

@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
-import { copyText } from '../dates.js';
+import { CopyField } from '../components/CopyField.js';
 import { inviteLink } from '../invite-link.js';
 import { type AdminInvite, adminApi, type CreatedInvite } from './admin-api.js';
 import { Badge, Unavailable, when } from './states.js';
@@ -93,26 +93,21 @@ export function InvitesPanel({ selfId }: { selfId: string }) {
             <strong>Copy this invite code now.</strong> It is shown only this once and works once, until{' '}
             {when(created.expiresAt)}.
           </p>
-          <div className="token-value">
-            <input
-              className="token-input"
-              readOnly
-              aria-label="New invite code"
-              value={created.code}
-              onFocus={(e) => e.target.select()}
-            />
-            <button
-              type="button"
-              className="btn btn-small"
-              onClick={() => void copyText(created.code).then((ok) => setCopied(ok ? 'code' : null))}
-            >
-              {copied === 'code' ? 'Copied' : 'Copy'}
-            </button>
-          </div>
-          <CopyLink
-            link={inviteLink(window.location.origin, created.code)}
+          <CopyField
+            label="New invite code"
+            value={created.code}
+            copied={copied === 'code'}
+            onCopied={(ok) => setCopied(ok ? 'code' : null)}
+          />
+          {/* `/signup?invite=<code>` fills the code in on the sign-up form. */}
+          <CopyField
+            className="invite-link"
+            label="New invite link"
+            value={inviteLink(window.location.origin, created.code)}
             copied={copied === 'link'}
-            onCopied={() => setCopied('link')}
+            onCopied={(ok) => ok && setCopied('link')}
+            idle="Copy link"
+            done="Link copied"
           />
           <p className="muted small">
             Send the link (or the code) privately. The link opens the sign-up form with the code filled in;
@@ -173,27 +168,5 @@ export function InvitesPanel({ selfId }: { selfId: string }) {
         Nobody can create an account with it any more.
       </ConfirmDialog>
     </section>
-  );
-}
-
-/** The invite as a link to copy: `/signup?invite=<code>` fills the code in on the sign-up form. */
-function CopyLink({ link, copied, onCopied }: { link: string; copied: boolean; onCopied: () => void }) {
-  return (
-    <div className="token-value invite-link">
-      <input
-        className="token-input"
-        readOnly
-        aria-label="New invite link"
-        value={link}
-        onFocus={(e) => e.target.select()}
-      />
-      <button
-        type="button"
-        className="btn btn-small"
-        onClick={() => void copyText(link).then((ok) => ok && onCopied())}
-      >
-        {copied ? 'Link copied' : 'Copy link'}
-      </button>
-    </div>
   );
 }

@@ -1,7 +1,7 @@
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import { PALETTE_SIZE, resolveColor, seriesClass, useThemeVersion } from './StackedChart.js';
+import { useCallback } from 'react';
+import type uPlot from 'uplot';
+import { ChartFigure } from './ChartFigure.js';
+import type { ChartLook, ChartSpec } from './uplot-base.js';
 
 interface Props {
   /** What the chart shows, for screen readers (the table has the figures). */
@@ -31,29 +31,9 @@ export function LineChart({
   minTop = 1,
   height = 200,
 }: Props) {
-  const box = useRef<HTMLDivElement>(null);
-  const theme = useThemeVersion();
-
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    void theme;
-    const text = resolveColor(el, 'var(--text-muted)');
-    const grid = resolveColor(el, 'var(--border)');
-    const colors = names.map((_, i) => resolveColor(el, `var(--chart-${(i % PALETTE_SIZE) + 1})`));
-    const data = [times, ...values] as uPlot.AlignedData;
-    const axis = {
-      stroke: text,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1 },
-      font: '12px system-ui, sans-serif',
-    };
-    const chart = new uPlot(
-      {
-        width: Math.max(200, el.clientWidth),
-        height,
-        legend: { show: false },
-        cursor: { show: false },
+  const draw = useCallback(
+    ({ axis, colors }: ChartLook): ChartSpec => ({
+      options: {
         scales: {
           x: { time: true },
           y: { range: (_u, _min, max) => [0, Math.max(minTop, (max ?? 0) * 1.1)] },
@@ -74,32 +54,10 @@ export function LineChart({
           })),
         ],
       },
-      data,
-      el,
-    );
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-    };
-  }, [times, names, values, format, timeLabel, minTop, height, theme]);
-
-  return (
-    <figure className="chart">
-      <div ref={box} className="chart-canvas" role="img" aria-label={label} />
-      {names.length > 0 && (
-        <figcaption>
-          <ul className="chart-legend" aria-label="Models">
-            {names.map((name, i) => (
-              <li key={name}>
-                <span className={`swatch ${seriesClass(i)}`} aria-hidden="true" />
-                {name}
-              </li>
-            ))}
-          </ul>
-        </figcaption>
-      )}
-    </figure>
+      data: [times, ...values] as uPlot.AlignedData,
+    }),
+    [times, names, values, format, timeLabel, minTop],
   );
+
+  return <ChartFigure label={label} names={names} height={height} draw={draw} />;
 }

@@ -3,7 +3,8 @@ import { extrasApi, type HistoryQuery, modelHistoryUrl } from './extras-api.js';
 import { LineChart } from './LineChart.js';
 import { errorRate, ttft } from './model-format.js';
 import { bucketLabel, HISTORY_RANGES, historySeries, timeLabel } from './model-history-data.js';
-import { ScrollTable, Unavailable } from './states.js';
+import { HeadRow, ResourceNotes } from './panel-parts.js';
+import { ScrollTable } from './states.js';
 import { formatCount, lastDays, shortDay } from './usage-data.js';
 import { useResource } from './use-resource.js';
 
@@ -41,14 +42,12 @@ export function ModelHistory() {
         </span>
         <span className="muted small range-note">{span}</span>
       </div>
-      {history.unavailable && <Unavailable what="Model history" />}
-      {history.error && (
-        <p className="form-error" role="alert">
-          {history.error}
-        </p>
-      )}
-      {history.loading && !history.data && <p className="muted">Loading…</p>}
-      {history.data && items.length === 0 && <p className="muted">No model calls in this period.</p>}
+      <ResourceNotes
+        resource={history}
+        what="Model history"
+        empty={items.length === 0}
+        none="No model calls in this period."
+      />
       {items.length > 0 && (
         <>
           <h3 className="chart-title">Time to first token (median)</h3>
@@ -80,22 +79,10 @@ export function ModelHistory() {
           <ScrollTable label="Model history figures">
             <table className="admin-table">
               <thead>
-                <tr>
-                  <th scope="col">{query.bucket === 'hour' ? 'Hour' : 'Day'}</th>
-                  <th scope="col">Model</th>
-                  <th scope="col" className="num">
-                    Requests
-                  </th>
-                  <th scope="col" className="num">
-                    Errors
-                  </th>
-                  <th scope="col" className="num">
-                    Error rate
-                  </th>
-                  <th scope="col" className="num">
-                    TTFT p50
-                  </th>
-                </tr>
+                <HeadRow
+                  text={[query.bucket === 'hour' ? 'Hour' : 'Day', 'Model']}
+                  num={['Requests', 'Errors', 'Error rate', 'TTFT p50']}
+                />
               </thead>
               <tbody>
                 {rows.map((item) => (

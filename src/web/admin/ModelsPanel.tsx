@@ -1,7 +1,8 @@
 import { type AdminModel, adminApi, type Breaker } from './admin-api.js';
 import { ModelHistory } from './ModelHistory.js';
 import { errorRate, ttft } from './model-format.js';
-import { Badge, ScrollTable, Unavailable } from './states.js';
+import { HeadRow, ResourceNotes } from './panel-parts.js';
+import { Badge, ScrollTable } from './states.js';
 import { formatCount } from './usage-data.js';
 import { useResource } from './use-resource.js';
 
@@ -33,32 +34,17 @@ export function ModelsPanel() {
           </button>
         </div>
         <p className="muted small">Recent figures cover the last 15 minutes on this instance.</p>
-        {models.unavailable && <Unavailable what="Model health" />}
-        {models.error && (
-          <p className="form-error" role="alert">
-            {models.error}
-          </p>
-        )}
-        {models.loading && !models.data && <p className="muted">Loading…</p>}
-        {models.data && list.length === 0 && <p className="muted">No models are configured.</p>}
+        <ResourceNotes
+          resource={models}
+          what="Model health"
+          empty={list.length === 0}
+          none="No models are configured."
+        />
         {list.length > 0 && (
           <ScrollTable label="Models">
             <table className="admin-table">
               <thead>
-                <tr>
-                  <th scope="col">Model</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">State</th>
-                  <th scope="col" className="num">
-                    Requests
-                  </th>
-                  <th scope="col" className="num">
-                    Error rate
-                  </th>
-                  <th scope="col" className="num">
-                    TTFT p50
-                  </th>
-                </tr>
+                <HeadRow text={['Model', 'Provider', 'State']} num={['Requests', 'Error rate', 'TTFT p50']} />
               </thead>
               <tbody>
                 {list.map((model) => (

@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import type { AdminUser, ResetLink } from '../api.js';
-import { copyText } from '../dates.js';
+import { CopyField } from '../components/CopyField.js';
 import { groupsOf } from './admin-api.js';
 import { UserSessions } from './UserSessions.js';
 import { parseQuota } from './use-admin-users.js';
@@ -68,50 +68,30 @@ export function UserRow(props: RowProps) {
             </span>
           )}
           {user.pending && (
-            <button
-              type="button"
-              className="btn btn-small btn-primary"
-              disabled={busy}
-              aria-label={`Approve ${name}`}
-              onClick={onApprove}
-            >
+            <Action tone="primary" busy={busy} label={`Approve ${name}`} onClick={onApprove}>
               Approve
-            </button>
+            </Action>
           )}
           {!self &&
             (user.disabled ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={busy}
-                aria-label={`Enable ${name}`}
-                onClick={onEnable}
-              >
+              <Action busy={busy} label={`Enable ${name}`} onClick={onEnable}>
                 Enable
-              </button>
+              </Action>
             ) : (
-              <button
-                type="button"
-                className="btn btn-small btn-danger-outline"
-                disabled={busy}
-                aria-label={`Disable ${name}`}
-                onClick={onDisable}
-              >
+              <Action tone="danger-outline" busy={busy} label={`Disable ${name}`} onClick={onDisable}>
                 Disable
-              </button>
+              </Action>
             ))}
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={busy}
-            aria-label={`Reset link for ${name}`}
+          <Action
+            busy={busy}
+            label={`Reset link for ${name}`}
             onClick={() => {
               setCopied(false);
               onResetLink();
             }}
           >
             Reset link
-          </button>
+          </Action>
         </div>
       </div>
       <QuotaEditor
@@ -127,23 +107,13 @@ export function UserRow(props: RowProps) {
             Send this link to {name} privately. It works once, until {when(link.expiresAt)}; a new link
             replaces it.
           </p>
-          <div className="token-value">
-            <input
-              className="token-input"
-              readOnly
-              aria-label={`Reset link address for ${name}`}
-              value={link.url}
-              onFocus={(e) => e.target.select()}
-            />
-            <button
-              type="button"
-              className="btn btn-small"
-              aria-label={`Copy the reset link for ${name}`}
-              onClick={() => void copyText(link.url).then(setCopied)}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-          </div>
+          <CopyField
+            label={`Reset link address for ${name}`}
+            buttonLabel={`Copy the reset link for ${name}`}
+            value={link.url}
+            copied={copied}
+            onCopied={setCopied}
+          />
         </div>
       )}
     </li>
@@ -176,26 +146,8 @@ function QuotaEditor({
     <details className="quota-editor">
       <summary>Token limits</summary>
       <form className="quota-form" onSubmit={submit} aria-describedby={`${id}-hint`}>
-        <label className="field">
-          <span>Tokens a day</span>
-          <input
-            inputMode="numeric"
-            value={daily}
-            placeholder="no limit"
-            aria-invalid={invalid && parseQuota(daily) === undefined}
-            onChange={(e) => setDaily(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>Tokens a month</span>
-          <input
-            inputMode="numeric"
-            value={monthly}
-            placeholder="no limit"
-            aria-invalid={invalid && parseQuota(monthly) === undefined}
-            onChange={(e) => setMonthly(e.target.value)}
-          />
-        </label>
+        <QuotaField label="Tokens a day" value={daily} checked={invalid} onChange={setDaily} />
+        <QuotaField label="Tokens a month" value={monthly} checked={invalid} onChange={setMonthly} />
         <button type="submit" className="btn btn-small" disabled={busy}>
           Save limits for {user.username}
         </button>
@@ -204,6 +156,59 @@ function QuotaEditor({
         </p>
       </form>
     </details>
+  );
+}
+
+/** One limit's field; once a save was refused (`checked`), marked invalid while it is not a whole number. */
+function QuotaField({
+  label,
+  value,
+  checked,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  checked: boolean;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        inputMode="numeric"
+        value={value}
+        placeholder="no limit"
+        aria-invalid={checked && parseQuota(value) === undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
+/** One of the row's action buttons, named with the account it acts on; off while a change is saving. */
+function Action({
+  tone,
+  busy,
+  label,
+  onClick,
+  children,
+}: {
+  tone?: 'primary' | 'danger-outline';
+  busy: boolean;
+  label: string;
+  onClick: () => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      className={tone ? `btn btn-small btn-${tone}` : 'btn btn-small'}
+      disabled={busy}
+      aria-label={label}
+      onClick={onClick}
+    >
+      {children}
+    </button>
   );
 }
 

@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type ApiToken, api, type CreatedApiToken } from '../api.js';
-import { copyText } from '../dates.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { CopyField } from './CopyField.js';
 import { parseBudget, TokenBudget } from './TokenBudget.js';
 import './TokensCard.css';
 
@@ -100,22 +100,7 @@ export function TokensCard() {
           <p>
             <strong>Copy your new token now.</strong> It is shown only this once.
           </p>
-          <div className="token-value">
-            <input
-              className="token-input"
-              readOnly
-              aria-label="New API token"
-              value={created.token}
-              onFocus={(e) => e.target.select()}
-            />
-            <button
-              type="button"
-              className="btn btn-small"
-              onClick={() => void copyText(created.token).then(setCopied)}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-          </div>
+          <CopyField label="New API token" value={created.token} copied={copied} onCopied={setCopied} />
         </div>
       )}
       {error && (
