@@ -152,7 +152,8 @@ describe('accounts', () => {
     expect(disabled.json().disabled).toBe(true);
     expect((await bob.request('GET', '/api/conversations')).statusCode).toBe(401);
     expect((await script.request('GET', '/api/conversations')).statusCode).toBe(401);
-    expect((await new Client(app).login('bob')).statusCode).toBe(401);
+    // The right password learns the account is disabled (a wrong one gets invalid_credentials).
+    expect((await new Client(app).login('bob')).json().code).toBe('account_disabled');
 
     await admin.request('PATCH', `/api/admin/users/${bob.userId}`, { disabled: false });
     expect((await new Client(app).login('bob')).statusCode).toBe(200);

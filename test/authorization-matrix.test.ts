@@ -25,6 +25,8 @@ interface Fixture {
   tokenId: string;
   /** An image A uploaded. */
   fileId: string;
+  /** A's folder, holding A's conversation. */
+  folderId: string;
   /** Strings only A may ever see. */
   secrets: string[];
 }
@@ -317,6 +319,37 @@ const matrix: Record<string, Entry> = {
     call: (f, c) => c.request('DELETE', `/api/conversations/${f.conversationId}`),
     expect: objectRoute(204),
   },
+  // Organise: folders are per user, and a bulk action naming A's conversation changes nothing.
+  'POST /api/conversations/bulk': {
+    call: (f, c) =>
+      c.request('POST', '/api/conversations/bulk', {
+        ids: [f.conversationId],
+        action: 'move',
+        folderId: null,
+      }),
+    expect: objectRoute(200),
+  },
+  // A new conversation of the caller's own: nothing of A's is named, read or changed.
+  'POST /api/conversations/start': {
+    call: (_f, c) => c.request('POST', '/api/conversations/start', { content: 'hello' }),
+    expect: { anonymous: 401, b: 202, admin: 202, a: 202 },
+  },
+  'GET /api/folders': {
+    call: (_f, c) => c.request('GET', '/api/folders'),
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'POST /api/folders': {
+    call: (_f, c) => c.request('POST', '/api/folders', { name: 'mine' }),
+    expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
+  },
+  'PATCH /api/folders/:id': {
+    call: (f, c) => c.request('PATCH', `/api/folders/${f.folderId}`, { name: 'hijacked' }),
+    expect: objectRoute(200),
+  },
+  'DELETE /api/folders/:id': {
+    call: (f, c) => c.request('DELETE', `/api/folders/${f.folderId}`),
+    expect: objectRoute(204),
+  },
   'GET /api/conversations/:id/messages': {
     call: (f, c) => c.request('GET', `/api/conversations/${f.conversationId}/messages`),
     expect: objectRoute(200),
@@ -512,6 +545,8 @@ async function fixture(): Promise<Fixture> {
     .toBuffer();
   const upload = multipartFile(image, `${SECRET}.png`);
   const file = (await a.request('POST', '/api/files', upload.payload, upload.headers)).json();
+  const folder = (await a.request('POST', '/api/folders', { name: `${SECRET} folder` })).json();
+  await a.request('PATCH', `/api/conversations/${conversation.id}`, { folderId: folder.id, pinned: true });
   return {
     t,
     base: `http://127.0.0.1:${address.port}`,
@@ -522,7 +557,9 @@ async function fixture(): Promise<Fixture> {
     stoppedReplyId: second.assistantMessage.id,
     tokenId: token.id,
     fileId: file.id,
+    folderId: folder.id,
     secrets: [
+      folder.id,
       file.id,
       SECRET,
       conversation.id,
@@ -544,9 +581,14 @@ async function snapshotOfA(f: Fixture) {
     .execute();
   const conversations = await f.t.store.db
     .selectFrom('conversations')
-    .select(['id', 'title'])
+    .select(['id', 'title', 'folder_id', 'pinned', 'archived'])
     .where('user_id', '=', f.clients.a.userId as string)
     .orderBy('id')
+    .execute();
+  const folders = await f.t.store.db
+    .selectFrom('folders')
+    .select(['id', 'name'])
+    .where('user_id', '=', f.clients.a.userId as string)
     .execute();
   const tokens = await f.t.store.db
     .selectFrom('api_tokens')
@@ -558,7 +600,7 @@ async function snapshotOfA(f: Fixture) {
     .select(['id', 'name', 'conversation_id'])
     .where('user_id', '=', f.clients.a.userId as string)
     .execute();
-  return { rows, conversations, tokens, files };
+  return { rows, conversations, tokens, files, folders };
 }
 
 describe('authorization matrix', () => {

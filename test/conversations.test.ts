@@ -176,6 +176,10 @@ describe('conversations', () => {
           input: ['text', 'image', 'pdf'],
           available: true,
           breaker: null,
+          // The demo model is free, calls tools (`use <tool> with {...}`) and does not reason.
+          price: { input: 0, output: 0 },
+          tools: true,
+          reasoning: false,
         },
       ],
     });

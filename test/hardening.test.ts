@@ -57,7 +57,8 @@ describe('hardening', () => {
     const from = (ip: string, forged = '192.0.2.1') =>
       t.app.inject({
         method: 'GET',
-        url: '/',
+        // A public API route (the web UI's files never count against the rate limit).
+        url: '/api/auth/providers',
         remoteAddress: '10.0.0.2',
         headers: { 'x-forwarded-for': `${forged}, ${ip}` },
       });
@@ -72,7 +73,14 @@ describe('hardening', () => {
     const statuses = [];
     for (const ip of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) {
       statuses.push(
-        (await t.app.inject({ method: 'GET', url: '/', headers: { 'x-forwarded-for': ip } })).statusCode,
+        // A public API route (the web UI's files never count against the rate limit).
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: '/api/auth/providers',
+            headers: { 'x-forwarded-for': ip },
+          })
+        ).statusCode,
       );
     }
     expect(statuses).toEqual([200, 200, 429]);

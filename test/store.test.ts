@@ -129,6 +129,7 @@ for (const target of storeTargets()) {
       const last = page1[0];
       if (!last) throw new Error('empty page');
       const page2 = await store.repos.conversations.listConversations(LOCAL_USER_ID, 1, {
+        pinned: 0,
         updatedAt: last.updated_at,
         id: last.id,
       });

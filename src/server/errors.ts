@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   signup_closed: 403,
   setup_required: 403,
   account_pending: 403,
+  /** Said only to a caller who gave the account's right password (sign-in.ts). */
+  account_disabled: 403,
   auth_disabled: 409,
   internal_error: 500,
   model_error: 502,

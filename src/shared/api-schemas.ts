@@ -46,6 +46,12 @@ export const Conversation = Type.Object({
   systemPrompt: Nullable(Type.String()),
   /** The tools (`<server>/<tool>` ids from `GET /api/tools`) its replies may call. */
   tools: Type.Array(Type.String()),
+  /** The caller's folder it is filed in (`GET /api/folders`); null: none. */
+  folderId: Nullable(Type.String()),
+  /** Listed first. */
+  pinned: Type.Boolean(),
+  /** Hidden from `GET /api/conversations` unless `?archived=true`. */
+  archived: Type.Boolean(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
   activeRun: Nullable(RunRef),
@@ -80,6 +86,9 @@ export const UpdateConversationBody = Type.Object(
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     systemPrompt: Type.Optional(Nullable(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS }))),
     tools: Type.Optional(ConversationTools),
+    folderId: Type.Optional(Nullable(Id)),
+    pinned: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -174,6 +183,12 @@ export const ModelList = Type.Object({
       breaker: Nullable(
         Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')]),
       ),
+      /** USD per million input and output tokens; null when unknown. */
+      price: Nullable(Type.Object({ input: Type.Number(), output: Type.Number() })),
+      /** Parley offers it the conversation's tools. */
+      tools: Type.Boolean(),
+      /** It reasons before answering (by its settings). */
+      reasoning: Type.Boolean(),
     }),
   ),
 });

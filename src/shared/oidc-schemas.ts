@@ -13,6 +13,19 @@ export const AuthProvidersResponse = Type.Object({
   localSignIn: Type.Boolean(),
   /** Whether password sign-up is offered (false under OIDC_ONLY or AUTH_MODE=none). */
   localSignUp: Type.Boolean(),
+  /** SIGNUP: who may create an account after the first (the page hides "Create one" when closed). */
+  signup: Type.Optional(
+    Type.Union([
+      Type.Literal('open'),
+      Type.Literal('approval'),
+      Type.Literal('invite'),
+      Type.Literal('closed'),
+    ]),
+  ),
+  /** No account yet: the next sign-up creates the admin ("Create the admin account"), whatever SIGNUP says. */
+  firstAccount: Type.Optional(Type.Boolean()),
+  /** That first sign-up needs the one-time setup code from the server's log (a public install). */
+  setupCodeRequired: Type.Optional(Type.Boolean()),
 });
 
 /** The callback's query: the provider's authorization response (bounded; other fields ignored). */

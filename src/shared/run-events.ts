@@ -46,7 +46,19 @@ export interface RunInfo {
  * Parley's `data-*` parts, by name (`data-<name>`). A type alias, not an interface: the SDK wants
  * a `Record<string, unknown>`, which only aliases satisfy implicitly.
  */
-export type RunDataParts = { run: RunInfo };
+export type RunDataParts = { run: RunInfo; status: RunRetryStatus };
+
+/**
+ * `data-status` (sent `transient`: never part of the stored message): a model call failed before
+ * its first token and is about to be retried. `attempt` is the call about to be made, of `of` at most.
+ */
+export interface RunRetryStatus {
+  attempt: number;
+  of: number;
+  /** Why the last call failed, in a few words ("no answer within 60s", "server error (HTTP 503)"). */
+  reason: string;
+  retryInMs: number;
+}
 
 /** One `data:` line of a run stream other than the closing `[DONE]`. */
 export type RunStreamPart = UIMessageChunk<RunMetadata, RunDataParts>;

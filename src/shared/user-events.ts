@@ -12,6 +12,8 @@ export type UserEvent =
   | { type: 'conversation.created'; conversation: ConversationDto }
   | { type: 'conversation.updated'; conversation: ConversationDto }
   | { type: 'conversation.deleted'; conversationId: string }
+  /** A folder was created, renamed or deleted (its conversations then unfiled): refetch both lists. */
+  | { type: 'folders.changed' }
   | { type: 'run.started'; conversationId: string; runId: string; messageId: string }
   | { type: 'run.finished'; conversationId: string; runId: string; messageId: string; status: RunEndStatus };
 

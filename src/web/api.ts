@@ -20,11 +20,16 @@ import type {
   SessionResponse as SessionResponseSchema,
   User as UserSchema,
 } from '../shared/auth-schemas.js';
+import type { FolderDto } from '../shared/organise-schemas.js';
 import type { SearchPageDto } from '../shared/search-schemas.js';
 
 /** The Parley API as the web UI uses it: JSON over fetch, the session cookie, and the CSRF header on writes. */
 
 export type Conversation = ConversationDto;
+export type Folder = FolderDto;
+export type ConversationPatch = Partial<
+  Pick<Conversation, 'title' | 'model' | 'tools' | 'folderId' | 'pinned' | 'archived'>
+> & { title?: string };
 export type Message = MessageDto;
 export type SearchPage = SearchPageDto;
 
@@ -95,6 +100,12 @@ export interface AuthProviders {
   oidc: { enabled: boolean; label: string | null };
   localSignIn: boolean;
   localSignUp: boolean;
+  /** SIGNUP: who may create an account (no "Create one" when closed). */
+  signup?: 'open' | 'approval' | 'invite' | 'closed';
+  /** No account yet: the next sign-up creates the admin. */
+  firstAccount?: boolean;
+  /** That first sign-up needs the setup code from the server's log. */
+  setupCodeRequired?: boolean;
 }
 
 export interface Page<T> {
@@ -128,6 +139,18 @@ export function csrfHeaders(): Record<string, string> {
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
+}
+
+/**
+ * Whether this tab is still signed in, asked when something suggests it is not (the live events
+ * stream was refused): a 401 signs the tab out with its reason, as any API call would.
+ */
+export async function checkSession(): Promise<void> {
+  try {
+    await request('GET', '/api/auth/me');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) onUnauthorized();
+  }
 }
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -199,15 +222,17 @@ export const api = {
   resetPassword: (token: string, newPassword: string) =>
     request<void>('POST', '/api/auth/reset', { token, newPassword }),
 
-  conversations: (cursor?: string) =>
+  conversations: (cursor?: string, filter: { archived?: boolean } = {}) =>
     request<Page<Conversation>>(
       'GET',
-      `/api/conversations?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+      `/api/conversations?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}${filter.archived ? '&archived=true' : ''}`,
     ),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
-  createConversation: (body: { model?: string; title?: string; tools?: string[] }) =>
-    request<Conversation>('POST', '/api/conversations', body),
-  updateConversation: (id: string, body: { title?: string; model?: string; tools?: string[] }) =>
+  /** A new conversation with its first message: nothing is created if the message is refused. */
+  startConversation: (body: { content: string; model?: string; tools?: string[]; files?: string[] }) =>
+    request<RunAccepted>('POST', '/api/conversations/start', body),
+  /** Also pins, archives and files it (`folderId`; organise-api.ts has the folders). */
+  updateConversation: (id: string, body: ConversationPatch) =>
     request<Conversation>('PATCH', `/api/conversations/${enc(id)}`, body),
   deleteConversation: (id: string) => request<void>('DELETE', `/api/conversations/${enc(id)}`),
   messages: (id: string, before?: string, limit = 50) =>

@@ -1,4 +1,5 @@
 import type { LiveEvent } from '../shared/user-events.js';
+import { checkSession } from './api.js';
 
 /** The user's live events (`GET /api/events`), shared by every component of the page. */
 
@@ -23,6 +24,9 @@ export function startLiveEvents(): void {
   source.onerror = () => {
     if (source?.readyState !== EventSource.CLOSED) return;
     source = null;
+    // Refused for good may mean the session ended (signed out elsewhere, disabled): ask, so the
+    // tab says so now instead of at its next click.
+    void checkSession();
     retryTimer = setTimeout(startLiveEvents, retryDelayMs);
     retryDelayMs = Math.min(retryDelayMs * 2, 60_000);
   };

@@ -1,4 +1,3 @@
-import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/core';
 import bash from 'highlight.js/lib/languages/bash';
 import c from 'highlight.js/lib/languages/c';
@@ -17,15 +16,18 @@ import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { Marked, type Tokens } from 'marked';
+import { mathExtensions } from './markdown-math.js';
+import { sanitize } from './markdown-sanitize.js';
 
 /**
  * Markdown → safe HTML. marked renders GitHub-flavoured markdown (tables, task lists,
- * strikethrough, fenced code) with highlight.js for code, and raw HTML as text (see `marked`
- * below); DOMPurify then keeps only a fixed list of
- * harmless tags and attributes. Nothing a model or user writes can run script (no <script>, no
- * event handlers, no javascript: URLs) or load anything (images become links; no iframes, media,
- * forms, styles or SVG). The page's Content-Security-Policy (script-src 'self', img-src 'self'
- * data:) is the second wall behind this one.
+ * strikethrough, fenced code) with highlight.js for code, TeX math with KaTeX (markdown-math.ts),
+ * and raw HTML as text (see `marked` below); DOMPurify then keeps only a fixed list of harmless
+ * tags and attributes (markdown-sanitize.ts). Nothing a model or user writes can run script (no
+ * <script>, no event handlers, no javascript: URLs) or load anything (images become links; no
+ * iframes, media, forms, styles or SVG). The page's Content-Security-Policy (script-src 'self',
+ * img-src 'self' data:) is the second wall behind this one. Mermaid diagrams are drawn on demand
+ * by the component (MermaidBlock.ts), from the code block's text.
  */
 
 for (const [name, lang] of Object.entries({
@@ -76,6 +78,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.ch
  * text, and the lines after it are markdown again; inline tags are shown as text where they stand.
  */
 const marked = new Marked({
+  extensions: mathExtensions,
   gfm: true,
   breaks: false,
   tokenizer: {
@@ -101,7 +104,8 @@ const marked = new Marked({
         if (!language) label = 'text';
       }
       // The copy button is added by the component (a real button with a handler), not in HTML.
-      return `<div class="code-block"><div class="code-head"><span class="code-lang">${escapeHtml(label)}</span></div><pre><code class="hljs">${body}</code></pre></div>\n`;
+      const kind = language === 'mermaid' ? 'code-block code-mermaid' : 'code-block';
+      return `<div class="${kind}"><div class="code-head"><span class="code-lang">${escapeHtml(label)}</span></div><pre><code class="hljs">${body}</code></pre></div>\n`;
     },
     image({ href, text }: Tokens.Image): string {
       // No remote content: an image is shown as a link to it.
@@ -111,96 +115,7 @@ const marked = new Marked({
   },
 });
 
-const ALLOWED_TAGS = [
-  'a',
-  'b',
-  'blockquote',
-  'br',
-  'code',
-  'del',
-  'details',
-  'div',
-  'em',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'hr',
-  'i',
-  'input',
-  'kbd',
-  'li',
-  'ol',
-  'p',
-  'pre',
-  's',
-  'span',
-  'strong',
-  'sub',
-  'summary',
-  'sup',
-  'table',
-  'tbody',
-  'td',
-  'th',
-  'thead',
-  'tr',
-  'ul',
-];
-const ALLOWED_ATTR = [
-  'href',
-  'title',
-  'class',
-  'align',
-  'type',
-  'checked',
-  'disabled',
-  'start',
-  'colspan',
-  'rowspan',
-];
-/** Class names our renderer and highlight.js produce; a model cannot restyle the page with others. */
-const SAFE_CLASS = /^(hljs(-[\w-]+)?|language-[\w-]+|code-block|code-head|code-lang|image-link|[\w]+_)$/;
-
-let hooked = false;
-function installHooks(): void {
-  if (hooked) return;
-  hooked = true;
-  // Raw HTML <img> is not an allowed tag, so it is dropped; markdown images are links already.
-  DOMPurify.addHook('afterSanitizeAttributes', (node) => {
-    if (node instanceof HTMLAnchorElement) {
-      const href = node.getAttribute('href') ?? '';
-      if (!/^(https?:|mailto:|#)/i.test(href)) node.removeAttribute('href');
-      else if (!href.startsWith('#')) {
-        node.setAttribute('target', '_blank');
-        node.setAttribute('rel', 'noopener noreferrer nofollow');
-      }
-    }
-    if (node instanceof HTMLInputElement) {
-      if (node.getAttribute('type') !== 'checkbox') node.remove();
-      else node.setAttribute('disabled', '');
-    }
-    if (node instanceof Element && node.hasAttribute('class')) {
-      const classes = (node.getAttribute('class') ?? '').split(/\s+/).filter((name) => SAFE_CLASS.test(name));
-      if (classes.length > 0) node.setAttribute('class', classes.join(' '));
-      else node.removeAttribute('class');
-    }
-  });
-}
-
-export function sanitize(html: string): string {
-  installHooks();
-  return DOMPurify.sanitize(html, {
-    ALLOWED_TAGS,
-    ALLOWED_ATTR,
-    ALLOW_DATA_ATTR: false,
-    ALLOW_ARIA_ATTR: false,
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
-    KEEP_CONTENT: true,
-  });
-}
+export { sanitize };
 
 /** Markdown → HTML before sanitizing (raw HTML in `source` comes out as text). */
 export function markdownToHtml(source: string): string {

@@ -1,5 +1,5 @@
 import type { FilePartDto, MessagePartDto, ToolPartDto } from '../shared/message-parts.js';
-import type { RunKind } from '../shared/run-events.js';
+import type { RunKind, RunRetryStatus } from '../shared/run-events.js';
 import type { StreamPart } from './sse.js';
 
 /**
@@ -246,3 +246,35 @@ export function answerTool(
 /** The calls of these parts that wait for a person's answer. */
 export const waitingCalls = (parts: readonly MessagePartDto[]): LiveToolPart[] =>
   parts.filter(isToolPart).filter((part) => part.state === 'approval-requested');
+
+/**
+ * A reply waiting for its model: since when (the run was followed, or its last tool step ended),
+ * and the retry under way, if any (from the run's transient `data-status` parts).
+ */
+export interface Waiting {
+  since: number;
+  retry: RunRetryStatus | null;
+}
+
+/** Applies one chunk to the wait; returns `waiting` itself when the chunk changes nothing. */
+export function foldWaiting(waiting: Waiting, chunk: StreamPart, now: number): Waiting {
+  switch (chunk.type) {
+    case 'data-status':
+      return { ...waiting, retry: chunk.data };
+    // A step starts once the model's first token is in hand: no more retries for it.
+    case 'start-step':
+      return waiting.retry ? { ...waiting, retry: null } : waiting;
+    // The next step (after tool results) is a new wait for the model.
+    case 'finish-step':
+      return { since: now, retry: null };
+    default:
+      return waiting;
+  }
+}
+
+/** "Waiting for GPT-4o…" or "Retrying (2 of 3) after server error (HTTP 503)…". */
+export function waitingLabel(modelName: string, retry: RunRetryStatus | null): string {
+  return retry
+    ? `Retrying (${retry.attempt} of ${retry.of}) after ${retry.reason}…`
+    : `Waiting for ${modelName}…`;
+}

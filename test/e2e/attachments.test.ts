@@ -15,6 +15,7 @@ import {
   watchErrors,
 } from './browser.js';
 import { composer, conversationIdOf, lastAssistant, poll, users, waitForStatus } from './helpers.js';
+import { pickModel } from './model-picker-helpers.js';
 
 /**
  * Attachments in a real browser against a real Parley (no login, so every upload must carry
@@ -186,14 +187,13 @@ describe.skipIf(!hasChromium && !process.env.CI)('attachments in Chromium', { ti
     expect(await chips(page).count()).toBe(2);
 
     // A model that cannot read images: said next to the composer, and Send waits for another model.
-    const picker = page.getByRole('combobox', { name: 'Model' });
-    await picker.selectOption('text-only');
+    await pickModel(page, 'text-only');
     const refusal = page.getByRole('status').filter({ hasText: 'does not read images' });
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain('Demo does');
     expect(await sendButton(page).isDisabled()).toBe(true);
     await screenshot(page, 'attachments-model-refuses-images');
-    await picker.selectOption('demo');
+    await pickModel(page, 'demo');
     await refusal.waitFor({ state: 'detached' });
     expect(await page.locator('.reads-images').count()).toBe(1);
 

@@ -30,6 +30,7 @@ import {
   users,
   waitForStatus,
 } from './helpers.js';
+import { chosenModel, listedModels, modelButton, pickModel } from './model-picker-helpers.js';
 
 /**
  * The web UI in a real browser (Debian's Chromium, headless), against the real server in-process:
@@ -100,10 +101,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     const page = await context.newPage();
     const errors = watchErrors(page);
 
-    // Signed out: the sign-in screen; create the account from it.
+    // A fresh install: the first visit offers to create the admin account.
     await page.goto('/');
-    await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
-    await page.getByRole('link', { name: 'Create one' }).click();
+    await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -321,7 +321,8 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     await secondSidebar.getByRole('link', { name: /A brand new question/ }).waitFor();
 
     // Rename in place.
-    await sidebar.getByRole('button', { name: 'Rename “Alpha notes”' }).click();
+    await sidebar.getByRole('button', { name: 'Actions for “Alpha notes”' }).click();
+    await sidebar.getByRole('menuitem', { name: 'Rename' }).click();
     const input = sidebar.getByRole('textbox', { name: 'Conversation title' });
     await input.fill('Garden project');
     await input.press('Enter');
@@ -348,11 +349,13 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     await sidebar.getByRole('searchbox', { name: 'Search conversations' }).fill('');
 
     // Delete: asks first; Cancel keeps it, Delete removes it here and in the other tab.
-    await sidebar.getByRole('button', { name: 'Delete “Beta plans”' }).click();
+    await sidebar.getByRole('button', { name: 'Actions for “Beta plans”' }).click();
+    await sidebar.getByRole('menuitem', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete conversation?' });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect(await sidebar.getByRole('link', { name: 'Beta plans' }).count()).toBe(1);
-    await sidebar.getByRole('button', { name: 'Delete “Beta plans”' }).click();
+    await sidebar.getByRole('button', { name: 'Actions for “Beta plans”' }).click();
+    await sidebar.getByRole('menuitem', { name: 'Delete' }).click();
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await poll(
       () => sidebar.getByRole('link', { name: 'Beta plans' }).count(),
@@ -378,13 +381,12 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     const context = await newContext(browser, base);
     const page = await context.newPage();
     await page.goto('/');
-    const picker = page.getByRole('combobox', { name: 'Model' });
-    await picker.waitFor();
+    await modelButton(page).waitFor();
     // Real (non-demo) models are configured: no demo banner.
     expect(await page.getByRole('note').filter({ hasText: 'Demo mode' }).count()).toBe(0);
-    const options = await picker.locator('option').allTextContents();
+    const options = await listedModels(page);
     expect(options).toEqual(expect.arrayContaining(['Demo', 'echo']));
-    await picker.selectOption('echo');
+    await pickModel(page, 'echo');
     await send(page, 'Who are you?');
     await page.waitForURL(/\/c\//);
     await lastAssistant(page).getByText('ECHO-MODEL says hello back.').waitFor();
@@ -394,8 +396,12 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
 
     await page.reload();
     await waitForStatus(lastAssistant(page), 'complete');
-    expect(await page.getByRole('combobox', { name: 'Model' }).inputValue()).toBe('echo');
-    await page.getByRole('combobox', { name: 'Model' }).selectOption('demo');
+    await poll(
+      () => chosenModel(page),
+      (value) => value === 'echo',
+      'the remembered model',
+    );
+    await pickModel(page, 'demo');
     await poll(
       async () =>
         ((await (await page.request.get(`/api/conversations/${id}`)).json()) as { model: string }).model,
@@ -529,7 +535,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
       });
       const errors = watchErrors(page);
       await page.goto('/');
-      await page.getByRole('combobox', { name: 'Model' }).selectOption('evil');
+      await pickModel(page, 'evil');
       // The user's own text is shown as text, never as HTML.
       const userText = '<img src=x onerror="window.__pwned=\'user\'"> **not bold**';
       await send(page, userText);
@@ -882,6 +888,12 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
 
     const signIn = await startServer({ env: { AUTH_MODE: 'local' } });
     try {
+      // With an account on the server (an empty one offers "Create the admin account" instead).
+      await fetch(`${signIn.base}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'someone', password: 'correct horse battery' }),
+      });
       const loginContext = await newContext(browser, signIn.base);
       const loginPage = await loginContext.newPage();
       await loginPage.goto('/');

@@ -11,7 +11,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   demo?: Partial<DemoModelOptions>;
   /** Extra models (for faults the demo model cannot make). */
-  models?: { id: string; model: LanguageModel }[];
+  models?: { id: string; model: LanguageModel; info?: Partial<RegisteredModel['info']> }[];
   heartbeatMs?: number;
   checkpointMs?: number;
   logger?: Logger;
@@ -63,8 +63,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       },
       model: createDemoModel({ delayMs: config.demoDelayMs, ...options.demo }),
     },
-    ...(options.models ?? []).map(({ id, model }) => ({
-      info: { id, provider: 'test', name: id, contextWindow: null, available: true },
+    ...(options.models ?? []).map(({ id, model, info }) => ({
+      info: { id, provider: 'test', name: id, contextWindow: null, available: true, ...info },
       model,
     })),
   ];

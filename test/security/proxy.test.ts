@@ -17,11 +17,14 @@ async function start(env: Record<string, string>) {
   });
 }
 
-/** An anonymous GET of the home page, from `remoteAddress`, with the X-Forwarded-For given. */
+/**
+ * An anonymous GET of a public API route, from `remoteAddress`, with the X-Forwarded-For given
+ * (not the home page: the web UI's files never count against the rate limit).
+ */
 async function hit(remoteAddress: string, forwardedFor?: string): Promise<number> {
   const res = await t.app.inject({
     method: 'GET',
-    url: '/',
+    url: '/api/auth/providers',
     remoteAddress,
     headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
   });

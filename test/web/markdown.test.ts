@@ -55,3 +55,93 @@ describe('raw HTML in a reply', () => {
     expect(code).toContain('<p>after</p>');
   });
 });
+
+// Issue 18 item 6: task lists, TeX math, mermaid blocks. What markdownToHtml emits before the
+// sanitizer; the browser suite (test/e2e/rendering.test.ts) checks the sanitized page.
+describe('task lists, math and diagrams', () => {
+  it('keeps task-list checkboxes with their checked state', () => {
+    const html = markdownToHtml('- [x] done\n- [ ] to do');
+    expect(html).toContain('<input checked="" disabled="" type="checkbox"> done');
+    expect(html).toContain('<input disabled="" type="checkbox"> to do');
+  });
+
+  it('renders inline and display math as MathML', () => {
+    const inline = markdownToHtml('Area $\\pi r^2$ and \\(a+b\\).');
+    expect(inline).toContain('<span class="katex"><math');
+    expect(inline).toContain('<msup><mi>r</mi><mn>2</mn></msup>');
+    expect(inline.match(/<math/g)).toHaveLength(2);
+    for (const source of ['$$\n\\frac{1}{2}\n$$', '\\[\n\\frac{1}{2}\n\\]', 'so $$\\frac12$$ here']) {
+      const html = markdownToHtml(source);
+      expect(html).toContain('class="math-display"');
+      expect(html).toContain('display="block"');
+      expect(html).toContain('<mfrac>');
+      // No <semantics>/<annotation>: the sanitizer does not take them.
+      expect(html).not.toContain('annotation');
+    }
+  });
+
+  it('does not take dollar amounts for math', () => {
+    for (const text of [
+      'It costs $5 and $10.',
+      'Between $5 and $ 10',
+      'US$5, $ x $, then $x$5',
+      'Pay $20,$30',
+    ]) {
+      expect(markdownToHtml(text)).not.toContain('katex');
+    }
+    expect(markdownToHtml('Escaped \\$5 and $y$')).toBe(
+      '<p>Escaped $5 and <span class="katex"><math xmlns="http://www.w3.org/1998/Math/MathML"><mrow><mi>y</mi></mrow></math></span></p>\n',
+    );
+  });
+
+  it('shows an unclosed $ (a reply still streaming) as text', () => {
+    expect(markdownToHtml('Then $x^')).toBe('<p>Then $x^</p>\n');
+    expect(markdownToHtml('$$\n\\frac{1}')).not.toContain('katex');
+  });
+
+  it('never turns math into markup, links or styles', () => {
+    const attacks = [
+      '$<script>alert(1)</script>$',
+      '$\\href{javascript:alert(1)}{x}$',
+      '$\\url{javascript:alert(1)}$',
+      '$\\htmlStyle{background:url(https://evil.example/)}{x}$',
+      '$\\htmlClass{sidebar}{x}$',
+      '$\\htmlId{root}{x}$',
+      '$\\htmlData{foo=bar}{x}$',
+      '$\\includegraphics{https://evil.example/x.png}$',
+      '$\\text{<img src=x onerror=alert(1)>}$',
+      '$\\color{red;background:url(x)}{x}$',
+      '$\\rule{10000em}{10000em}$',
+      '$\\def\\a{\\a\\a}\\a$',
+      '$x" onmouseover="alert(1)$',
+    ];
+    for (const attack of attacks) {
+      const html = markdownToHtml(attack);
+      expect(html, attack).not.toMatch(/<(script|img|a|style|iframe)\b/i);
+      // In a tag, not in (escaped) text.
+      expect(html, attack).not.toMatch(/<[^>]*\s(href|src|style|on\w+|id|data-[\w-]+)=/i);
+      expect(html, attack).not.toContain('evil.example"');
+      expect(html, attack).not.toMatch(/class="(?!katex|math-display)/);
+      // Sizes are capped (KaTeX's maxSize): nothing 10000em wide.
+      expect(html, attack).not.toContain('10000em');
+    }
+  });
+
+  it('marks mermaid blocks and keeps their labels as escaped code', () => {
+    const html = markdownToHtml(
+      '```mermaid\ngraph TD\nA["<script>alert(1)</script>"] --> B[javascript:alert(1)]\n```',
+    );
+    expect(html).toContain('<div class="code-block code-mermaid">');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;');
+  });
+});
+
+describe('math on hostile input', () => {
+  it('stays fast on a long reply of unclosed openers', () => {
+    const started = performance.now();
+    markdownToHtml(`${'\\( $a '.repeat(20_000)}`);
+    // Unbounded, this took tens of seconds; bounded, about one.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});

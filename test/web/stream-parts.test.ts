@@ -305,6 +305,7 @@ function liveRun(extra: Partial<LiveRun> = {}): LiveRun {
     reasoning: '',
     kind: null,
     streamed: NO_PARTS,
+    waiting: { since: 0, retry: null },
     ...extra,
   };
 }

@@ -134,8 +134,7 @@ describe('useConversation', () => {
       }),
     };
     fakeFetch(
-      route('POST', '/api/conversations', () => json(created, 201)),
-      route('POST', '/api/conversations/c5/messages', () => json(accepted, 202)),
+      route('POST', '/api/conversations/start', () => json(accepted, 202)),
       route('GET', '/api/conversations/c5', () =>
         json({ ...created, activeRun: { id: 'r5', messageId: 'm2' } }),
       ),
@@ -149,7 +148,7 @@ describe('useConversation', () => {
     const listed: Conversation[] = [];
     const home = await renderHook(view(null, (c) => listed.push(c)));
     expect(await run(() => home.current().send('Hi'))).toBe(true);
-    expect(listed).toEqual([created]);
+    expect(listed).toEqual([{ ...created, activeRun: { id: 'r5', messageId: 'm2' } }]);
     expect(browser.path()).toBe('/c/c5');
     await home.unmount();
 

@@ -114,19 +114,21 @@ describe('useRunActions', () => {
     expect(localStorage.getItem(prefixKey('r2'))).toBe('Half an answer');
   });
 
-  it('on the home page creates the conversation with the model picked, sends, and opens its page', async () => {
+  it('on the home page starts the conversation with its first message and the model picked, and opens its page', async () => {
     const browser = installBrowser();
     const created = conversation('c9', { model: 'openai/gpt' });
     const net = fakeFetch(
-      route('POST', '/api/conversations', () => json(created, 201)),
-      route('POST', '/api/conversations/c9/messages', () => json(accepted('r1', 'm2', 'm1'), 202)),
+      route('POST', '/api/conversations/start', () =>
+        json({ ...accepted('r1', 'm2', 'm1'), conversationId: 'c9' }, 202),
+      ),
+      route('GET', '/api/conversations/c9', () => json(created)),
     );
     const a = actions(null);
     const hook = await renderHook(a.hook);
     await run(() => hook.current().changeModel('openai/gpt'));
     expect(hook.current().draftModel).toBe('openai/gpt');
     expect(await run(() => hook.current().send('First'))).toBe(true);
-    expect(net.calls.map((c) => c.body)).toEqual([{ model: 'openai/gpt' }, { content: 'First' }]);
+    expect(net.calls.map((c) => c.body)).toEqual([{ content: 'First', model: 'openai/gpt' }, undefined]);
     expect(a.seen.created).toEqual([created]);
     expect(browser.path()).toBe('/c/c9');
     expect(peekHandoff('c9')?.accepted.runId).toBe('r1');

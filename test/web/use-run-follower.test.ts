@@ -164,6 +164,7 @@ describe('useRunFollower', () => {
       reasoning: '',
       kind: 'continue' as const,
       streamed: NO_PARTS,
+      waiting: { since: 0, retry: null },
     };
     expect(withLiveReply([stored], live)[0]).toMatchObject({ content: 'Once more', parts: stored.parts });
   });

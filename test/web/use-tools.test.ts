@@ -40,11 +40,9 @@ function actions(conversationId: string | null) {
 describe('choosing tools', () => {
   it('keeps the choice of a conversation not created yet, and sends it with the create call', async () => {
     installBrowser();
+    // The first message creates the conversation (POST /api/conversations/start), tools included.
     const net = fakeFetch(
-      route('POST', '/api/conversations', () =>
-        json(conversation('c9', { tools: ['everything/echo'] }), 201),
-      ),
-      route('POST', '/api/conversations/c9/messages', () =>
+      route('POST', '/api/conversations/start', () =>
         json(
           {
             runId: 'r1',
@@ -55,6 +53,7 @@ describe('choosing tools', () => {
           202,
         ),
       ),
+      route('GET', '/api/conversations/c9', () => json(conversation('c9', { tools: ['everything/echo'] }))),
     );
     const a = actions(null);
     const hook = await renderHook(a.hook);
@@ -64,8 +63,8 @@ describe('choosing tools', () => {
     await run(() => hook.current().send('use echo'));
     expect(net.calls[0]).toMatchObject({
       method: 'POST',
-      url: '/api/conversations',
-      body: { tools: ['everything/echo'] },
+      url: '/api/conversations/start',
+      body: { content: 'use echo', tools: ['everything/echo'] },
     });
   });
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   APICallError,
   type LanguageModelV3,
@@ -82,6 +83,41 @@ export class ModelTimeoutError extends Error {
         : `the model stopped sending (idle for ${formatSeconds(timeoutMs)})`,
     );
   }
+}
+
+/**
+ * A retry about to happen, for whoever waits on the call (the run shows "retrying (2 of 3) after
+ * <reason>"): `attempt` is the call about to be made, `of` the most there will be.
+ */
+export interface ModelRetry {
+  attempt: number;
+  of: number;
+  /** Why the last call failed, in a few words a user may see (no provider message, no key). */
+  reason: string;
+  retryInMs: number;
+}
+
+// Async-context rather than an option: a retry happens deep inside doStream (behind fallbacks and
+// any other wrapper), and the AI SDK's call options carry only JSON.
+const retryListeners = new AsyncLocalStorage<(retry: ModelRetry) => void>();
+
+/** Runs `call` with `listener` told of every retry the model calls made within it make. */
+export function onModelRetry<T>(listener: (retry: ModelRetry) => void, call: () => T): T {
+  return retryListeners.run(listener, call);
+}
+
+/** Why a call failed, for the retry status: "no answer within 60s", "HTTP 503", "rate limited". */
+export function retryReason(error: unknown): string {
+  if (error instanceof ModelTimeoutError) {
+    return error.phase === 'first-token'
+      ? `no answer within ${formatSeconds(error.timeoutMs)}`
+      : `no data for ${formatSeconds(error.timeoutMs)}`;
+  }
+  if (isRateLimited(error)) return 'rate limited (HTTP 429)';
+  if (APICallError.isInstance(error) && error.statusCode !== undefined) {
+    return error.statusCode >= 500 ? `server error (HTTP ${error.statusCode})` : `HTTP ${error.statusCode}`;
+  }
+  return isNetworkError(error) ? 'connection error' : 'error';
 }
 
 /** Which call an error came from, so the message shown to users can name the provider and model. */
@@ -463,6 +499,15 @@ async function withRetries<T>(
         'model call failed; retrying',
       );
       lastError = error;
+      // A listener's failure must never fail the call it watches.
+      try {
+        retryListeners.getStore()?.({
+          attempt: index + 2,
+          of: ctx.maxRetries + 1,
+          reason: retryReason(error),
+          retryInMs: delayMs,
+        });
+      } catch {}
       await ctx.sleep(delayMs, signal);
     }
   }

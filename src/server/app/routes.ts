@@ -7,6 +7,7 @@ import { conversationRoutes } from '../http/conversation-routes.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { exportRoutes } from '../http/export-routes.js';
 import { fileRoutes } from '../http/file-routes.js';
+import { folderRoutes } from '../http/folder-routes.js';
 import { groupRoutes } from '../http/group-routes.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
 import { openaiRoutes } from '../http/openai-routes.js';
@@ -40,6 +41,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   await app.register(adminConsoleRoutes({ accounts, history: services.modelHistory }));
   await app.register(groupRoutes({ groups: services.groups }));
   await app.register(conversationRoutes({ chat }));
+  await app.register(folderRoutes({ organise: services.organise }));
   await app.register(runRoutes({ turns, approvals: services.approvals, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));

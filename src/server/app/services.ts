@@ -8,6 +8,7 @@ import { RunLimiter } from '../auth/run-limiter.js';
 import { ArchiveService } from '../chat/archive-service.js';
 import { ChatService } from '../chat/chat-service.js';
 import { filePart } from '../chat/message-parts.js';
+import { OrganiseService } from '../chat/organise-service.js';
 import { SearchService } from '../chat/search-service.js';
 import { environment } from '../config.js';
 import { FileService } from '../files/file-service.js';
@@ -38,6 +39,8 @@ export interface Services {
   limiter: RunLimiter;
   runs: RunManager;
   chat: ChatService;
+  /** Folders, and bulk delete / archive / move of conversations. */
+  organise: OrganiseService;
   turns: TurnService;
   approvals: ApprovalService;
   search: SearchService;
@@ -208,6 +211,11 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     limiter,
     runs,
     chat,
+    organise: new OrganiseService({
+      store,
+      bus,
+      stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
+    }),
     turns,
     approvals,
     search: new SearchService(store),

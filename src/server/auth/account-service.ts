@@ -36,6 +36,7 @@ export class AccountService {
   /** The stored audit log (other sign-in paths, such as OIDC, record through it too). */
   readonly auditLog: AuditLog;
   private housekeeping: NodeJS.Timeout | undefined;
+  private accountsExist = false;
 
   constructor(deps: AccountServiceDeps) {
     this.ctx = new AccountContext(deps);
@@ -187,6 +188,17 @@ export class AccountService {
 
   resetPassword(input: { token: string; newPassword: string }, ip: string): Promise<void> {
     return passwordChange.resetPassword(this.ctx, input, ip);
+  }
+
+  /**
+   * Whether the next sign-up is the first account (see bootstrap.ts). Once there are accounts it
+   * is not asked again: a public, unauthenticated route should not count the users table each time.
+   */
+  async signUpState(): Promise<{ firstAccount: boolean; setupCodeRequired: boolean }> {
+    if (this.accountsExist) return { firstAccount: false, setupCodeRequired: false };
+    const state = await startup.signUpState(this.ctx);
+    if (!state.firstAccount) this.accountsExist = true;
+    return state;
   }
 
   bootstrap(): Promise<void> {

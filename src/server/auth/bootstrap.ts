@@ -77,3 +77,16 @@ export async function purgeExpired(ctx: AccountContext): Promise<void> {
   };
   if (Object.values(purged).some((n) => n > 0)) ctx.logger.info({ purged }, 'purged expired credentials');
 }
+
+/**
+ * What the sign-in page shows before anyone signs in (`GET /api/auth/providers`): whether the next
+ * sign-up makes the install's first account, its admin (the same test as sign-up.ts), and whether
+ * that needs the setup code from the log. Sign-up tells anyone this already (`setup_required`).
+ */
+export async function signUpState(
+  ctx: AccountContext,
+): Promise<{ firstAccount: boolean; setupCodeRequired: boolean }> {
+  if (ctx.config.authMode === 'none') return { firstAccount: false, setupCodeRequired: false };
+  const firstAccount = (await ctx.repos.users.countAccounts()) === 0;
+  return { firstAccount, setupCodeRequired: firstAccount && ctx.config.publiclyReachable };
+}

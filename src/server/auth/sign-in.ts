@@ -21,9 +21,9 @@ export async function login(
   }
   const user = await ctx.repos.users.findUserByUsername(username);
   const ok = await ctx.verify(input.password, user?.password_hash);
-  if (!user?.password_hash || !ok || user.disabled === 1) {
+  if (!user?.password_hash || !ok) {
     await ctx.throttle.failed('login', username, ip);
-    const reason = !user?.password_hash ? 'unknown user' : ok ? 'disabled' : 'bad password';
+    const reason = !user?.password_hash ? 'unknown user' : 'bad password';
     ctx.audit('login.failed', { username, ip, reason });
     // The attempted name, never the password.
     await ctx.record('sign-in-failed', {
@@ -34,7 +34,13 @@ export async function login(
     throw new AppError('invalid_credentials', 'Wrong username or password.');
   }
   await ctx.throttle.succeeded('login', username, ip);
-  // Said only after the right password, so it reveals nothing to a guesser.
+  // Said only after the right password, so it reveals nothing to a guesser: without it a disabled
+  // or waiting account answers exactly as a wrong password or an unknown name does.
+  if (user.disabled === 1) {
+    ctx.audit('login.failed', { username, ip, reason: 'disabled' });
+    await ctx.record('sign-in-failed', { targetId: user.id, ip, detail: { username, reason: 'disabled' } });
+    throw new AppError('account_disabled', 'This account is disabled; ask an admin.');
+  }
   if (user.pending === 1) {
     ctx.audit('login.pending', { userId: user.id, ip });
     await ctx.record('sign-in-failed', { targetId: user.id, ip, detail: { username, reason: 'pending' } });

@@ -4,7 +4,7 @@ import { type GroupLimits, modelNotAllowed } from '../auth/group-limits.js';
 import { AppError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventBus } from '../realtime/event-bus.js';
-import type { ConversationCursor } from '../store/conversations-repo.js';
+import type { ConversationCursor, ConversationFilter } from '../store/conversations-repo.js';
 import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
@@ -16,6 +16,7 @@ import {
   requireConversation,
   requireMessage,
 } from './access.js';
+import { type ConversationPatch, organisePatch } from './organise-patch.js';
 import { conversationDto, messageDto } from './serialize.js';
 import { titleFrom } from './title.js';
 
@@ -36,13 +37,18 @@ export interface ChatServiceDeps {
 const now = () => new Date().toISOString();
 
 function encodeCursor(cursor: ConversationCursor): string {
-  return Buffer.from(JSON.stringify([cursor.updatedAt, cursor.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([cursor.updatedAt, cursor.id, cursor.pinned])).toString('base64url');
 }
 
 function decodeCursor(raw: string): ConversationCursor {
   try {
-    const [updatedAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof updatedAt === 'string' && typeof id === 'string') return { updatedAt, id };
+    const [updatedAt, id, pinned = 0] = JSON.parse(
+      Buffer.from(raw, 'base64url').toString('utf8'),
+    ) as unknown[];
+    // A cursor from before pins (two items) continues among the unpinned.
+    if (typeof updatedAt === 'string' && typeof id === 'string' && (pinned === 0 || pinned === 1)) {
+      return { updatedAt, id, pinned };
+    }
   } catch {
     // fall through to the error below
   }
@@ -138,19 +144,41 @@ export class ChatService {
     input: { title?: string; model?: string; systemPrompt?: string; tools?: string[] },
     isDefault = false,
   ): Promise<ConversationDto> {
+    const row = await this.repos.conversations.insertConversation(
+      await this.newConversationRow(userId, input, isDefault),
+    );
+    return this.announceCreated(userId, row);
+  }
+
+  /**
+   * A new conversation's row, checked (model, tools) but not written: a first message writes it
+   * in the transaction of its turn (TurnService.startConversation), so a refused send leaves none.
+   */
+  async newConversationRow(
+    userId: string,
+    input: { title?: string; model?: string; systemPrompt?: string; tools?: string[] },
+    isDefault = false,
+  ): Promise<ConversationRow> {
     const at = now();
     const tools = input.tools?.length ? await this.checkTools(userId, input.tools) : undefined;
-    const row = await this.repos.conversations.insertConversation({
+    return {
       id: newId(),
       user_id: userId,
       title: input.title?.trim() || null,
       model: await this.modelFor(userId, input.model),
       system_prompt: input.systemPrompt ?? null,
-      ...(tools ? { tools: JSON.stringify(tools) } : {}),
+      tools: tools ? JSON.stringify(tools) : null,
       is_default: isDefault ? 1 : 0,
+      folder_id: null,
+      pinned: 0,
+      archived: 0,
       created_at: at,
       updated_at: at,
-    });
+    };
+  }
+
+  /** Tell the user's tabs about a conversation just written; its DTO. */
+  async announceCreated(userId: string, row: ConversationRow): Promise<ConversationDto> {
     const dto = await this.dto(row);
     this.deps.bus.publish(userId, { type: 'conversation.created', conversation: dto });
     return dto;
@@ -160,18 +188,26 @@ export class ChatService {
     userId: string,
     limit: number,
     cursor?: string,
+    filter: ConversationFilter = { archived: false },
   ): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
+    // Another user's folder is a 404 like any object of theirs, not an empty list.
+    if (filter.folderId !== undefined && !(await this.repos.folders.findFolder(userId, filter.folderId))) {
+      throw notFound('Folder');
+    }
     const rows = await this.repos.conversations.listConversations(
       userId,
       limit + 1,
       cursor ? decodeCursor(cursor) : undefined,
+      filter,
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: await this.dtos(page),
       nextCursor:
-        rows.length > limit && last ? encodeCursor({ updatedAt: last.updated_at, id: last.id }) : null,
+        rows.length > limit && last
+          ? encodeCursor({ pinned: last.pinned, updatedAt: last.updated_at, id: last.id })
+          : null,
     };
   }
 
@@ -179,20 +215,22 @@ export class ChatService {
     return this.dto(await this.requireConversation(userId, id, 'read'));
   }
 
-  async updateConversation(
-    userId: string,
-    id: string,
-    patch: { title?: string; model?: string; systemPrompt?: string | null; tools?: string[] },
-  ): Promise<ConversationDto> {
+  async updateConversation(userId: string, id: string, patch: ConversationPatch): Promise<ConversationDto> {
     await this.requireConversation(userId, id, 'write');
     if (patch.model !== undefined) await this.modelFor(userId, patch.model);
     const tools = patch.tools ? await this.checkTools(userId, patch.tools) : undefined;
+    if (patch.folderId && !(await this.repos.folders.findFolder(userId, patch.folderId))) {
+      throw notFound('Folder');
+    }
+    const organising = organisePatch(patch);
     const row = await this.repos.conversations.updateConversation(userId, id, {
       ...(patch.title !== undefined ? { title: patch.title.trim() || null } : {}),
       ...(patch.model !== undefined ? { model: patch.model } : {}),
       ...(patch.systemPrompt !== undefined ? { system_prompt: patch.systemPrompt } : {}),
       ...(tools !== undefined ? { tools: tools.length > 0 ? JSON.stringify(tools) : null } : {}),
-      updated_at: now(),
+      ...organising.columns,
+      // Pinning, archiving or filing is not activity: the conversation keeps its place by date.
+      ...(organising.only ? {} : { updated_at: now() }),
     });
     if (!row) throw notFound('Conversation');
     const dto = await this.dto(row);

@@ -341,6 +341,9 @@ export async function importConversations(
           system_prompt: newConversation.system_prompt ?? null,
           tools: null,
           is_default: 0,
+          folder_id: null,
+          pinned: 0,
+          archived: 0,
         },
         messages: conversation.messages.length,
       });

@@ -132,15 +132,19 @@ export function installAuth(
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Unknown routes answer 404 for everyone, signed in or not.
     if (!request.routeOptions.url) return;
+    // The built web UI (web-ui.ts) is the same for everyone: no credential is looked up for it.
+    if (request.routeOptions.config.webUi) return;
     const access = request.routeOptions.config.access ?? 'user';
     if (access === 'metrics') return checkMetricsToken(request, config.metricsToken);
 
     let principal: Principal | null = null;
+    let stale = false;
     if (config.authMode === 'none') {
       principal = { userId: LOCAL_USER_ID, role: 'admin', via: 'none' };
     } else {
       const identified = await identify(request, reply, accounts);
       principal = identified.principal;
+      stale = identified.stale;
       if (identified.stale && access === 'guest') {
         throw new AppError('unauthorized', 'Your session has ended; sign in again.');
       }
@@ -158,7 +162,10 @@ export function installAuth(
     if (!principal && access !== 'public') {
       throw new AppError(
         'unauthorized',
-        'Sign in first (or send an API token as Authorization: Bearer ...).',
+        // A cookie that no longer names a session: the user was signed in, so say it ended.
+        stale
+          ? 'Your session has ended (signed out elsewhere, expired, or the account was disabled); sign in again.'
+          : 'Sign in first (or send an API token as Authorization: Bearer ...).',
       );
     }
     if (access === 'admin' && principal?.role !== 'admin') {

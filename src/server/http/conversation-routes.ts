@@ -8,9 +8,9 @@ import {
   IdParams,
   MessagePage,
   MessagesQuery,
-  PageQuery,
   UpdateConversationBody,
 } from '../../shared/api-schemas.js';
+import { ConversationsQuery } from '../../shared/organise-schemas.js';
 import type { ChatService } from '../chat/chat-service.js';
 import { emptyBodyIsObject } from './empty-body.js';
 
@@ -44,9 +44,14 @@ export function conversationRoutes({ chat }: ConversationRouteDeps): FastifyPlug
 
     app.get(
       '/api/conversations',
-      { schema: { querystring: PageQuery, response: { 200: ConversationPage, ...errors } } },
-      async (request) =>
-        chat.listConversations(request.userId, request.query.limit ?? 50, request.query.cursor),
+      { schema: { querystring: ConversationsQuery, response: { 200: ConversationPage, ...errors } } },
+      async (request) => {
+        const { limit, cursor, archived, folderId } = request.query;
+        return chat.listConversations(request.userId, limit ?? 50, cursor, {
+          archived: archived ?? false,
+          ...(folderId !== undefined ? { folderId } : {}),
+        });
+      },
     );
 
     app.get(

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toAppError } from '../error-mapping.js';
 import { AppError, errorBody } from '../errors.js';
+import { sendLimitedPage } from './limited-page.js';
 
 /** Answer with the one error shape, logging 5xx as errors and client mistakes at info. */
 export function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
@@ -10,6 +11,8 @@ export function sendError(error: FastifyError | Error, request: FastifyRequest, 
   if (appError.retryAfterSeconds !== undefined) {
     reply.header('retry-after', String(Math.max(1, Math.ceil(appError.retryAfterSeconds))));
   }
+  // A browser navigation that is rate limited reads a page, not JSON (limited-page.ts).
+  if (sendLimitedPage(appError, request, reply)) return reply;
   return reply.status(appError.status).send(errorBody(appError));
 }
 

@@ -19,10 +19,10 @@ export const OIDC_TRANSIENT_MS = 10 * 60_000;
 const MAX_CALLBACK_URL = 8192;
 
 export interface OidcRouteDeps {
-  accounts: Pick<AccountService, 'signInWithIdentity'>;
+  accounts: Pick<AccountService, 'signInWithIdentity' | 'signUpState'>;
   /** Undefined: single sign-on is off (the routes answer 404). */
   oidc: OidcClient | undefined;
-  config: Pick<Config, 'publicUrl' | 'oidc' | 'authMode'>;
+  config: Pick<Config, 'publicUrl' | 'oidc' | 'authMode' | 'signup'>;
   /** Remembers used states, on every instance, so a callback works once. */
   counters: CounterStore;
 }
@@ -102,6 +102,8 @@ export function oidcRoutes({ accounts, oidc, config, counters }: OidcRouteDeps):
           oidc: { enabled: oidc !== undefined, label: config.oidc?.label ?? null },
           localSignIn: local,
           localSignUp: local,
+          signup: config.signup,
+          ...(await accounts.signUpState()),
         };
       },
     );

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorSchema, ModelList } from '../../shared/api-schemas.js';
+import { withCapabilities } from '../ai/model-capabilities.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import type { GroupLimits } from '../auth/group-limits.js';
 
 export interface OpsRouteDeps {
-  models: Pick<ModelRegistry, 'defaultModel' | 'list'>;
+  /** `get` adds what a model's registration says (its reasoning setting) to the listing. */
+  models: Pick<ModelRegistry, 'defaultModel' | 'list'> & Partial<Pick<ModelRegistry, 'get'>>;
   /** True once shutdown began: readiness turns false so load balancers stop sending. */
   shuttingDown: () => boolean;
   /** Throws when the database is unreachable. */
@@ -79,7 +81,10 @@ export function opsRoutes(deps: OpsRouteDeps): FastifyPluginAsyncTypebox {
     // Only the models the caller's groups allow; the default is the first of them if not the server's.
     app.get('/api/models', { schema: { response: { 200: ModelList } } }, async (request) => {
       const allowed = (await deps.groups?.allowedModels(request.userId)) ?? null;
-      const models = deps.models.list().filter((model) => allowed === null || allowed.has(model.id));
+      const models = deps.models
+        .list()
+        .filter((model) => allowed === null || allowed.has(model.id))
+        .map((model) => withCapabilities(model, deps.models.get?.(model.id)));
       const fallback = deps.models.defaultModel;
       return {
         defaultModel: models.some((model) => model.id === fallback) ? fallback : (models[0]?.id ?? fallback),

@@ -13,6 +13,7 @@ import {
   StopResult,
   StreamQuery,
 } from '../../shared/api-schemas.js';
+import { StartConversationBody } from '../../shared/organise-schemas.js';
 import type { RunLog } from '../realtime/run-log.js';
 import type { ApprovalService } from '../runs/approvals.js';
 import type { StartedRun, TurnService } from '../runs/turns.js';
@@ -23,7 +24,10 @@ const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
 export interface RunRouteDeps {
   /** Starting, finding and stopping a conversation's replies. */
-  turns: Pick<TurnService, 'sendMessage' | 'regenerate' | 'continueMessage' | 'streamableRun' | 'stop'>;
+  turns: Pick<
+    TurnService,
+    'sendMessage' | 'startConversation' | 'regenerate' | 'continueMessage' | 'streamableRun' | 'stop'
+  >;
   /** Answers to tool calls that wait for approval. */
   approvals: Pick<ApprovalService, 'answer'>;
   runLog: RunLog;
@@ -88,6 +92,18 @@ export function runRoutes({
       async (request, reply) =>
         startAndRespond(request, reply, () =>
           turns.sendMessage(request.userId, request.params.id, request.body, {
+            log: request.log as Logger,
+            apiTokenId: request.principal?.tokenId,
+          }),
+        ),
+    );
+
+    app.post(
+      '/api/conversations/start',
+      { schema: { body: StartConversationBody, response: { 202: RunAccepted, ...errors } } },
+      async (request, reply) =>
+        startAndRespond(request, reply, () =>
+          turns.startConversation(request.userId, request.body, {
             log: request.log as Logger,
             apiTokenId: request.principal?.tokenId,
           }),

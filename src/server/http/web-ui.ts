@@ -14,7 +14,23 @@ import { AppError } from '../errors.js';
  * /assets/ are cached for a year; the HTML shell is revalidated (ETag) so a new build shows at once.
  * Client routes (/c/:id, /settings, /admin, /admin/*, /login, /signup, /reset) answer with the same shell:
  * the app routes (the admin console checks the role itself, over the API).
+ *
+ * None of it counts against the per-user request rate limit (`rateLimit: false`), and no caller is
+ * identified for it (`webUi`, see auth-hook.ts): a reload is the shell and a handful of assets, all
+ * from memory, and must never use up the budget the API calls need (nor show a JSON 429 instead
+ * of the app). A miss (a path under /assets/ that is not a built file: a guess, an old hash, a
+ * traversal attempt) does count, so the only uncounted answers are the few files held in memory.
  */
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A file of the built web UI: served from memory, to anyone, without looking up a session. */
+    webUi?: boolean;
+  }
+}
+
+/** The routes' config: public, outside the rate limit, no session lookup. */
+const WEB_UI_CONFIG = { access: 'public', rateLimit: false, webUi: true } as const;
 
 /** The paths the single-page app handles itself; each gets the HTML shell. */
 export const CLIENT_ROUTES = [
@@ -143,24 +159,31 @@ function send(request: FastifyRequest, reply: FastifyReply, file: WebFile, cache
 export function webUiRoutes(dir?: string): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const ui = loadWebUi(dir);
+    // A path that is not a built file is counted against the caller's request rate limit like any
+    // API call (429 once over it), then 404. (Tests of this file alone have no rate limit plugin.)
+    const countMiss = app.hasDecorator('rateLimit') ? app.rateLimit() : undefined;
+    const missing = async (request: FastifyRequest, reply: FastifyReply): Promise<never> => {
+      await countMiss?.call(app, request, reply);
+      throw new AppError('not_found', 'No such file.');
+    };
     if (!ui.built) app.log.warn('the web UI is not built (dist/web is missing): run `npm run build`');
     for (const url of CLIENT_ROUTES) {
       const params = url.includes(':id')
         ? { params: Type.Object({ id: Type.String({ maxLength: 200 }) }) }
         : {};
-      app.get(url, { config: { access: 'public' }, schema: params }, async (request, reply) =>
+      app.get(url, { config: WEB_UI_CONFIG, schema: params }, async (request, reply) =>
         send(request, reply, ui.index, 'no-cache'),
       );
     }
-    app.get('/assets/*', { config: { access: 'public' } }, async (request, reply) => {
+    app.get('/assets/*', { config: WEB_UI_CONFIG }, async (request, reply) => {
       const file = ui.assets.get(request.url.split('?')[0] as string);
-      if (!file) throw new AppError('not_found', 'No such file.');
+      if (!file) return missing(request, reply);
       return send(request, reply, file, 'public, max-age=31536000, immutable');
     });
     // Files at the top of dist/web other than the shell (favicon).
-    app.get('/favicon.svg', { config: { access: 'public' } }, async (request, reply) => {
+    app.get('/favicon.svg', { config: WEB_UI_CONFIG }, async (request, reply) => {
       const file = ui.assets.get('/favicon.svg');
-      if (!file) throw new AppError('not_found', 'No such file.');
+      if (!file) return missing(request, reply);
       return send(request, reply, file, 'public, max-age=86400');
     });
   };

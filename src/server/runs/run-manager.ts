@@ -5,11 +5,13 @@ import type { FilePartDto, MessagePartDto } from '../../shared/message-parts.js'
 import {
   encodeRunEvent,
   type RunEndStatus,
+  type RunRetryStatus,
   type RunStreamEvent,
   type RunStreamPart,
   runEnd,
 } from '../../shared/run-events.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
+import { onModelRetry } from '../ai/resilience.js';
 import { streamModel } from '../ai/stream-model.js';
 import { describeModelError } from '../chat/model-errors.js';
 import { replyMessages } from '../chat/reply-prompt.js';
@@ -384,19 +386,24 @@ export class RunManager {
       // A step that follows tool results is a new step of the reply.
       if (run.reply.parts.at(-1)?.type === 'dynamic-tool') run.reply.startStep();
       const overLimit = run.reply.steps > maxToolSteps;
-      // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts).
-      const stream = await streamModel({
-        model,
-        system: input.system,
-        messages: [...input.prompt, ...replyMessages(run.reply.parts)],
-        abortSignal: run.abort.signal,
-        ...(tools
-          ? {
-              tools: tools.definitions(),
-              toolChoice: overLimit ? { type: 'none' as const } : { type: 'auto' as const },
-            }
-          : {}),
-      });
+      // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts);
+      // its retries reach the stream as transient `data-status` parts, so a waiting user sees them.
+      const retried = (data: RunRetryStatus) =>
+        this.emit(run, { type: 'data-status', data, transient: true });
+      const stream = await onModelRetry(retried, () =>
+        streamModel({
+          model,
+          system: input.system,
+          messages: [...input.prompt, ...replyMessages(run.reply.parts)],
+          abortSignal: run.abort.signal,
+          ...(tools
+            ? {
+                tools: tools.definitions(),
+                toolChoice: overLimit ? { type: 'none' as const } : { type: 'auto' as const },
+              }
+            : {}),
+        }),
+      );
       this.emit(run, { type: 'start-step' });
       const step: StreamEnd = { error: null, finishReason: null, usage: undefined };
       const calls: ModelToolCall[] = [];

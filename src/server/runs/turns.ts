@@ -125,6 +125,19 @@ function oneReplyAtATime(error: unknown): never {
   throw error;
 }
 
+/** A message's content and files, refused (400) when empty or unstorable; its file ids. */
+function checkContent(input: { content: string; files?: string[] }): string[] {
+  const fileIds = input.files ?? [];
+  if (input.content.trim() === '' && fileIds.length === 0) {
+    throw new AppError('validation_error', 'Message content cannot be empty.');
+  }
+  if (input.content.includes('\u0000')) {
+    // PostgreSQL cannot store it, and no person types it: refuse rather than alter the text.
+    throw new AppError('validation_error', 'Message content cannot contain a NUL character (\\u0000).');
+  }
+  return fileIds;
+}
+
 /**
  * Starting a turn (send, regenerate, continue) as one path: admit (limits, quota), commit the
  * rows (reply `streaming`, run `running`) in one transaction, build the prompt, hand the run to
@@ -144,14 +157,7 @@ export class TurnService {
     input: { content: string; model?: string; parentId?: string | null; files?: string[] },
     options: { log?: Logger; waitForSlot?: boolean; apiTokenId?: string } = {},
   ): Promise<StartedRun> {
-    const fileIds = input.files ?? [];
-    if (input.content.trim() === '' && fileIds.length === 0) {
-      throw new AppError('validation_error', 'Message content cannot be empty.');
-    }
-    if (input.content.includes('\u0000')) {
-      // PostgreSQL cannot store it, and no person types it: refuse rather than alter the text.
-      throw new AppError('validation_error', 'Message content cannot contain a NUL character (\\u0000).');
-    }
+    const fileIds = checkContent(input);
     const log = options.log ?? this.deps.logger;
     const conversation = await this.deps.chat.requireConversation(userId, conversationId, 'write');
     return this.startTurn(userId, {
@@ -199,6 +205,49 @@ export class TurnService {
           },
           'user message received',
         ),
+    });
+  }
+
+  /**
+   * A new conversation with its first message: admitted (limits, quota) before anything is
+   * written, then the conversation, the message, the pending reply and the run commit together.
+   * A refused first send (429, 403, 400) leaves no empty conversation behind.
+   */
+  async startConversation(
+    userId: string,
+    input: { content: string; model?: string; tools?: string[]; files?: string[] },
+    options: { log?: Logger; apiTokenId?: string } = {},
+  ): Promise<StartedRun> {
+    const fileIds = checkContent(input);
+    const conversation = await this.deps.chat.newConversationRow(userId, {
+      ...(input.model !== undefined ? { model: input.model } : {}),
+      ...(input.tools !== undefined ? { tools: input.tools } : {}),
+    });
+    return this.startTurn(userId, {
+      kind: 'reply',
+      conversation,
+      model: conversation.model,
+      apiTokenId: options.apiTokenId,
+      write: async (trx, model, at) => {
+        await trx.conversations.insertConversation(conversation);
+        const files = await this.deps.files.attach(trx, userId, conversation.id, fileIds);
+        const userMessage = await trx.messages.insertMessage({
+          id: newId(),
+          conversation_id: conversation.id,
+          user_id: userId,
+          parent_id: null,
+          role: 'user',
+          content: input.content,
+          parts: storedParts(files, input.content),
+          attachment_text: attachmentText(files),
+          status: 'complete',
+          created_at: at,
+          updated_at: at,
+        });
+        const reply = await this.insertPendingReply(trx, conversation, userMessage.id, model, at);
+        return { reply, userMessage };
+      },
+      committed: () => void this.deps.chat.announceCreated(userId, conversation),
     });
   }
 

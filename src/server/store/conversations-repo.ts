@@ -2,8 +2,16 @@ import type { Kysely } from 'kysely';
 import type { ConversationRow, ConversationUpdate, Database, NewConversation } from './schema.js';
 
 export interface ConversationCursor {
+  /** 1 while the previous page ended among the pinned conversations (they are listed first). */
+  pinned: number;
   updatedAt: string;
   id: string;
+}
+
+/** Which of the user's conversations a list shows: archived ones or the others, one folder or all. */
+export interface ConversationFilter {
+  archived: boolean;
+  folderId?: string;
 }
 
 export async function insertConversation(
@@ -11,7 +19,15 @@ export async function insertConversation(
   row: NewConversation,
 ): Promise<ConversationRow> {
   await db.insertInto('conversations').values(row).execute();
-  return { title: null, system_prompt: null, ...row, is_default: row.is_default ?? 0 } as ConversationRow;
+  return {
+    title: null,
+    system_prompt: null,
+    folder_id: null,
+    pinned: 0,
+    archived: 0,
+    ...row,
+    is_default: row.is_default ?? 0,
+  } as ConversationRow;
 }
 
 /**
@@ -54,25 +70,43 @@ export async function findDefaultConversation(
 }
 
 /**
- * The user's own conversations, most recently active first; `after` is the last row of the
- * previous page. Owner-scoped by design: the list answers "which are mine" (see chat/access.ts).
+ * The user's own conversations, pinned first, then most recently active first; `after` is the last
+ * row of the previous page. Owner-scoped by design: the list answers "which are mine" (see
+ * chat/access.ts).
  */
 export async function listConversations(
   db: Kysely<Database>,
   userId: string,
   limit: number,
   after?: ConversationCursor,
+  filter: ConversationFilter = { archived: false },
 ): Promise<ConversationRow[]> {
-  let query = db.selectFrom('conversations').selectAll().where('user_id', '=', userId);
+  let query = db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('archived', '=', filter.archived ? 1 : 0);
+  if (filter.folderId !== undefined) query = query.where('folder_id', '=', filter.folderId);
   if (after) {
     query = query.where((eb) =>
       eb.or([
-        eb('updated_at', '<', after.updatedAt),
-        eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)]),
+        eb('pinned', '<', after.pinned),
+        eb.and([
+          eb('pinned', '=', after.pinned),
+          eb.or([
+            eb('updated_at', '<', after.updatedAt),
+            eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)]),
+          ]),
+        ]),
       ]),
     );
   }
-  return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return query
+    .orderBy('pinned', 'desc')
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /**

@@ -3,6 +3,7 @@ import * as audit from './audit-repo.js';
 import * as blobs from './blobs-repo.js';
 import * as conversations from './conversations-repo.js';
 import * as files from './files-repo.js';
+import * as folders from './folders-repo.js';
 import * as groups from './groups-repo.js';
 import * as guests from './guests-repo.js';
 import * as identities from './identities-repo.js';
@@ -53,6 +54,7 @@ export interface Repositories {
   readonly blobs: Bound<typeof blobs>;
   readonly conversations: Bound<typeof conversations>;
   readonly files: Bound<typeof files>;
+  readonly folders: DialectApplied<Bound<typeof folders>, 'insertFolderUnderCap'>;
   readonly groups: Bound<typeof groups>;
   readonly guests: DialectApplied<Bound<typeof guests>, 'insertGuestUnderCap'>;
   readonly identities: Bound<typeof identities>;
@@ -97,6 +99,10 @@ export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
     blobs: bind(blobs, db),
     conversations: bind(conversations, db),
     files: bind(files, db),
+    folders: {
+      ...bind(folders, db),
+      insertFolderUnderCap: (folder, cap) => folders.insertFolderUnderCap(db, dialect, folder, cap),
+    },
     groups: bind(groups, db),
     guests: {
       ...bind(guests, db),

@@ -128,6 +128,21 @@ export interface ConversationsTable {
   is_default: Generated<number>;
   created_at: string;
   updated_at: string;
+  /** The owner's folder it is filed in; NULL: none (migration 017; the folder's deletion unfiles it). */
+  folder_id: Generated<string | null>;
+  /** 1: listed first. */
+  pinned: Generated<number>;
+  /** 1: hidden from the list unless asked for with `?archived=true`. */
+  archived: Generated<number>;
+}
+
+/** A user's folder of conversations (migration 017). */
+export interface FoldersTable {
+  id: string;
+  user_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface MessagesTable {
@@ -230,6 +245,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  folders: FoldersTable;
 }
 
 /** A sign-in identity at an OpenID provider, linked to a user (migration 013): issuer + subject, never email alone. */
@@ -311,6 +327,7 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type NewConversation = Insertable<ConversationsTable>;
 export type ConversationUpdate = Updateable<ConversationsTable>;
+export type FolderRow = Selectable<FoldersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type MessageUpdate = Updateable<MessagesTable>;

@@ -3,6 +3,7 @@
 import '../styles.css';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Me, setCsrfToken, setUnauthorizedHandler } from '../api.js';
+import { forgetDrafts, setDraftOwner } from '../drafts.js';
 import { stopLiveEvents } from '../events.js';
 import { navigate, parseRoute, usePathname } from '../router.js';
 import { AuthScreen } from './AuthScreen.js';
@@ -10,8 +11,9 @@ import { Shell } from './Shell.js';
 
 type AuthState =
   | { state: 'loading' }
-  | { state: 'error'; message: string }
-  | { state: 'out' }
+  | { state: 'error'; message: string; retryAfter?: number }
+  /** `ended`: this tab was signed in and the API said the session is over (the screen says why). */
+  | { state: 'out'; ended?: boolean }
   | { state: 'in'; me: Me };
 
 /** Who is signed in decides between the sign-in screens and the app (AUTH_MODE=none: always the app). */
@@ -23,10 +25,22 @@ export function App() {
     try {
       const me = await api.me();
       setCsrfToken(me.csrfToken);
+      setDraftOwner(me.user.id);
       setAuth({ state: 'in', me });
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) setAuth({ state: 'out' });
-      else setAuth({ state: 'error', message: error instanceof Error ? error.message : String(error) });
+      else
+        setAuth({
+          state: 'error',
+          // The server's 429 words are about requests and credentials; say it for a person.
+          message:
+            error instanceof ApiError && error.status === 429
+              ? 'Too many requests from this browser or network just now.'
+              : error instanceof Error
+                ? error.message
+                : String(error),
+          retryAfter: error instanceof ApiError ? error.retryAfter : undefined,
+        });
     }
   }, []);
 
@@ -34,10 +48,19 @@ export function App() {
     setUnauthorizedHandler(() => {
       stopLiveEvents();
       setCsrfToken(null);
-      setAuth({ state: 'out' });
+      // The drafts stay (drafts.ts): signing in again brings them back.
+      setAuth((current) => (current.state === 'in' ? { state: 'out', ended: true } : current));
     });
     void load();
   }, [load]);
+
+  // Too many requests (429) while starting: the message shows, and the app tries again by itself.
+  const retryAfter = auth.state === 'error' ? auth.retryAfter : undefined;
+  useEffect(() => {
+    if (retryAfter === undefined) return;
+    const timer = setTimeout(() => void load(), Math.min(retryAfter, 120) * 1000);
+    return () => clearTimeout(timer);
+  }, [retryAfter, load]);
 
   useEffect(() => {
     if (auth.state === 'in' && (route.name === 'login' || route.name === 'signup'))
@@ -53,12 +76,16 @@ export function App() {
   }
   if (auth.state === 'error') {
     return (
-      <div className="splash" role="alert">
-        <p>{auth.message}</p>
+      <main className="splash">
+        <h1 className="sr-only">Parley</h1>
+        <p role="alert">{auth.message}</p>
+        {auth.retryAfter !== undefined && (
+          <p className="muted">Parley tries again by itself in {Math.ceil(auth.retryAfter)} s.</p>
+        )}
         <button type="button" className="btn" onClick={() => void load()}>
           Retry
         </button>
-      </div>
+      </main>
     );
   }
   if (auth.state === 'out') {
@@ -66,8 +93,10 @@ export function App() {
       <AuthScreen
         key={route.name === 'signup' ? 'signup' : 'login'}
         mode={route.name === 'signup' ? 'signup' : 'login'}
+        sessionEnded={auth.ended === true}
         onSignedIn={(user, csrfToken) => {
           setCsrfToken(csrfToken);
+          setDraftOwner(user.id);
           setAuth({ state: 'in', me: { user, csrfToken, authMode: 'local', via: 'session' } });
           if (route.name === 'login' || route.name === 'signup') navigate('/', { replace: true });
         }}
@@ -80,6 +109,8 @@ export function App() {
       route={route}
       onUserChanged={(user) => setAuth({ state: 'in', me: { ...auth.me, user } })}
       onSignedOut={() => {
+        // Signing out on purpose (perhaps on a shared computer) forgets the unsent drafts.
+        forgetDrafts(auth.me.user.id);
         stopLiveEvents();
         setCsrfToken(null);
         setAuth({ state: 'out' });

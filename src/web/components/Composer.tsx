@@ -1,5 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ModelInfo } from '../api.js';
+import { loadDraft, saveDraft } from '../drafts.js';
 import { ACCEPTED_FILES } from '../files.js';
 import type { Attachments } from '../hooks/use-attachments.js';
 import { AttachmentChips } from './AttachmentChips.js';
@@ -19,6 +20,8 @@ interface Props {
   onStop: () => void;
   /** The tools menu, beside the attach button (absent when the server offers no tools). */
   tools?: ReactNode;
+  /** Where the unsent text is kept (the conversation's id, or `new`): it survives a sign-out of the tab. */
+  draftKey?: string;
 }
 
 const MAX_CHARS = 100_000;
@@ -47,8 +50,9 @@ export function Composer({
   onSend,
   onStop,
   tools,
+  draftKey = 'new',
 }: Props) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => loadDraft(draftKey));
   const ref = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
 
@@ -74,8 +78,12 @@ export function Composer({
     if (!canSend) return;
     const content = text;
     setText('');
-    if (await onSend(content, attachments.fileIds)) attachments.clear();
-    else setText((current) => current || content);
+    // The kept draft goes only once the message is accepted: a send refused because the session
+    // ended elsewhere (401) leaves it for after signing in again.
+    if (await onSend(content, attachments.fileIds)) {
+      attachments.clear();
+      saveDraft(draftKey, ref.current?.value ?? '');
+    } else setText((current) => current || content);
     ref.current?.focus();
   }
 
@@ -124,7 +132,10 @@ export function Composer({
             maxLength={MAX_CHARS}
             value={text}
             disabled={disabled}
-            onChange={(e) => setText(e.target.value)}
+            onChange={(e) => {
+              setText(e.target.value);
+              saveDraft(draftKey, e.target.value);
+            }}
             onPaste={(e) => {
               const files = [...e.clipboardData.files];
               // Text copied from an office app often comes with a picture of itself: keep it text.

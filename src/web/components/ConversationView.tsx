@@ -10,6 +10,7 @@ import { DemoBanner } from './DemoBanner.js';
 import { InlineErrorBar } from './InlineErrorBar.js';
 import { MessageList } from './MessageList.js';
 import { ModelPicker } from './ModelPicker.js';
+import { ModelsContext } from './model-names.js';
 import { ToolsMenu } from './ToolsMenu.js';
 import './ConversationView.css';
 
@@ -61,22 +62,24 @@ export function ConversationView({ conversationId, summary, models, onConversati
           <p className="muted">Replies stream in as they are written, and keep going if you reload.</p>
         </div>
       ) : (
-        <MessageList
-          key={conversationId}
-          items={c.items}
-          tree={c.tree}
-          loading={c.loading}
-          hasOlder={c.hasOlder}
-          loadingOlder={c.loadingOlder}
-          onLoadOlder={c.loadOlder}
-          live={c.live}
-          disabled={c.running || c.busy}
-          onRegenerate={c.regenerate}
-          onContinue={c.continueReply}
-          onEdit={c.editAndResend}
-          onSibling={c.showSibling}
-          onAnswer={c.answerApproval}
-        />
+        <ModelsContext.Provider value={modelList}>
+          <MessageList
+            key={conversationId}
+            items={c.items}
+            tree={c.tree}
+            loading={c.loading}
+            hasOlder={c.hasOlder}
+            loadingOlder={c.loadingOlder}
+            onLoadOlder={c.loadOlder}
+            live={c.live}
+            disabled={c.running || c.busy}
+            onRegenerate={c.regenerate}
+            onContinue={c.continueReply}
+            onEdit={c.editAndResend}
+            onSibling={c.showSibling}
+            onAnswer={c.answerApproval}
+          />
+        </ModelsContext.Provider>
       )}
       <div className="composer-wrap">
         {c.live?.connection === 'reconnecting' && (
@@ -87,6 +90,7 @@ export function ConversationView({ conversationId, summary, models, onConversati
         {c.error && <InlineErrorBar error={c.error} onDismiss={() => c.setError(null)} />}
         <Composer
           key={conversationId ?? 'new'}
+          draftKey={conversationId ?? 'new'}
           running={c.running}
           busy={c.busy}
           attachments={attachments}

@@ -1,8 +1,9 @@
-import { memo, type ReactNode, useState } from 'react';
+import { memo, useState } from 'react';
 import type { FilePartDto } from '../../shared/message-parts.js';
 import type { Message } from '../api.js';
 import { copyText } from '../dates.js';
-import { hasToolParts, isToolPart } from '../stream-parts.js';
+import { hasToolParts, type Waiting } from '../stream-parts.js';
+import { CollapsibleText } from './CollapsibleText.js';
 import { EditBox } from './EditBox.js';
 import {
   CheckIcon,
@@ -15,8 +16,10 @@ import {
 } from './icons.js';
 import { Markdown } from './Markdown.js';
 import { MessageAttachments } from './MessageAttachments.js';
+import { useModelName } from './model-names.js';
 import { ReasoningBlock } from './ReasoningBlock.js';
-import { ToolCard } from './ToolCard.js';
+import { ReplyMeta } from './ReplyMeta.js';
+import { type OnAnswer, OrderedParts, StatusNote, Typing } from './ReplyParts.js';
 import './MessageItem.css';
 
 interface Props {
@@ -30,7 +33,9 @@ interface Props {
   onEdit: (message: Message, content: string, files: string[]) => Promise<boolean>;
   onSibling: (message: Message, step: -1 | 1) => void;
   /** Approve or deny one of the reply's tool calls; resolves true when the server took the answer. */
-  onAnswer?: (message: Message, toolCallId: string, approved: boolean, reason?: string) => Promise<boolean>;
+  onAnswer?: OnAnswer;
+  /** The run writing this reply waits for its model (streaming only): since when, and any retry. */
+  waiting?: Waiting;
 }
 
 const NO_FILES: FilePartDto[] = [];
@@ -52,90 +57,6 @@ const continuable = (message: Message) =>
     message.status === 'error' ||
     (message.status === 'complete' && message.finishReason === 'length'));
 
-const Typing = () => (
-  <span className="typing" role="img" aria-label="Writing">
-    <span />
-    <span />
-    <span />
-  </span>
-);
-
-/**
- * A reply that used tools, drawn part by part in order: each step's reasoning (folded), text and
- * tool calls. The dots show while the model works on a step that has nothing to show yet.
- */
-function OrderedParts({
-  message,
-  streaming,
-  disabled,
-  onAnswer,
-}: {
-  message: Message;
-  streaming: boolean;
-  disabled: boolean;
-  onAnswer?: Props['onAnswer'];
-}) {
-  const parts = message.parts;
-  const out: ReactNode[] = [];
-  const last = parts[parts.length - 1];
-  // Keys by step and kind: a part keeps its key (and a folded block its state) as the reply grows.
-  let step = 0;
-  let inStep = 0;
-  for (const part of parts) {
-    if (part.type === 'step-start') {
-      step += 1;
-      inStep = 0;
-      continue;
-    }
-    inStep += 1;
-    const key = `${step}.${inStep}`;
-    if (part.type === 'reasoning') {
-      out.push(<ReasoningBlock key={key} text={part.text} thinking={streaming && part === last} />);
-    } else if (part.type === 'text') {
-      if (part.text !== '') out.push(<Markdown key={key} source={part.text} />);
-    } else if (isToolPart(part)) {
-      out.push(
-        <ToolCard
-          key={part.toolCallId}
-          part={part}
-          active={streaming}
-          disabled={disabled || streaming}
-          onAnswer={
-            onAnswer && message.status !== 'streaming'
-              ? (toolCallId, approved, reason) => onAnswer(message, toolCallId, approved, reason)
-              : undefined
-          }
-        />,
-      );
-    }
-  }
-  const idle = !last || last.type === 'step-start' || (last.type === 'text' && last.text === '');
-  return (
-    <>
-      {out}
-      {streaming && idle && <Typing />}
-      {streaming && last?.type === 'text' && last.text !== '' && (
-        <span className="cursor" aria-hidden="true" />
-      )}
-    </>
-  );
-}
-
-function StatusNote({ message }: { message: Message }) {
-  switch (message.status) {
-    case 'waiting':
-      return <p className="msg-note">Waiting for your approval of a tool call.</p>;
-    case 'stopped':
-      return <p className="msg-note">Stopped.</p>;
-    case 'interrupted':
-      return <p className="msg-note">Interrupted: the server stopped while writing this reply.</p>;
-    default:
-      return message.finishReason === 'length' ? (
-        <p className="msg-note">Cut off at the model’s length limit.</p>
-      ) : null;
-  }
-}
-
 /** One message: its text (user: plain text; assistant: markdown), its state, and its actions. */
 export const MessageItem = memo(function MessageItem(props: Props) {
   const { message, siblingIndex, siblingCount, streaming, disabled } = props;
@@ -146,6 +67,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const files = filesOf(message);
   const reasoning = isUser ? '' : reasoningOf(message);
   const ordered = !isUser && hasToolParts(message.parts ?? []);
+  const modelName = useModelName(isUser ? null : message.model) ?? 'the model';
 
   return (
     <article
@@ -168,7 +90,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           <>
             {files.length > 0 && <MessageAttachments parts={files} />}
             {(message.content !== '' || files.length === 0) && (
-              <div className="msg-bubble user-text">{message.content}</div>
+              <CollapsibleText className="msg-bubble user-text" text={message.content} />
             )}
           </>
         ) : (
@@ -179,13 +101,19 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                 streaming={streaming}
                 disabled={disabled}
                 onAnswer={props.onAnswer}
+                model={modelName}
+                waiting={props.waiting}
               />
             ) : (
               <>
                 {reasoning !== '' && (
                   <ReasoningBlock text={reasoning} thinking={streaming && message.content === ''} />
                 )}
-                {message.content === '' && streaming ? <Typing /> : <Markdown source={message.content} />}
+                {message.content === '' && streaming ? (
+                  <Typing model={modelName} waiting={props.waiting} />
+                ) : (
+                  <Markdown source={message.content} />
+                )}
                 {streaming && message.content !== '' && <span className="cursor" aria-hidden="true" />}
               </>
             )}
@@ -208,6 +136,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         )}
         {!editing && (
           <div className="msg-toolbar">
+            {!isUser && !streaming && <ReplyMeta message={message} modelName={modelName} />}
             {siblingCount > 1 && (
               <span className="siblings">
                 <button

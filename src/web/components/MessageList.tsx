@@ -92,6 +92,7 @@ export function MessageList(props: Props) {
               siblingIndex={siblings.findIndex((sibling) => sibling.id === message.id)}
               siblingCount={siblings.length}
               streaming={live?.messageId === message.id}
+              waiting={live?.messageId === message.id ? live.waiting : undefined}
               disabled={disabled}
               onRegenerate={props.onRegenerate}
               onContinue={props.onContinue}

@@ -1,6 +1,8 @@
-import { useId } from 'react';
-import type { ModelInfo, ModelList } from '../api.js';
+import { useId, useRef, useState } from 'react';
+import type { ModelList } from '../api.js';
 import { ImageIcon } from './icons.js';
+import { ModelMenu } from './ModelMenu.js';
+import { health, readsNote } from './model-menu.js';
 import './ModelPicker.css';
 
 interface Props {
@@ -9,69 +11,75 @@ interface Props {
   onChange: (model: string) => void;
 }
 
-function health(model: ModelInfo): string {
-  if (!model.available) return 'unavailable';
-  if (model.breaker === 'open') return 'failing: paused after repeated errors';
-  if (model.breaker === 'half-open') return 'recovering';
-  return '';
-}
-
-/** What a model reads besides text, for its menu entry ("reads images and PDFs"). */
-export function readsNote(model: ModelInfo): string {
-  const kinds = [model.input.includes('image') && 'images', model.input.includes('pdf') && 'PDFs'];
-  const named = kinds.filter((kind): kind is string => Boolean(kind));
-  return named.length > 0 ? `reads ${named.join(' and ')}` : '';
-}
-
 /**
- * The conversation's model (remembered on the server), with each provider's health and what each
- * model reads (an image icon beside the menu when the chosen one takes images).
+ * The conversation's model (remembered on the server): a button showing the chosen model, its
+ * provider's health and whether it reads images, which opens a searchable menu of the models by
+ * provider with what each can do and costs (ModelMenu).
  */
 export function ModelPicker({ models, value, onChange }: Props) {
-  const id = useId();
+  const menuId = useId();
+  const button = useRef<HTMLButtonElement>(null);
+  const [open, setOpen] = useState(false);
   const list = models?.models ?? [];
   const current = list.find((model) => model.id === value);
   const state = current ? health(current) : value ? 'not configured on this server' : '';
+  const name = current?.name ?? (value ? `${value} (not configured)` : 'No model');
+
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) button.current?.focus();
+  };
+
   return (
     <div className="model-picker">
-      <label htmlFor={id} className="sr-only">
-        Model
-      </label>
-      <span
-        className={`health-dot ${state ? (current?.breaker === 'half-open' ? 'warn' : 'bad') : 'ok'}`}
-        aria-hidden="true"
-      />
-      <select
-        id={id}
-        value={value ?? ''}
-        onChange={(e) => onChange(e.target.value)}
+      <button
+        ref={button}
+        type="button"
+        className="model-button"
+        aria-haspopup="listbox"
+        aria-expanded={open}
+        aria-controls={open ? menuId : undefined}
+        data-value={value ?? ''}
         disabled={list.length === 0}
+        title={current ? `${current.name} (${current.id})` : undefined}
+        onClick={() => setOpen((was) => !was)}
+        onKeyDown={(event) => {
+          if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+            event.preventDefault();
+            setOpen(true);
+          }
+        }}
       >
-        {value && !current && <option value={value}>{value} (not configured)</option>}
-        {list.map((model) => {
-          const note = health(model);
-          // The option's text stays the name and health (a menu entry the user reads at a glance);
-          // what it reads is its tooltip, and the icon beside the menu for the chosen model.
-          return (
-            <option
-              key={model.id}
-              value={model.id}
-              disabled={!model.available}
-              title={readsNote(model) || undefined}
-            >
-              {model.name}
-              {note ? ` — ${note}` : ''}
-            </option>
-          );
-        })}
-      </select>
-      {current?.input.includes('image') && (
-        <span className="reads-images" title={`${current.name} ${readsNote(current)}`}>
-          <ImageIcon size={15} />
-          <span className="sr-only">{readsNote(current)}</span>
-        </span>
+        <span
+          className={`health-dot ${state ? (current?.breaker === 'half-open' ? 'warn' : 'bad') : 'ok'}`}
+          aria-hidden="true"
+        />
+        <span className="sr-only">Model: </span>
+        <span className="model-button-name">{name}</span>
+        {state && <span className="sr-only">{` (${state})`}</span>}
+        {current?.input.includes('image') && (
+          <span className="reads-images" title={`${current.name} ${readsNote(current)}`}>
+            <ImageIcon size={15} />
+            <span className="sr-only">, {readsNote(current)}</span>
+          </span>
+        )}
+        <svg className="model-chevron" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+          <path d="M2.5 4.5 6 8l3.5-3.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+        </svg>
+      </button>
+      {open && (
+        <ModelMenu
+          id={menuId}
+          models={list}
+          value={value}
+          anchor={button}
+          onPick={(id) => {
+            close(true);
+            if (id !== value) onChange(id);
+          }}
+          onClose={close}
+        />
       )}
-      {state && <span className="sr-only">{`(${state})`}</span>}
     </div>
   );
 }

@@ -5,10 +5,14 @@ export function RenameInput({
   initial,
   onDone,
   onCancel,
+  label = 'Conversation title',
+  maxLength = 200,
 }: {
   initial: string;
   onDone: (title: string) => void;
   onCancel: () => void;
+  label?: string;
+  maxLength?: number;
 }) {
   const [value, setValue] = useState(initial);
   const ref = useRef<HTMLInputElement>(null);
@@ -27,9 +31,9 @@ export function RenameInput({
     <input
       ref={ref}
       className="rename-input"
-      aria-label="Conversation title"
+      aria-label={label}
       value={value}
-      maxLength={200}
+      maxLength={maxLength}
       onChange={(e) => setValue(e.target.value)}
       onKeyDown={(e: KeyboardEvent) => {
         if (e.key === 'Enter') finish(true);

@@ -21,8 +21,12 @@ interface Props {
   onUserChanged?: (user: Me['user']) => void;
 }
 
-const byActivity = (a: Conversation, b: Conversation) =>
-  a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1;
+/** The server's list order: pinned first, then most recently active. */
+const byActivity = (a: Conversation, b: Conversation) => {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? 1 : -1;
+  return a.id < b.id ? 1 : -1;
+};
 
 type Change =
   | { upsert: Conversation }
@@ -31,13 +35,15 @@ type Change =
 
 function applyChange(items: Conversation[], change: Change): Conversation[] {
   if ('upsert' in change) {
-    return [...items.filter((item) => item.id !== change.upsert.id), change.upsert].sort(byActivity);
+    const rest = items.filter((item) => item.id !== change.upsert.id);
+    // Archived conversations live in the sidebar's Archived view, not in this list.
+    return change.upsert.archived ? rest : [...rest, change.upsert].sort(byActivity);
   }
   if ('remove' in change) return items.filter((item) => item.id !== change.remove);
   const found = items.find((item) => item.id === change.touch);
   if (!found) return items;
   const touched = { ...found, updatedAt: change.at, activeRun: change.activeRun };
-  return [touched, ...items.filter((item) => item.id !== found.id)];
+  return [touched, ...items.filter((item) => item.id !== found.id)].sort(byActivity);
 }
 
 export interface ConversationList {
@@ -138,7 +144,8 @@ export function Shell({ me, route, onSignedOut, onUserChanged }: Props) {
     const stop = onLiveEvent((event) => {
       switch (event.type) {
         case 'ready':
-          // (Re)connected: catch up on whatever happened while we were away.
+        case 'folders.changed':
+          // (Re)connected, or a folder went (its conversations unfiled): catch up.
           void refresh();
           break;
         case 'conversation.created':

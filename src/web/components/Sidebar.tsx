@@ -1,14 +1,19 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useCallback, useState } from 'react';
 import type { Conversation, Me } from '../api.js';
-import { dateGroup, GROUP_ORDER } from '../dates.js';
+import { useArchived } from '../hooks/use-archived.js';
 import { useConversationEdits } from '../hooks/use-conversation-edits.js';
 import { useConversationSearch } from '../hooks/use-conversation-search.js';
+import { useFolders } from '../hooks/use-folders.js';
+import { useOrganise } from '../hooks/use-organise.js';
+import { BulkBar } from './BulkBar.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
-import { ConversationListItem } from './ConversationListItem.js';
-import { CloseIcon, PlusIcon, SearchIcon, SettingsIcon } from './icons.js';
+import { ChevronDown, CloseIcon, PlusIcon, SearchIcon, SettingsIcon } from './icons.js';
 import { go, titleOf } from './links.js';
+import { type RowActions, RowActionsContext } from './organise-context.js';
+import { RowMenu } from './RowMenu.js';
 import { SearchResults } from './SearchResults.js';
 import type { ConversationList } from './Shell.js';
+import { ArchivedView, MainView } from './SidebarViews.js';
 import './Sidebar.css';
 
 interface Props {
@@ -19,54 +24,55 @@ interface Props {
   /** The admin console is open (admins see a link to it). */
   adminActive?: boolean;
   onLoadMore: () => Promise<void>;
+  /** A conversation the server changed here (renamed, pinned, archived, moved). */
   onRenamed: (conversation: Conversation) => void;
   onDeleted: (id: string) => void;
   onClose: () => void;
 }
 
-export function Sidebar({
-  me,
-  list,
-  activeId,
-  settingsActive,
-  adminActive = false,
-  onLoadMore,
-  onRenamed,
-  onDeleted,
-  onClose,
-}: Props) {
+export function Sidebar(props: Props) {
+  const { me, list, activeId, settingsActive, adminActive = false, onLoadMore, onClose } = props;
   const search = useConversationSearch();
-  const edits = useConversationEdits({ onRenamed, onDeleted });
-  const moreRef = useRef<HTMLDivElement>(null);
+  const [showArchived, setShowArchived] = useState(false);
+  const archived = useArchived(showArchived);
+  const [error, setError] = useState<string | null>(null);
+  const onError = useCallback((message: string) => setError(message), []);
+  const onChanged = (conversation: Conversation) => {
+    props.onRenamed(conversation);
+    archived.apply(conversation);
+  };
+  const onDeleted = (id: string) => {
+    props.onDeleted(id);
+    archived.drop(id);
+  };
+  const edits = useConversationEdits({ onRenamed: onChanged, onDeleted });
+  const folders = useFolders(onError);
+  const organise = useOrganise({ onChanged, onDeleted, onError });
+  const [creatingFolder, setCreatingFolder] = useState(false);
+  const [deletingFolder, setDeletingFolder] = useState<string | null>(null);
+  const [bulkDeleting, setBulkDeleting] = useState(false);
 
-  // Load the next page of conversations when the end of the list scrolls into view.
-  useEffect(() => {
-    const target = moreRef.current;
-    if (!target || !list.nextCursor) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) void onLoadMore();
-    });
-    observer.observe(target);
-    return () => observer.disconnect();
-  }, [list.nextCursor, onLoadMore]);
-
-  const groups = useMemo(() => {
-    const now = new Date();
-    const map = new Map<string, Conversation[]>();
-    for (const item of list.items) {
-      const group = dateGroup(item.updatedAt, now);
-      const bucket = map.get(group);
-      if (bucket) bucket.push(item);
-      else map.set(group, [item]);
-    }
-    return GROUP_ORDER.filter((group) => map.has(group)).map((group) => ({
-      group,
-      items: map.get(group) as Conversation[],
-    }));
-  }, [list.items]);
+  const actions: RowActions = {
+    activeId,
+    folders: folders.folders,
+    renaming: edits.renaming,
+    rename: (conversation, title) => void edits.rename(conversation, title),
+    startRename: edits.startRename,
+    cancelRename: edits.cancelRename,
+    askDelete: edits.askDelete,
+    pin: (conversation) => void organise.pin(conversation),
+    archive: (conversation) => void organise.archive(conversation),
+    move: (conversation, folderId) => void organise.move(conversation, folderId),
+    selecting: organise.selecting,
+    selected: organise.selected,
+    toggle: organise.toggle,
+    startSelecting: organise.startSelecting,
+  };
 
   const name = me.user.displayName || me.user.username;
   const { deleting } = edits;
+  const shownError = error ?? edits.error;
+  const folderToDelete = folders.folders.find((folder) => folder.id === deletingFolder);
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -101,46 +107,75 @@ export function Sidebar({
           }}
         />
       </div>
-      {edits.error && (
+      {organise.selecting ? (
+        <BulkBar
+          count={organise.selected.size}
+          folders={folders.folders}
+          archivedView={showArchived}
+          onArchive={() => void organise.bulk(showArchived ? 'unarchive' : 'archive')}
+          onMove={(folderId) => void organise.bulk('move', folderId)}
+          onDelete={() => setBulkDeleting(true)}
+          onCancel={organise.stopSelecting}
+        />
+      ) : (
+        <div className="sidebar-tools">
+          {/* One tab stop for all three (the main area stays a few Tabs away). */}
+          <RowMenu
+            label="Organise"
+            buttonClass="link-btn sidebar-organise"
+            icon={
+              <>
+                Organise <ChevronDown />
+              </>
+            }
+            items={[
+              { label: 'Select conversations', onSelect: () => organise.startSelecting() },
+              ...(showArchived ? [] : [{ label: 'New folder', onSelect: () => setCreatingFolder(true) }]),
+              {
+                label: showArchived ? 'Back to chats' : 'Show archived',
+                onSelect: () => setShowArchived((was) => !was),
+              },
+            ]}
+          />
+          {showArchived && (
+            <button type="button" className="link-btn" onClick={() => setShowArchived(false)}>
+              Back to chats
+            </button>
+          )}
+        </div>
+      )}
+      {shownError && (
         <p className="sidebar-error" role="alert">
-          {edits.error}{' '}
-          <button type="button" className="link-btn" onClick={edits.dismissError}>
+          {shownError}{' '}
+          <button
+            type="button"
+            className="link-btn"
+            onClick={() => {
+              setError(null);
+              edits.dismissError();
+            }}
+          >
             Dismiss
           </button>
         </p>
       )}
       <div className="sidebar-list">
-        {search.searching ? (
-          <SearchResults results={search.results} error={search.error} />
-        ) : (
-          <>
-            {list.loaded && list.items.length === 0 && <p className="sidebar-note">No conversations yet.</p>}
-            {groups.map(({ group, items }) => (
-              <section key={group} aria-label={group}>
-                <h2 className="group-title">{group}</h2>
-                <ul>
-                  {items.map((conversation) => (
-                    <ConversationListItem
-                      key={conversation.id}
-                      conversation={conversation}
-                      active={conversation.id === activeId}
-                      renaming={edits.renaming === conversation.id}
-                      onRename={(title) => void edits.rename(conversation, title)}
-                      onStartRename={() => edits.startRename(conversation.id)}
-                      onCancelRename={edits.cancelRename}
-                      onDelete={() => edits.askDelete(conversation)}
-                    />
-                  ))}
-                </ul>
-              </section>
-            ))}
-            {list.nextCursor && (
-              <div ref={moreRef} className="sidebar-note">
-                Loading…
-              </div>
-            )}
-          </>
-        )}
+        <RowActionsContext.Provider value={actions}>
+          {search.searching ? (
+            <SearchResults results={search.results} error={search.error} />
+          ) : showArchived ? (
+            <ArchivedView {...archived} onLoadMore={archived.loadMore} />
+          ) : (
+            <MainView
+              list={list}
+              folders={folders}
+              creatingFolder={creatingFolder}
+              onFolderCreated={() => setCreatingFolder(false)}
+              onAskDeleteFolder={setDeletingFolder}
+              onLoadMore={onLoadMore}
+            />
+          )}
+        </RowActionsContext.Provider>
       </div>
       <div className="sidebar-bottom">
         {me.user.role === 'admin' && (
@@ -176,6 +211,32 @@ export function Sidebar({
         onCancel={edits.cancelDelete}
       >
         “{deleting ? titleOf(deleting) : ''}” and all its messages will be deleted. This cannot be undone.
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={bulkDeleting}
+        title={`Delete ${organise.selected.size} conversations?`}
+        confirmLabel="Delete"
+        danger
+        onConfirm={() => {
+          setBulkDeleting(false);
+          void organise.bulk('delete');
+        }}
+        onCancel={() => setBulkDeleting(false)}
+      >
+        They and all their messages will be deleted. This cannot be undone.
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={folderToDelete !== undefined}
+        title="Delete folder?"
+        confirmLabel="Delete folder"
+        danger
+        onConfirm={() => {
+          setDeletingFolder(null);
+          if (folderToDelete) void folders.remove(folderToDelete.id);
+        }}
+        onCancel={() => setDeletingFolder(null)}
+      >
+        “{folderToDelete?.name}” will be deleted. Its conversations stay, outside any folder.
       </ConfirmDialog>
     </nav>
   );

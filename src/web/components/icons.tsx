@@ -140,3 +140,18 @@ export const ShieldIcon = ({ size = 14 }: { size?: number }) => (
     <path d="M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10Z" />
   </Icon>
 );
+export const MoreIcon = () => (
+  <Icon size={16}>
+    <path d="M5 12h.01M12 12h.01M19 12h.01" strokeWidth={3} />
+  </Icon>
+);
+export const PinIcon = () => (
+  <Icon size={14}>
+    <path d="M9 4h6l-1 6 4 4H6l4-4-1-6ZM12 14v6" />
+  </Icon>
+);
+export const ChevronDown = () => (
+  <Icon size={14}>
+    <path d="m6 9 6 6 6-6" />
+  </Icon>
+);

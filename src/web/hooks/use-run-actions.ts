@@ -74,16 +74,18 @@ export function useRunActions(options: RunActionsOptions) {
     async (content: string, files: readonly string[] = []): Promise<boolean> => {
       const body = withFiles({ content }, files);
       if (!conversationId) {
-        // The home page: create the conversation, start the reply, then open the conversation's page.
+        // The home page: the conversation and its first message in one request (a refused send
+        // creates nothing), then open the conversation's page.
         setError(null);
         setBusy(true);
         try {
-          const created = await api.createConversation({
+          const accepted = await api.startConversation({
+            ...body,
             ...(draftModel ? { model: draftModel } : {}),
             ...(draftTools.length > 0 ? { tools: draftTools } : {}),
           });
+          const created = await api.conversation(accepted.conversationId);
           onCreated(created);
-          const accepted = await api.send(created.id, body);
           giveHandoff({ conversation: created, accepted });
           navigate(conversationPath(created.id));
           return true;

@@ -5,12 +5,14 @@ import type { Message } from '../api.js';
 import { followRun, type StreamPart } from '../sse.js';
 import {
   foldChunk,
+  foldWaiting,
   generatedFile,
   hasToolParts,
   mergeParts,
   NO_PARTS,
   type StreamedParts,
   textOf,
+  type Waiting,
 } from '../stream-parts.js';
 
 /** The reply being streamed into the page: one run followed at a time, drawn at most once a frame. */
@@ -36,6 +38,8 @@ export interface LiveRun {
   kind: RunKind | null;
   /** This run's parts in order (steps, text, reasoning, files, tool calls), and the earlier calls it settled. */
   streamed: StreamedParts;
+  /** Since when the reply waits for its model, and the retry under way (shown until a token arrives). */
+  waiting: Waiting;
 }
 
 /**
@@ -47,8 +51,10 @@ export const prefixKey = (runId: string) => `parley.prefix.${runId}`;
 /** Applies one stream part to the live state; false when the part changes nothing shown. */
 export function applyPart(state: LiveRun, part: StreamPart): boolean {
   const streamed = foldChunk(state.streamed, part);
-  const changed = streamed !== state.streamed;
+  const waiting = foldWaiting(state.waiting, part, Date.now());
+  const changed = streamed !== state.streamed || waiting !== state.waiting;
   state.streamed = streamed;
+  state.waiting = waiting;
   switch (part.type) {
     case 'data-run':
       if (part.data) state.kind = part.data.kind;
@@ -162,6 +168,7 @@ export function useRunFollower(conversationId: string | null, options: FollowerO
       reasoning: '',
       kind: null,
       streamed: NO_PARTS,
+      waiting: { since: Date.now(), retry: null },
     };
     setLive({ ...state });
     let scheduled = false;

@@ -21,10 +21,17 @@ export const conversation = {
   model: 'demo',
   systemPrompt: null,
   tools: [],
+  folderId: null,
+  pinned: false,
+  archived: false,
   createdAt: AT,
   updatedAt: LATER,
   activeRun: null,
 };
+
+const FOLDER_ID = '01964b7f-0b2c-7e11-8c4d-6a1b3c5d7e90';
+
+export const folder = { id: FOLDER_ID, name: 'Research', createdAt: AT, updatedAt: AT };
 
 export const userMessage = {
   id: USER_MESSAGE_ID,

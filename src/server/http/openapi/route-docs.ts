@@ -210,12 +210,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /api/auth/login': {
     operationId: 'login',
     summary: 'Sign in',
-    description: 'Sets the `parley_session` cookie. Repeated failures are throttled (429 with Retry-After).',
+    description:
+      'Sets the `parley_session` cookie. Repeated failures are throttled (429 with Retry-After). A ' +
+      'disabled or not yet approved account is named (403) only after its right password.',
     tag: 'Auth',
     body: { username: 'alice', password: 'correct horse battery' },
     responses: {
       200: { user: ex.user, csrfToken: 'k1Zb4mE9qT0vX2sR7yN5wA' },
       401: ex.error('invalid_credentials', 'Wrong username or password.'),
+      403: ex.error('account_disabled', 'This account is disabled; ask an admin.'),
     },
   },
   'POST /api/auth/logout': {
@@ -283,9 +286,20 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/auth/providers': {
     operationId: 'authProviders',
     summary: 'How to sign in: single sign-on, and whether the password form is offered (public)',
+    description:
+      '`signup` is the SIGNUP setting (the page offers no "Create one" when `closed`); `firstAccount` is ' +
+      'true while the install has no account (the next sign-up creates the admin), `setupCodeRequired` ' +
+      'when that sign-up needs the one-time setup code from the server log.',
     tag: 'Auth',
     responses: {
-      200: { oidc: { enabled: true, label: 'Acme SSO' }, localSignIn: false, localSignUp: false },
+      200: {
+        oidc: { enabled: true, label: 'Acme SSO' },
+        localSignIn: false,
+        localSignUp: false,
+        signup: 'closed',
+        firstAccount: false,
+        setupCodeRequired: false,
+      },
     },
   },
   'GET /api/auth/oidc/login': {
@@ -721,9 +735,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /api/conversations': {
     operationId: 'listConversations',
-    summary: 'Your conversations, most recently active first (cursor pages)',
+    summary: 'Your conversations, pinned first, then most recently active first (cursor pages)',
+    description:
+      'Archived conversations are left out unless `?archived=true` (which lists only them); `?folderId=` lists one of your folders (another user’s folder is a 404).',
     tag: 'Conversations',
-    responses: { 200: { items: [ex.conversation], nextCursor: null } },
+    responses: {
+      200: { items: [{ ...ex.conversation, pinned: true, folderId: ex.folder.id }], nextCursor: null },
+      404: ex.error('not_found', 'Folder not found.'),
+    },
   },
   'GET /api/conversations/:id': {
     operationId: 'getConversation',
@@ -736,10 +755,59 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'PATCH /api/conversations/:id': {
     operationId: 'updateConversation',
-    summary: 'Rename, or change the model or system prompt',
+    summary: 'Rename, change the model or system prompt; pin, archive or file it in a folder',
+    description:
+      '`folderId` (null: out of any folder), `pinned` and `archived` organise it without changing `updatedAt`.',
     tag: 'Conversations',
-    body: { title: 'SSE explained', systemPrompt: 'Answer briefly.' },
-    responses: { 200: { ...ex.conversation, title: 'SSE explained', systemPrompt: 'Answer briefly.' } },
+    body: { title: 'SSE explained', systemPrompt: 'Answer briefly.', pinned: true },
+    responses: {
+      200: { ...ex.conversation, title: 'SSE explained', systemPrompt: 'Answer briefly.', pinned: true },
+      404: ex.error('not_found', 'Folder not found.'),
+    },
+  },
+  'POST /api/conversations/bulk': {
+    operationId: 'bulkConversations',
+    summary: 'Delete, archive, unarchive or move (`folderId`) up to 200 of your conversations at once',
+    description:
+      'All or nothing: if any id is not one of your conversations the answer is 404 and nothing changes.',
+    tag: 'Conversations',
+    body: { ids: [ex.ids.CONVERSATION_ID], action: 'move', folderId: ex.folder.id },
+    responses: {
+      200: { action: 'move', count: 1 },
+      404: ex.error('not_found', 'Conversation not found.'),
+    },
+  },
+  'GET /api/folders': {
+    operationId: 'listFolders',
+    summary: 'Your folders, by name',
+    tag: 'Conversations',
+    responses: { 200: { items: [ex.folder] } },
+  },
+  'POST /api/folders': {
+    operationId: 'createFolder',
+    summary: 'Create a folder (at most 100)',
+    tag: 'Conversations',
+    body: { name: 'Research' },
+    responses: {
+      201: ex.folder,
+      409: ex.error('conflict', 'You have 100 folders already: delete one first.'),
+    },
+  },
+  'PATCH /api/folders/:id': {
+    operationId: 'renameFolder',
+    summary: 'Rename a folder',
+    tag: 'Conversations',
+    body: { name: 'Papers' },
+    responses: {
+      200: { ...ex.folder, name: 'Papers' },
+      404: ex.error('not_found', 'Folder not found.'),
+    },
+  },
+  'DELETE /api/folders/:id': {
+    operationId: 'deleteFolder',
+    summary: 'Delete a folder; its conversations stay, out of any folder',
+    tag: 'Conversations',
+    responses: { 404: ex.error('not_found', 'Folder not found.') },
   },
   'DELETE /api/conversations/:id': {
     operationId: 'deleteConversation',
@@ -764,6 +832,19 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: {
       202: ex.runAccepted,
       409: ex.error('conflict', 'You already have 4 replies streaming; wait for one to finish.'),
+    },
+    content: { 200: sse(ex.runStream) },
+    descriptions: { 200: 'The run’s SSE stream (with `Accept: text/event-stream`)' },
+  },
+  'POST /api/conversations/start': {
+    operationId: 'startConversation',
+    summary: 'Start a new conversation with its first message (nothing is created if it is refused)',
+    description: `Admission (rate limit, quota, model) comes first: a refused first message (429, 403, 400) creates no conversation. ${RUN_STREAM_NOTE}`,
+    tag: 'Runs',
+    body: { content: 'Explain server-sent events in one paragraph.', model: 'demo' },
+    responses: {
+      202: ex.runAccepted,
+      429: ex.error('rate_limited', 'Too many messages; try again in a minute.'),
     },
     content: { 200: sse(ex.runStream) },
     descriptions: { 200: 'The run’s SSE stream (with `Accept: text/event-stream`)' },
@@ -1071,6 +1152,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
             input: ['text', 'image', 'pdf'],
             available: true,
             breaker: null,
+            price: { input: 0, output: 0 },
+            tools: true,
+            reasoning: false,
           },
           {
             id: 'openai/gpt-4o-mini',
@@ -1080,6 +1164,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
             input: ['text', 'image', 'pdf'],
             available: true,
             breaker: 'closed',
+            price: { input: 0.15, output: 0.6 },
+            tools: true,
+            reasoning: false,
           },
         ],
       },

@@ -15,6 +15,7 @@ import * as identities from './013-identities.js';
 import * as usageEvents from './014-usage-events.js';
 import * as audit from './015-audit.js';
 import * as teams from './016-teams.js';
+import * as organise from './017-organise.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -36,6 +37,7 @@ export const migrationProvider: MigrationProvider = {
       '014-usage-events': usageEvents,
       '015-audit': audit,
       '016-teams': teams,
+      '017-organise': organise,
     };
   },
 };
