@@ -8,6 +8,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import { attachmentText, fileIdsOf, messagePartsOf, storedParts } from '../chat/message-parts.js';
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
 import { messageDto, toolsOf } from '../chat/serialize.js';
+import { titleFrom } from '../chat/title.js';
 import { AppError, notFound } from '../errors.js';
 import type { FileService } from '../files/file-service.js';
 import { type ModelReader, promptAttachments, requireReadable } from '../files/prompt-attachments.js';
@@ -177,24 +178,15 @@ export class TurnService {
         } else {
           parentId = (await trx.messages.newestMessage(conversationId))?.id ?? null;
         }
-        const files = await this.deps.files.attach(trx, userId, conversationId, fileIds);
-        const userMessage = await trx.messages.insertMessage({
-          id: newId(),
-          conversation_id: conversationId,
-          user_id: userId,
-          parent_id: parentId,
-          role: 'user',
-          content: input.content,
-          parts: storedParts(files, input.content),
-          attachment_text: attachmentText(files),
-          status: 'complete',
-          created_at: at,
-          updated_at: at,
-        });
-        const reply = await this.insertPendingReply(trx, conversation, userMessage.id, model, at);
-        return { reply, userMessage };
+        return this.insertUserTurn(
+          trx,
+          conversation,
+          { userId, parentId, content: input.content, fileIds },
+          model,
+          at,
+        );
       },
-      committed: ({ userMessage }) =>
+      committed: ({ userMessage }) => {
         log.info(
           {
             conversationId,
@@ -204,7 +196,13 @@ export class TurnService {
             ...(this.deps.logMessageContent ? { content: input.content } : {}),
           },
           'user message received',
-        ),
+        );
+        // An untitled conversation gets its placeholder title now, whatever becomes of the reply.
+        if (conversation.title === null)
+          this.deps.chat
+            .placeholderTitle(userId, conversationId)
+            .catch(() => log.warn({ conversationId }, 'placeholder title not written'));
+      },
     });
   }
 
@@ -220,6 +218,8 @@ export class TurnService {
   ): Promise<StartedRun> {
     const fileIds = checkContent(input);
     const conversation = await this.deps.chat.newConversationRow(userId, {
+      // The placeholder title (the first words) is there at once, in the created event.
+      title: titleFrom(input.content),
       ...(input.model !== undefined ? { model: input.model } : {}),
       ...(input.tools !== undefined ? { tools: input.tools } : {}),
     });
@@ -230,22 +230,13 @@ export class TurnService {
       apiTokenId: options.apiTokenId,
       write: async (trx, model, at) => {
         await trx.conversations.insertConversation(conversation);
-        const files = await this.deps.files.attach(trx, userId, conversation.id, fileIds);
-        const userMessage = await trx.messages.insertMessage({
-          id: newId(),
-          conversation_id: conversation.id,
-          user_id: userId,
-          parent_id: null,
-          role: 'user',
-          content: input.content,
-          parts: storedParts(files, input.content),
-          attachment_text: attachmentText(files),
-          status: 'complete',
-          created_at: at,
-          updated_at: at,
-        });
-        const reply = await this.insertPendingReply(trx, conversation, userMessage.id, model, at);
-        return { reply, userMessage };
+        return this.insertUserTurn(
+          trx,
+          conversation,
+          { userId, parentId: null, content: input.content, fileIds },
+          model,
+          at,
+        );
       },
       committed: () => void this.deps.chat.announceCreated(userId, conversation),
     });
@@ -451,6 +442,32 @@ export class TurnService {
     };
   }
 
+  /** The user's message (its files attached) and the pending reply under it, in the turn's transaction. */
+  private async insertUserTurn(
+    trx: Repositories,
+    conversation: ConversationRow,
+    message: { userId: string; parentId: string | null; content: string; fileIds: string[] },
+    model: string,
+    at: string,
+  ): Promise<{ reply: MessageRow; userMessage: MessageRow }> {
+    const files = await this.deps.files.attach(trx, message.userId, conversation.id, message.fileIds);
+    const userMessage = await trx.messages.insertMessage({
+      id: newId(),
+      conversation_id: conversation.id,
+      user_id: message.userId,
+      parent_id: message.parentId,
+      role: 'user',
+      content: message.content,
+      parts: storedParts(files, message.content),
+      attachment_text: attachmentText(files),
+      status: 'complete',
+      created_at: at,
+      updated_at: at,
+    });
+    const reply = await this.insertPendingReply(trx, conversation, userMessage.id, model, at);
+    return { reply, userMessage };
+  }
+
   private async insertPendingReply(
     trx: Repositories,
     conversation: ConversationRow,
@@ -600,12 +617,9 @@ export class TurnService {
         kind,
         model,
       }),
-      (outcome) => {
+      () => {
         release();
-        // After the first reply, an untitled conversation gets a short title.
-        return outcome.status === 'complete'
-          ? this.deps.chat.titleAfterFirstReply(userId, conversation.id)
-          : Promise.resolve();
+        return Promise.resolve();
       },
     );
   }
