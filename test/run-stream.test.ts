@@ -320,7 +320,7 @@ describe('stop, regenerate, continue', () => {
 });
 
 describe('conversation life', () => {
-  it('titles a conversation after its first reply', async () => {
+  it('titles a conversation from its first message', async () => {
     await start();
     const id = await newConversation();
     await readSse(await send(id, 'How do I bake sourdough bread at home without a dutch oven?'));

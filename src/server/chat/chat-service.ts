@@ -302,16 +302,23 @@ export class ChatService {
     return this.requireConversation(userId, dto.id, 'write');
   }
 
-  /** After a first complete reply (runs/ calls this), give an untitled conversation a short title. */
-  async titleAfterFirstReply(userId: string, conversationId: string): Promise<void> {
+  /**
+   * The placeholder title right after a first message is accepted (runs/ calls this): the first
+   * words of the first user message. Set only while the conversation is untitled (compare-and-set),
+   * so a rename is never overwritten and a first reply that fails still leaves a titled chat.
+   */
+  async placeholderTitle(userId: string, conversationId: string): Promise<void> {
     // Through the policy like any write; a conversation deleted meanwhile is simply skipped.
     const current = await accessibleConversation(this.repos, this.policy, userId, conversationId, 'write');
     if (!current || current.title !== null) return;
     const first = await this.repos.messages.firstUserMessage(conversationId);
     if (!first) return;
-    const row = await this.repos.conversations.updateConversation(userId, conversationId, {
-      title: titleFrom(first.content),
-    });
+    const row = await this.repos.conversations.replaceTitle(
+      userId,
+      conversationId,
+      null,
+      titleFrom(first.content),
+    );
     if (row)
       this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: await this.dto(row) });
   }

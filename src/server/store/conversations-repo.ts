@@ -128,6 +128,27 @@ export async function updateConversation(
   return findConversation(db, userId, id);
 }
 
+/**
+ * Compare-and-set on the title: writes `title` only while the title is still `expected`, so a
+ * rename that landed meanwhile always wins over a machine-written title. Undefined: not replaced.
+ */
+export async function replaceTitle(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+  expected: string | null,
+  title: string,
+): Promise<ConversationRow | undefined> {
+  const result = await db
+    .updateTable('conversations')
+    .set({ title })
+    .where('user_id', '=', userId)
+    .where('id', '=', id)
+    .where((eb) => (expected === null ? eb('title', 'is', null) : eb('title', '=', expected)))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0 ? findConversation(db, userId, id) : undefined;
+}
+
 export async function touchConversation(db: Kysely<Database>, id: string, now: string): Promise<void> {
   await db.updateTable('conversations').set({ updated_at: now }).where('id', '=', id).execute();
 }

@@ -1,6 +1,7 @@
 import { type ReactNode, useMemo, useState } from 'react';
 import { adminApi, usageUrl } from './admin-api.js';
 import { percentText, quotaBars, quotaText, type Window } from './group-quota.js';
+import { HeadRow } from './panel-parts.js';
 import { thisMonth } from './quota.js';
 import { ScrollTable } from './states.js';
 import { formatCount } from './usage-data.js';
@@ -94,24 +95,10 @@ export function GroupQuotaChart() {
           <ScrollTable label="Groups against their quotas, table">
             <table className="admin-table">
               <thead>
-                <tr>
-                  <th scope="col">Group</th>
-                  <th scope="col" className="num">
-                    Members
-                  </th>
-                  <th scope="col" className="num">
-                    Today
-                  </th>
-                  <th scope="col" className="num">
-                    Daily quota
-                  </th>
-                  <th scope="col" className="num">
-                    This month
-                  </th>
-                  <th scope="col" className="num">
-                    Monthly quota
-                  </th>
-                </tr>
+                <HeadRow
+                  text={['Group']}
+                  num={['Members', 'Today', 'Daily quota', 'This month', 'Monthly quota']}
+                />
               </thead>
               <tbody>
                 {items.map((g) => (

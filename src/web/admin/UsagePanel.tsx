@@ -1,8 +1,9 @@
 import { useId, useMemo, useState } from 'react';
 import { adminApi, type UsageQuery, usageUrl } from './admin-api.js';
 import { GroupQuotaChart } from './GroupQuotaChart.js';
+import { HeadRow, ResourceNotes } from './panel-parts.js';
 import { StackedChart } from './StackedChart.js';
-import { ScrollTable, Unavailable } from './states.js';
+import { ScrollTable } from './states.js';
 import {
   dailyByModel,
   formatCompact,
@@ -84,13 +85,7 @@ export function UsagePanel() {
             </div>
           </dl>
         )}
-        {daily.unavailable && <Unavailable what="Usage figures" />}
-        {daily.error && (
-          <p className="form-error" role="alert">
-            {daily.error}
-          </p>
-        )}
-        {daily.loading && !daily.data && <p className="muted">Loading…</p>}
+        <ResourceNotes resource={daily} what="Usage figures" empty={false} none="" />
       </section>
 
       {series && (
@@ -125,22 +120,7 @@ export function UsagePanel() {
               <ScrollTable label="Usage per day and model">
                 <table className="admin-table">
                   <thead>
-                    <tr>
-                      <th scope="col">Day</th>
-                      <th scope="col">Model</th>
-                      <th scope="col" className="num">
-                        Input
-                      </th>
-                      <th scope="col" className="num">
-                        Output
-                      </th>
-                      <th scope="col" className="num">
-                        Requests
-                      </th>
-                      <th scope="col" className="num">
-                        Cost
-                      </th>
-                    </tr>
+                    <HeadRow text={['Day', 'Model']} num={['Input', 'Output', 'Requests', 'Cost']} />
                   </thead>
                   <tbody>
                     {rows.map((row) => (
@@ -175,16 +155,7 @@ export function UsagePanel() {
             <ScrollTable label="Top users, table">
               <table className="admin-table top-users">
                 <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Tokens</th>
-                    <th scope="col" className="num">
-                      Requests
-                    </th>
-                    <th scope="col" className="num">
-                      Cost
-                    </th>
-                  </tr>
+                  <HeadRow text={['User', 'Tokens']} num={['Requests', 'Cost']} />
                 </thead>
                 <tbody>
                   {top.map((user) => (
