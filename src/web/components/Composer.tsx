@@ -3,6 +3,7 @@ import type { ModelInfo } from '../api.js';
 import { loadDraft, saveDraft } from '../drafts.js';
 import { ACCEPTED_FILES } from '../files.js';
 import type { Attachments } from '../hooks/use-attachments.js';
+import { editLastMessage } from '../hooks/use-shortcuts.js';
 import { AttachmentChips } from './AttachmentChips.js';
 import { PaperclipIcon, SendIcon, StopIcon } from './icons.js';
 import './Composer.css';
@@ -148,6 +149,8 @@ export function Composer({
                 e.preventDefault();
                 void submit();
               }
+              // ↑ in an empty box edits the last message you sent (as in most chat apps).
+              else if (e.key === 'ArrowUp' && text === '' && editLastMessage()) e.preventDefault();
             }}
           />
           {running ? (

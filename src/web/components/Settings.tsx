@@ -6,6 +6,7 @@ import { go } from './links.js';
 import { PasswordCard } from './PasswordCard.js';
 import { ProfileCard } from './ProfileCard.js';
 import { SessionsCard } from './SessionsCard.js';
+import { openShortcuts } from './ShortcutsDialog.js';
 import { TokensCard } from './TokensCard.js';
 import './Settings.css';
 
@@ -74,6 +75,9 @@ export function Settings({ me, onSignedOut, onUserChanged }: Props) {
             ))}
           </fieldset>
           <p className="muted">System follows your device’s light or dark setting.</p>
+          <button type="button" className="btn" onClick={openShortcuts}>
+            Keyboard shortcuts
+          </button>
         </section>
 
         <Suspense fallback={null}>

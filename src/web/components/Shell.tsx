@@ -5,7 +5,9 @@ import { navigate, type Route } from '../router.js';
 import { ConversationView } from './ConversationView.js';
 import { MenuIcon } from './icons.js';
 import { Settings } from './Settings.js';
+import { KeyboardShortcuts } from './ShortcutsDialog.js';
 import { Sidebar } from './Sidebar.js';
+import { SkipLink } from './SkipLink.js';
 import './Shell.css';
 
 /** The admin console is its own chunk: the chat never downloads it. */
@@ -184,6 +186,8 @@ export function Shell({ me, route, onSignedOut, onUserChanged }: Props) {
 
   return (
     <div className={`shell${sidebarOpen ? ' sidebar-open' : ''}`}>
+      <SkipLink />
+      <KeyboardShortcuts />
       <Sidebar
         me={me}
         list={list}
@@ -202,7 +206,7 @@ export function Shell({ me, route, onSignedOut, onUserChanged }: Props) {
         tabIndex={-1}
         onClick={() => setSidebarOpen(false)}
       />
-      <div className="main-column">
+      <div className="main-column" id="main-content" tabIndex={-1}>
         <button
           type="button"
           className="icon-btn menu-btn"

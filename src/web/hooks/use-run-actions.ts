@@ -5,6 +5,7 @@ import { runError } from './run-errors.js';
 import { giveHandoff } from './run-handoff.js';
 import { describeError } from './use-conversation-messages.js';
 import { prefixKey } from './use-run-follower.js';
+import { escapeStopsReply } from './use-shortcuts.js';
 
 /** What the user does to a conversation: send, regenerate, continue, edit, stop, pick a model. */
 
@@ -209,13 +210,16 @@ export function useRunActions(options: RunActionsOptions) {
   };
 }
 
-/** Esc stops the reply being written (unless a dialog or an editor takes it). */
+/** Esc stops the reply being written (unless a dialog, menu, field or the sidebar has focus). */
 export function useEscapeToStop(active: boolean, stop: () => Promise<void>) {
   useEffect(() => {
     if (!active) return;
     const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      // Shift+Esc is the focus-the-composer shortcut, not stop.
+      if (event.key !== 'Escape' || event.shiftKey || event.defaultPrevented) return;
       if (document.querySelector('dialog[open]')) return;
+      // Only from the composer or the conversation, never from search, a menu or a dialog.
+      if (!escapeStopsReply(document.activeElement)) return;
       event.preventDefault();
       void stop();
     };
