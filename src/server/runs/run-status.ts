@@ -122,14 +122,14 @@ export interface RunEnding {
  */
 export async function finishRunAndReply(tx: Repositories, ending: RunEnding): Promise<boolean> {
   const { runId, messageId, status, lastSeq, reply, at } = ending;
-  const saved = await tx.messages.saveRunResult(
-    messageId,
-    runId,
-    statesLeadingTo(REPLY_TRANSITIONS, status),
-    { ...reply, status },
-  );
+  // Lock order: the run row, then its message, like the checkpoint (leases, then texts) and the
+  // reaper. The opposite order deadlocked on PostgreSQL against a checkpoint now and then, and a
+  // final write chosen as the victim left a finished reply to be reaped as interrupted.
   await tx.runs.finishRun(runId, statesLeadingTo(RUN_TRANSITIONS, status), status, lastSeq, at);
-  return saved;
+  return tx.messages.saveRunResult(messageId, runId, statesLeadingTo(REPLY_TRANSITIONS, status), {
+    ...reply,
+    status,
+  });
 }
 
 /** The reaper's claim of a run whose instance died: false when someone else got there first. */
