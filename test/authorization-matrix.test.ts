@@ -27,6 +27,8 @@ interface Fixture {
   fileId: string;
   /** A's folder, holding A's conversation. */
   folderId: string;
+  /** A's share (visibility `users`) of another conversation of A's, with an attached image. */
+  share: { id: string; fileId: string };
   /** Strings only A may ever see. */
   secrets: string[];
 }
@@ -84,6 +86,51 @@ const matrix: Record<string, Entry> = {
   'GET /reset': {
     call: (_f, c) => c.request('GET', '/reset'),
     expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  'GET /s/:id': {
+    call: (f, c) => c.request('GET', `/s/${f.share.id}`),
+    expect: { anonymous: 200, b: 200, admin: 200, a: 200 },
+  },
+  // Share links: only A makes, lists and revokes A's; a `users` share is read (snapshot, its files,
+  // a copy) by any signed-in user, and what they get is that snapshot alone: none of A's secrets.
+  'POST /api/conversations/:id/share': {
+    call: (f, c) =>
+      c.request('POST', `/api/conversations/${f.conversationId}/share`, { visibility: 'public' }),
+    expect: objectRoute(201),
+  },
+  'GET /api/shares': {
+    call: async (f, c, role) => {
+      const res = await c.request('GET', '/api/shares');
+      if (role !== 'a' && res.body.includes(f.share.id)) throw new Error(`${role} listed A's share`);
+      return res;
+    },
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'GET /api/shares/:id': {
+    call: async (f, c, role) => {
+      const res = await c.request('GET', `/api/shares/${f.share.id}`);
+      // Not even who shared it.
+      if (role !== 'a' && res.body.includes(f.clients.a.userId as string)) throw new Error("leaked A's id");
+      return res;
+    },
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'DELETE /api/shares/:id': {
+    call: (f, c) => c.request('DELETE', `/api/shares/${f.share.id}`),
+    expect: objectRoute(204),
+  },
+  'GET /api/shares/:id/files/:fileId': {
+    call: async (f, c) => {
+      // A file of A's that is not in the snapshot is never served through it.
+      const other = await c.request('GET', `/api/shares/${f.share.id}/files/${f.fileId}`);
+      if (other.statusCode === 200) throw new Error('served a file outside the snapshot');
+      return c.request('GET', `/api/shares/${f.share.id}/files/${f.share.fileId}`);
+    },
+    expect: { anonymous: 401, b: 200, admin: 200, a: 200 },
+  },
+  'POST /api/shares/:id/continue': {
+    call: (f, c) => c.request('POST', `/api/shares/${f.share.id}/continue`),
+    expect: { anonymous: 401, b: 201, admin: 201, a: 201 },
   },
   'GET /assets/*': {
     call: (_f, c) => c.request('GET', '/assets/not-a-built-file.js'),
@@ -319,6 +366,11 @@ const matrix: Record<string, Entry> = {
     call: (f, c) => c.request('DELETE', `/api/conversations/${f.conversationId}`),
     expect: objectRoute(204),
   },
+  // The title model rewrites A's title: only for A (nobody else's call reaches the model).
+  'POST /api/conversations/:id/title': {
+    call: (f, c) => c.request('POST', `/api/conversations/${f.conversationId}/title`),
+    expect: objectRoute(200),
+  },
   // Organise: folders are per user, and a bulk action naming A's conversation changes nothing.
   'POST /api/conversations/bulk': {
     call: (f, c) =>
@@ -547,6 +599,18 @@ async function fixture(): Promise<Fixture> {
   const file = (await a.request('POST', '/api/files', upload.payload, upload.headers)).json();
   const folder = (await a.request('POST', '/api/folders', { name: `${SECRET} folder` })).json();
   await a.request('PATCH', `/api/conversations/${conversation.id}`, { folderId: folder.id, pinned: true });
+  // A shares another conversation (nothing secret in it), with an image, with signed-in users.
+  const sharedImage = multipartFile(image, 'shared.png');
+  const sharedFile = (await a.request('POST', '/api/files', sharedImage.payload, sharedImage.headers)).json();
+  const shared = (await a.request('POST', '/api/conversations', { title: 'Shared plan' })).json();
+  const sharedRun = (
+    await a.request('POST', `/api/conversations/${shared.id}/messages`, {
+      content: 'shared words',
+      files: [sharedFile.id],
+    })
+  ).json();
+  await t.app.parley.runs.get(sharedRun.runId)?.done;
+  const share = (await a.request('POST', `/api/conversations/${shared.id}/share`, {})).json();
   return {
     t,
     base: `http://127.0.0.1:${address.port}`,
@@ -558,6 +622,7 @@ async function fixture(): Promise<Fixture> {
     tokenId: token.id,
     fileId: file.id,
     folderId: folder.id,
+    share: { id: share.id, fileId: sharedFile.id },
     secrets: [
       folder.id,
       file.id,
@@ -600,7 +665,13 @@ async function snapshotOfA(f: Fixture) {
     .select(['id', 'name', 'conversation_id'])
     .where('user_id', '=', f.clients.a.userId as string)
     .execute();
-  return { rows, conversations, tokens, files, folders };
+  const shares = await f.t.store.db
+    .selectFrom('shares')
+    .select(['id', 'snapshot', 'live_message_id'])
+    .where('user_id', '=', f.clients.a.userId as string)
+    .orderBy('id')
+    .execute();
+  return { rows, conversations, tokens, files, folders, shares };
 }
 
 describe('authorization matrix', () => {

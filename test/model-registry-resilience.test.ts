@@ -28,6 +28,8 @@ async function parley(env: Env) {
     LOG_LEVEL: 'silent',
     AUTH_MODE: 'none',
     DEMO_DELAY_MS: '0',
+    // Provider calls are counted exactly: no title calls among them (titles.test.ts has those).
+    TITLE_MODEL: 'off',
     ...env,
   });
   const logger = pino({ level: 'silent' });

@@ -125,6 +125,8 @@ beforeAll(async () => {
     DEMO_DELAY_MS: '0',
     SHUTDOWN_GRACE_MS: '100',
     AUTH_MODE: 'none',
+    // Provider calls are counted exactly: no title calls among them (titles.test.ts has those).
+    TITLE_MODEL: 'off',
     MODELS_FILE: modelsFile,
     MCP_FILE: mcpFile,
     OPENAI_API_KEY: 'sk-test',

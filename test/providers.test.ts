@@ -51,6 +51,8 @@ function configFrom(env: Env) {
     DEMO_DELAY_MS: '0',
     SHUTDOWN_GRACE_MS: '100',
     AUTH_MODE: 'none',
+    // Each provider's calls are counted exactly: no title calls among them (titles.test.ts has those).
+    TITLE_MODEL: 'off',
     ...env,
   });
 }

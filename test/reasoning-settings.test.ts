@@ -73,6 +73,8 @@ const baseEnv = (env: Env): Env => ({
   DEMO_DELAY_MS: '0',
   SHUTDOWN_GRACE_MS: '100',
   AUTH_MODE: 'none',
+  // Provider calls are counted exactly: no title calls among them (titles.test.ts has those).
+  TITLE_MODEL: 'off',
   ...env,
 });
 

@@ -52,6 +52,8 @@ async function startParley(env: Env): Promise<Parley> {
     DEMO_DELAY_MS: '0',
     SHUTDOWN_GRACE_MS: '100',
     AUTH_MODE: 'none',
+    // Provider calls are counted exactly: no title calls among them (titles.test.ts has those).
+    TITLE_MODEL: 'off',
     ...env,
   });
   const logger = pino({ level: 'silent' });

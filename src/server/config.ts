@@ -24,6 +24,11 @@ export interface Config {
   readonly authMode: AuthMode;
   readonly sessionSecret: string | undefined;
   readonly defaultModel: string | undefined;
+  /**
+   * TITLE_MODEL: the model that writes conversation titles (a registry id, checked against the
+   * registry at start-up); undefined: each conversation's own model; 'off': the placeholder only.
+   */
+  readonly titleModel: string | undefined;
   readonly maxMessages: number;
   readonly logLevel: LogLevel;
   readonly demoDelayMs: number;
@@ -440,6 +445,7 @@ export function parseConfig(env: Env): Config {
     authMode,
     sessionSecret: read(env, 'SESSION_SECRET'),
     defaultModel: read(env, 'DEFAULT_MODEL'),
+    titleModel: read(env, 'TITLE_MODEL'),
     maxMessages: integer(env, 'MAX_MESSAGES', 100, 1, 100_000),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     demoDelayMs: integer(env, 'DEMO_DELAY_MS', 5, 0, 60_000),

@@ -1,5 +1,6 @@
 import { createModelRegistry } from './ai/models.js';
 import { buildApp } from './app.js';
+import { titleModelSetting } from './chat/title-writer.js';
 import { ConfigError, environment, loadConfig } from './config.js';
 import { createLogger, logShipperOf } from './observability/logger.js';
 import { openStore } from './store/database.js';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     logger = createLogger(config);
     // The environment only to resolve MODELS_FILE `apiKeyEnv` names; loadConfig has already read .env into it.
     models = await createModelRegistry(config, { logger, env: environment() });
+    // TITLE_MODEL names a model of the registry: an unknown one stops startup here, in one line.
+    titleModelSetting(config, models);
   } catch (error) {
     if (
       error instanceof ConfigError ||

@@ -13,6 +13,10 @@ export const MAX_FILES_PER_MESSAGE = 10;
 export const MAX_TITLE_CHARS = 200;
 export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
 export const MAX_ID_CHARS = 64;
+/** A conversation's sampling temperature: 0 (most predictable) to 2 (most varied). */
+export const MAX_TEMPERATURE = 2;
+/** The most output tokens a conversation may ask of one reply (a model may allow fewer). */
+export const MAX_OUTPUT_TOKENS_LIMIT = 100_000;
 
 const Id = Type.String({ minLength: 1, maxLength: MAX_ID_CHARS });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
@@ -46,6 +50,10 @@ export const Conversation = Type.Object({
   systemPrompt: Nullable(Type.String()),
   /** The tools (`<server>/<tool>` ids from `GET /api/tools`) its replies may call. */
   tools: Type.Array(Type.String()),
+  /** Sampling temperature of its replies (0..2); null: the provider's default. */
+  temperature: Nullable(Type.Number()),
+  /** Most tokens one reply may write; null: the provider's default. */
+  maxOutputTokens: Nullable(Type.Integer()),
   /** The caller's folder it is filed in (`GET /api/folders`); null: none. */
   folderId: Nullable(Type.String()),
   /** Listed first. */
@@ -70,12 +78,20 @@ export const MAX_CONVERSATION_TOOLS = 64;
 export const ToolId = Type.String({ minLength: 3, maxLength: 200, pattern: '^[^/\\s]+/[^/\\s]+$' });
 export const ConversationTools = Type.Array(ToolId, { maxItems: MAX_CONVERSATION_TOOLS, uniqueItems: true });
 
+/** Settable per conversation (POST and PATCH); null clears it back to the provider's default. */
+export const ConversationTemperature = Nullable(Type.Number({ minimum: 0, maximum: MAX_TEMPERATURE }));
+export const ConversationMaxOutputTokens = Nullable(
+  Type.Integer({ minimum: 1, maximum: MAX_OUTPUT_TOKENS_LIMIT }),
+);
+
 export const CreateConversationBody = Type.Object(
   {
     title: Type.Optional(Type.String({ maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     systemPrompt: Type.Optional(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS })),
     tools: Type.Optional(ConversationTools),
+    temperature: Type.Optional(ConversationTemperature),
+    maxOutputTokens: Type.Optional(ConversationMaxOutputTokens),
   },
   { additionalProperties: false },
 );
@@ -86,6 +102,8 @@ export const UpdateConversationBody = Type.Object(
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     systemPrompt: Type.Optional(Nullable(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS }))),
     tools: Type.Optional(ConversationTools),
+    temperature: Type.Optional(ConversationTemperature),
+    maxOutputTokens: Type.Optional(ConversationMaxOutputTokens),
     folderId: Type.Optional(Nullable(Id)),
     pinned: Type.Optional(Type.Boolean()),
     archived: Type.Optional(Type.Boolean()),

@@ -1,5 +1,10 @@
 import { type Static, Type } from 'typebox';
-import { MAX_SYSTEM_PROMPT_CHARS, MAX_TITLE_CHARS } from './api-schemas.js';
+import {
+  ConversationMaxOutputTokens,
+  ConversationTemperature,
+  MAX_SYSTEM_PROMPT_CHARS,
+  MAX_TITLE_CHARS,
+} from './api-schemas.js';
 
 /**
  * Conversation export and import: Parley's own JSON format (what export writes and import reads
@@ -95,6 +100,9 @@ export const ParleyExport = Type.Object({
     title: Nullable(Type.String({ maxLength: MAX_TITLE_CHARS })),
     model: Type.Optional(ModelName),
     systemPrompt: Type.Optional(Nullable(Type.String({ maxLength: MAX_SYSTEM_PROMPT_CHARS }))),
+    /** Per-chat settings; absent or null: the provider's default. */
+    temperature: Type.Optional(ConversationTemperature),
+    maxOutputTokens: Type.Optional(ConversationMaxOutputTokens),
     createdAt: Type.Optional(Timestamp),
     updatedAt: Type.Optional(Timestamp),
   }),

@@ -299,3 +299,137 @@ export function loadConversation(id: string): Promise<[Conversation, Page<Messag
   prefetched.delete(id);
   return promise ?? Promise.all([api.conversation(id), api.messages(id)]);
 }
+
+// ---- Per-chat settings, export and import (ChatSettingsDialog, ConversationMenu, ImportCard) ----
+
+/** What the chat settings dialog changes on a conversation (only the fields that changed are sent). */
+export type ChatSettingsPatch = Partial<
+  Pick<Conversation, 'model' | 'systemPrompt' | 'tools' | 'temperature' | 'maxOutputTokens'>
+>;
+
+export const updateChatSettings = (id: string, patch: ChatSettingsPatch) =>
+  request<Conversation>('PATCH', `/api/conversations/${enc(id)}`, patch);
+
+/** The file name a `content-disposition` header gives (RFC 6266 `filename*` first), or `fallback`. */
+export function attachmentName(header: string | null, fallback: string): string {
+  const star = header?.match(/filename\*\s*=\s*UTF-8''([^;]+)/i)?.[1];
+  if (star) {
+    try {
+      return decodeURIComponent(star.trim());
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  return header?.match(/filename\s*=\s*"([^"]*)"/i)?.[1] ?? fallback;
+}
+
+/**
+ * Downloads a conversation's export (`GET /api/conversations/:id/export`) as a file: fetched first,
+ * so a refusal (gone, signed out) is an ApiError the page shows instead of a page of JSON.
+ */
+export async function downloadExport(id: string, format: 'markdown' | 'json'): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/conversations/${enc(id)}/export?format=${format}`, {
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError('The server cannot be reached. Check your connection.', 0, 'network_error');
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string; code?: string };
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(
+      body.error ?? `Export failed (HTTP ${res.status}).`,
+      res.status,
+      body.code ?? 'http_error',
+    );
+  }
+  const name = attachmentName(
+    res.headers.get('content-disposition'),
+    `conversation.${format === 'json' ? 'json' : 'md'}`,
+  );
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // After the click has started the download (revoking at once can cancel it in some browsers).
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export type ImportResult = import('../shared/export-schemas.js').ImportResultDto;
+
+/**
+ * Uploads a Parley export or ChatGPT `conversations.json` to `POST /api/conversations/import`,
+ * reporting upload progress (0..1) as it goes: XMLHttpRequest, since fetch reports none for uploads.
+ * `signal` aborts it. Errors are ApiErrors with the server's message.
+ */
+export function importConversations(
+  file: Blob,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<ImportResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/conversations/import');
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('content-type', 'application/json');
+    xhr.setRequestHeader('accept', 'application/json');
+    for (const [name, value] of Object.entries(csrfHeaders())) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+    };
+    xhr.upload.onload = () => onProgress(1);
+    xhr.onload = () => {
+      let data: { error?: string; code?: string } & Partial<ImportResult> = {};
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : {};
+      } catch {
+        // not JSON: reported by status below
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && Array.isArray(data.imported)) {
+        resolve(data as ImportResult);
+        return;
+      }
+      if (xhr.status === 401) onUnauthorized();
+      const retry = Number(xhr.getResponseHeader('retry-after'));
+      reject(
+        new ApiError(
+          data.error ?? `Import failed (HTTP ${xhr.status}).`,
+          xhr.status,
+          data.code ?? 'http_error',
+          Number.isFinite(retry) && retry > 0 ? retry : undefined,
+        ),
+      );
+    };
+    xhr.onerror = () =>
+      reject(new ApiError('The server cannot be reached. Check your connection.', 0, 'network_error'));
+    xhr.onabort = () => reject(new ApiError('The import was cancelled.', 0, 'aborted'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}
+
+// ---- Share links (share-routes.ts): read-only snapshots at /s/<id> -----------------------------------
+export type Share = import('../shared/share-schemas.js').ShareDto;
+export type ShareSnapshot = import('../shared/share-schemas.js').ShareSnapshotDto;
+export type SharedMessage = import('../shared/share-schemas.js').SharedMessageDto;
+export type ShareVisibility = import('../shared/share-schemas.js').ShareVisibilityDto;
+
+export const shareApi = {
+  create: (conversationId: string, visibility: ShareVisibility) =>
+    request<Share>('POST', `/api/conversations/${enc(conversationId)}/share`, { visibility }),
+  list: () => request<{ items: Share[] }>('GET', '/api/shares'),
+  /** Public: works signed out for a `public` share (a `users` share answers 401 then). */
+  read: (id: string) => request<ShareSnapshot>('GET', `/api/shares/${enc(id)}`),
+  revoke: (id: string) => request<void>('DELETE', `/api/shares/${enc(id)}`),
+  /** A copy of the snapshot as a new conversation of the signed-in caller. */
+  continueIn: (id: string) =>
+    request<{ conversationId: string; url: string; title: string | null; messages: number }>(
+      'POST',
+      `/api/shares/${enc(id)}/continue`,
+    ),
+};

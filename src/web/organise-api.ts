@@ -1,4 +1,4 @@
-import { type Folder, request } from './api.js';
+import { type Conversation, type Folder, request } from './api.js';
 
 /** Folders and bulk actions (`GET|POST|PATCH|DELETE /api/folders`, `POST /api/conversations/bulk`). */
 
@@ -14,4 +14,6 @@ export const organiseApi = {
   /** Delete, archive, unarchive or move (`folderId`, null: out of any folder) many at once: all or nothing. */
   bulk: (body: { ids: string[]; action: BulkAction; folderId?: string | null }) =>
     request<{ action: BulkAction; count: number }>('POST', '/api/conversations/bulk', body),
+  /** The title model writes the title again from the first message (waits for it, ≤ 20 s). */
+  regenerateTitle: (id: string) => request<Conversation>('POST', `/api/conversations/${enc(id)}/title`),
 };

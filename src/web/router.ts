@@ -9,7 +9,9 @@ export type Route =
   /** The admin console: `/admin` (its first tab) or `/admin/<tab>`. */
   | { name: 'admin'; tab: string | null }
   | { name: 'login' }
-  | { name: 'signup' };
+  | { name: 'signup' }
+  /** A share link's read-only page (`/s/<id>`), shown signed in or not. */
+  | { name: 'share'; id: string };
 
 export function parseRoute(pathname: string): Route {
   const conversation = /^\/c\/([^/]+)\/?$/.exec(pathname);
@@ -19,6 +21,8 @@ export function parseRoute(pathname: string): Route {
   if (admin) return { name: 'admin', tab: admin[1] ? decodeURIComponent(admin[1]) : null };
   if (pathname === '/login') return { name: 'login' };
   if (pathname === '/signup') return { name: 'signup' };
+  const share = /^\/s\/([^/]+)\/?$/.exec(pathname);
+  if (share?.[1]) return { name: 'share', id: decodeURIComponent(share[1]) };
   return { name: 'home' };
 }
 
@@ -44,3 +48,13 @@ export function usePathname(): string {
 }
 
 export const conversationPath = (id: string) => `/c/${encodeURIComponent(id)}`;
+export const sharePath = (id: string) => `/s/${encodeURIComponent(id)}`;
+
+/** A conversation opened at one of its messages (a search hit); the page drops `?m=` once shown. */
+export const messagePath = (id: string, messageId: string) =>
+  `${conversationPath(id)}?m=${encodeURIComponent(messageId)}`;
+
+/** One query parameter of the address, read again on every navigation. */
+export function useSearchParam(name: string): string | null {
+  return useSyncExternalStore(subscribe, () => new URLSearchParams(window.location.search).get(name));
+}

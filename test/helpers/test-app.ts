@@ -42,6 +42,9 @@ export function testConfig(env: Record<string, string> = {}) {
     AUTH_MODE: 'none',
     // Suites that sign up several users want them active at once; the approval flow has its own tests.
     SIGNUP: 'open',
+    // No model-written titles: other suites count model calls and usage exactly; titles.test.ts
+    // (and the titles e2e) turn them on with TITLE_MODEL='' (unset: the conversation's model).
+    TITLE_MODEL: 'off',
     ...env,
   });
 }

@@ -270,6 +270,8 @@ export function conversation(id: string, extra: Partial<Conversation> = {}): Con
     model: 'parley/demo',
     systemPrompt: null,
     tools: [],
+    temperature: null,
+    maxOutputTokens: null,
     folderId: null,
     pinned: false,
     archived: false,

@@ -166,6 +166,47 @@ function promptText(prompt: LanguageModelV3Prompt): string {
     .join('\n');
 }
 
+/**
+ * How a title request's system prompt begins (chat/title-writer.ts builds it from this): the demo
+ * model answers such a request with `demoTitle` of the user's text instead of its usual reply.
+ */
+export const TITLE_REQUEST_OPENING = 'You write the title of a chat conversation.';
+
+/** Leading words that say nothing about the subject ("How do I...", "Can you please..."). */
+const FILLER = new Set(
+  'a an the how what why when where which who can could would will should do does did is are was i me my we you your please tell explain hi hello hey help'.split(
+    ' ',
+  ),
+);
+/** Small words kept lower case inside a title. */
+const SMALL = new Set('a an the and or but for nor of to in on at by with from as vs'.split(' '));
+
+/**
+ * The demo's title for a first message: its first five words after the leading filler ("How do
+ * I"), in Title Case, without punctuation or markdown. The same text always gets the same title;
+ * an empty or wordless text gets an empty one (the caller keeps its placeholder).
+ */
+export function demoTitle(text: string): string {
+  const words = (text.slice(0, 2_000).match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? []).slice(0, 200);
+  let start = 0;
+  while (start < words.length - 1 && FILLER.has((words[start] as string).toLowerCase())) start++;
+  const picked = words.slice(start, start + 5);
+  return picked
+    .map((word, i) => {
+      const lower = word.toLowerCase();
+      if (i > 0 && i < picked.length - 1 && SMALL.has(lower)) return lower;
+      return word.charAt(0).toUpperCase() + word.slice(1);
+    })
+    .join(' ');
+}
+
+/** A title request (chat/title-writer.ts): its system prompt begins with TITLE_REQUEST_OPENING. */
+function isTitleRequest(prompt: LanguageModelV3Prompt): boolean {
+  return prompt.some(
+    (message) => message.role === 'system' && message.content.startsWith(TITLE_REQUEST_OPENING),
+  );
+}
+
 interface Plan {
   tokens: string[];
   finishReason: LanguageModelV3FinishReason;
@@ -212,6 +253,12 @@ async function replyTo(message: LanguageModelV3Prompt[number] | undefined): Prom
 async function planReply(options: LanguageModelV3CallOptions): Promise<Plan> {
   const { prompt } = options;
   const inputTokens = countDemoTokens(promptText(prompt));
+  if (isTitleRequest(prompt)) {
+    const asked = [...prompt].reverse().find((message) => message.role === 'user');
+    const title = asked?.role === 'user' ? demoTitle(textOf(asked.content)) : '';
+    const tokens = tokenizeDemo(title).slice(0, options.maxOutputTokens ?? Number.POSITIVE_INFINITY);
+    return { tokens, finishReason: { unified: 'stop', raw: 'stop' }, inputTokens, reasoning: [] };
+  }
   const afterTools = toolResultsReply(prompt);
   if (afterTools !== undefined) {
     return {

@@ -13,6 +13,8 @@ export interface ModelCall {
   messages: ModelMessage[];
   abortSignal: AbortSignal;
   maxOutputTokens?: number;
+  /** Sampling temperature (the conversation's setting); unset: the provider's default. */
+  temperature?: number;
   /** Tools the model may call this step (none: a plain reply). */
   tools?: LanguageModelV3FunctionTool[];
   toolChoice?: LanguageModelV3ToolChoice;
@@ -67,6 +69,7 @@ export async function streamModel(call: ModelCall): Promise<ReadableStream<Langu
     prompt,
     abortSignal: call.abortSignal,
     ...(call.maxOutputTokens !== undefined ? { maxOutputTokens: call.maxOutputTokens } : {}),
+    ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
     ...(call.tools && call.tools.length > 0 ? { tools: call.tools, toolChoice: call.toolChoice } : {}),
   });
   return stream;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { OidcClient } from '../auth/oidc-client.js';
+import { ShareService } from '../chat/share-service.js';
 import { adminConsoleRoutes } from '../http/admin-console-routes.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { authRoutes } from '../http/auth-routes.js';
@@ -15,6 +16,8 @@ import { opsRoutes } from '../http/ops-routes.js';
 import { runRoutes } from '../http/run-routes.js';
 import { searchRoutes } from '../http/search-routes.js';
 import { seedRoutes } from '../http/seed-routes.js';
+import { shareRoutes } from '../http/share-routes.js';
+import { titleRoutes } from '../http/title-routes.js';
 import { tokenRoutes } from '../http/token-routes.js';
 import { toolRoutes } from '../http/tool-routes.js';
 import { usageRoutes } from '../http/usage-routes.js';
@@ -42,6 +45,11 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   await app.register(groupRoutes({ groups: services.groups }));
   await app.register(conversationRoutes({ chat }));
   await app.register(folderRoutes({ organise: services.organise }));
+  await app.register(titleRoutes({ titles: services.titles }));
+  // Share links: snapshots read through the store, files through the file service, and a
+  // continued share imported like an export (its gate and quota).
+  const shares = new ShareService({ store, files: services.files, archive: services.archive });
+  await app.register(shareRoutes({ shares }));
   await app.register(runRoutes({ turns, approvals: services.approvals, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));

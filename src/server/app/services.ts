@@ -10,6 +10,7 @@ import { ChatService } from '../chat/chat-service.js';
 import { filePart } from '../chat/message-parts.js';
 import { OrganiseService } from '../chat/organise-service.js';
 import { SearchService } from '../chat/search-service.js';
+import { TitleWriter, titleModelSetting } from '../chat/title-writer.js';
 import { environment } from '../config.js';
 import { FileService } from '../files/file-service.js';
 import { openBlobStore } from '../files/open-blob-store.js';
@@ -42,6 +43,8 @@ export interface Services {
   /** Folders, and bulk delete / archive / move of conversations. */
   organise: OrganiseService;
   turns: TurnService;
+  /** Titles written by a model (TITLE_MODEL): after a first message, and on request. */
+  titles: TitleWriter;
   approvals: ApprovalService;
   search: SearchService;
   files: FileService;
@@ -70,6 +73,8 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
   // A bad MCP_FILE stops startup before anything else has started.
   const mcpServers =
     deps.mcpServers ?? (config.mcpFile ? await loadMcpFile(config.mcpFile, environment()) : []);
+  // A bad TITLE_MODEL too, before anything has started.
+  titleModelSetting(config, models);
   const at = new Date().toISOString();
   await ensureBuiltinUsers(store.repos, at);
   const ownsRealtime = deps.realtime === undefined;
@@ -134,6 +139,8 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     tools,
     groups: groupLimits,
   });
+  // Titles by a model after a first message (TITLE_MODEL, checked here: an unknown id stops startup).
+  const titles = new TitleWriter({ store, models, chat, groups: groupLimits, config, logger });
   // Attachments: bytes in the FILE_STORE, rows and quota in the database; orphans expire.
   const blobs = openBlobStore(config.fileStore, store);
   const files = new FileService({
@@ -159,6 +166,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     tools,
     maxToolSteps: config.maxToolSteps,
     groups: groupLimits,
+    titles,
   });
   const sse = new SseConnections({ maxPerUser: config.maxStreamsPerUser });
   /** A revoked identity loses its open streams here; a disabled user also their running replies. */
@@ -217,6 +225,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
       stopRuns: (userId, conversationId) => runs.stop(userId, conversationId),
     }),
     turns,
+    titles,
     approvals,
     search: new SearchService(store),
     files,
@@ -235,6 +244,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
       await mcp.close();
       accounts.stopHousekeeping();
       await approvals.stop();
+      await titles.stop();
       await reaper.stop();
       await guests.stop();
       await files.stop();

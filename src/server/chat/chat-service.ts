@@ -36,6 +36,16 @@ export interface ChatServiceDeps {
 
 const now = () => new Date().toISOString();
 
+/** What `POST /api/conversations` (and a first message) may set on a new conversation. */
+export interface NewConversationInput {
+  title?: string;
+  model?: string;
+  systemPrompt?: string;
+  tools?: string[];
+  temperature?: number | null;
+  maxOutputTokens?: number | null;
+}
+
 function encodeCursor(cursor: ConversationCursor): string {
   return Buffer.from(JSON.stringify([cursor.updatedAt, cursor.id, cursor.pinned])).toString('base64url');
 }
@@ -141,7 +151,7 @@ export class ChatService {
 
   async createConversation(
     userId: string,
-    input: { title?: string; model?: string; systemPrompt?: string; tools?: string[] },
+    input: NewConversationInput,
     isDefault = false,
   ): Promise<ConversationDto> {
     const row = await this.repos.conversations.insertConversation(
@@ -156,18 +166,22 @@ export class ChatService {
    */
   async newConversationRow(
     userId: string,
-    input: { title?: string; model?: string; systemPrompt?: string; tools?: string[] },
+    input: NewConversationInput,
     isDefault = false,
   ): Promise<ConversationRow> {
     const at = now();
     const tools = input.tools?.length ? await this.checkTools(userId, input.tools) : undefined;
+    const model = await this.modelFor(userId, input.model);
+    this.checkMaxOutputTokens(model, input.maxOutputTokens);
     return {
       id: newId(),
       user_id: userId,
       title: input.title?.trim() || null,
-      model: await this.modelFor(userId, input.model),
+      model,
       system_prompt: input.systemPrompt ?? null,
       tools: tools ? JSON.stringify(tools) : null,
+      temperature: input.temperature ?? null,
+      max_output_tokens: input.maxOutputTokens ?? null,
       is_default: isDefault ? 1 : 0,
       folder_id: null,
       pinned: 0,
@@ -216,26 +230,45 @@ export class ChatService {
   }
 
   async updateConversation(userId: string, id: string, patch: ConversationPatch): Promise<ConversationDto> {
-    await this.requireConversation(userId, id, 'write');
+    const current = await this.requireConversation(userId, id, 'write');
     if (patch.model !== undefined) await this.modelFor(userId, patch.model);
+    this.checkMaxOutputTokens(patch.model ?? current.model, patch.maxOutputTokens);
     const tools = patch.tools ? await this.checkTools(userId, patch.tools) : undefined;
-    if (patch.folderId && !(await this.repos.folders.findFolder(userId, patch.folderId))) {
-      throw notFound('Folder');
-    }
     const organising = organisePatch(patch);
-    const row = await this.repos.conversations.updateConversation(userId, id, {
+    const changes = {
       ...(patch.title !== undefined ? { title: patch.title.trim() || null } : {}),
       ...(patch.model !== undefined ? { model: patch.model } : {}),
       ...(patch.systemPrompt !== undefined ? { system_prompt: patch.systemPrompt } : {}),
       ...(tools !== undefined ? { tools: tools.length > 0 ? JSON.stringify(tools) : null } : {}),
+      ...(patch.temperature !== undefined ? { temperature: patch.temperature } : {}),
+      ...(patch.maxOutputTokens !== undefined ? { max_output_tokens: patch.maxOutputTokens } : {}),
       ...organising.columns,
       // Pinning, archiving or filing is not activity: the conversation keeps its place by date.
       ...(organising.only ? {} : { updated_at: now() }),
+    };
+    const { folderId } = patch;
+    // Filing checks the folder in the write's own transaction: one deleted meanwhile is a 404, not a 500.
+    const row = await this.deps.store.transaction(async (tx) => {
+      if (folderId && !(await tx.folders.claimFolder(userId, folderId))) throw notFound('Folder');
+      return tx.conversations.updateConversation(userId, id, changes);
     });
     if (!row) throw notFound('Conversation');
     const dto = await this.dto(row);
     this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: dto });
     return dto;
+  }
+
+  /**
+   * A conversation's max output tokens within its model's context window, when the model states
+   * one (the schema bounds it to MAX_OUTPUT_TOKENS_LIMIT already); a 400 naming the field if not.
+   */
+  private checkMaxOutputTokens(model: string, maxOutputTokens: number | null | undefined): void {
+    const limit = this.deps.models.get(model)?.info.contextWindow ?? null;
+    if (maxOutputTokens == null || limit === null || maxOutputTokens <= limit) return;
+    throw new AppError(
+      'validation_error',
+      `Invalid request: body/maxOutputTokens must be <= ${limit}, the context window of ${model}.`,
+    );
   }
 
   /**
@@ -307,19 +340,35 @@ export class ChatService {
    * words of the first user message. Set only while the conversation is untitled (compare-and-set),
    * so a rename is never overwritten and a first reply that fails still leaves a titled chat.
    */
-  async placeholderTitle(userId: string, conversationId: string): Promise<void> {
+  async placeholderTitle(userId: string, conversationId: string): Promise<string | undefined> {
     // Through the policy like any write; a conversation deleted meanwhile is simply skipped.
     const current = await accessibleConversation(this.repos, this.policy, userId, conversationId, 'write');
-    if (!current || current.title !== null) return;
+    if (!current || current.title !== null) return undefined;
     const first = await this.repos.messages.firstUserMessage(conversationId);
-    if (!first) return;
-    const row = await this.repos.conversations.replaceTitle(
-      userId,
-      conversationId,
-      null,
-      titleFrom(first.content),
-    );
-    if (row)
-      this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: await this.dto(row) });
+    if (!first) return undefined;
+    const title = titleFrom(first.content);
+    const row = await this.repos.conversations.replaceTitle(userId, conversationId, null, title);
+    if (!row) return undefined;
+    this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: await this.dto(row) });
+    // The placeholder the model's title (title-writer.ts) may replace.
+    return title;
+  }
+
+  /**
+   * A machine-written title (title-writer.ts): written only while the title is still `expected`
+   * (compare-and-set, so a rename meanwhile wins) and announced on the owner's live events.
+   * Undefined: not written.
+   */
+  async writeTitle(
+    conversation: ConversationRow,
+    expected: string | null,
+    title: string,
+  ): Promise<ConversationDto | undefined> {
+    const { user_id: owner, id } = conversation;
+    const row = await this.repos.conversations.replaceTitle(owner, id, expected, title);
+    if (!row) return undefined;
+    const dto = await this.dto(row);
+    this.deps.bus.publish(owner, { type: 'conversation.updated', conversation: dto });
+    return dto;
   }
 }

@@ -83,6 +83,8 @@ export function toParleyExport(
       title: conversation.title,
       model: conversation.model,
       systemPrompt: conversation.system_prompt,
+      temperature: conversation.temperature ?? null,
+      maxOutputTokens: conversation.max_output_tokens ?? null,
       createdAt: conversation.created_at,
       updatedAt: conversation.updated_at,
     },
@@ -210,6 +212,11 @@ export function toMarkdown(conversation: ConversationRow, branch: MessageRow[], 
   if (conversation.system_prompt) {
     lines.push('**System prompt:**', '', fenced(conversation.system_prompt), '');
   }
+  const settings = [
+    conversation.temperature != null ? `temperature ${conversation.temperature}` : '',
+    conversation.max_output_tokens != null ? `max output tokens ${conversation.max_output_tokens}` : '',
+  ].filter(Boolean);
+  if (settings.length > 0) lines.push(`**Settings:** ${settings.join(' · ')}`, '');
   for (const message of branch) {
     const who =
       message.role === 'user'

@@ -47,6 +47,9 @@ export interface ImportedConversation {
   /** A model of this server; others fall back to the default model. */
   model: string | null;
   systemPrompt: string | null;
+  /** Per-chat settings (Parley exports only); absent or null: the provider's default. */
+  temperature?: number | null;
+  maxOutputTokens?: number | null;
   createdAt: string;
   updatedAt: string;
   /** Parents before children; the last one is the leaf of the branch shown as current. */

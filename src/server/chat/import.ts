@@ -316,6 +316,8 @@ export async function importConversations(
             ? conversation.model
             : deps.models.defaultModel,
         system_prompt: maybeWithoutNul(conversation.systemPrompt),
+        temperature: conversation.temperature ?? null,
+        max_output_tokens: conversation.maxOutputTokens ?? null,
         is_default: 0,
         created_at: conversation.createdAt,
         updated_at: conversation.updatedAt,
@@ -339,6 +341,8 @@ export async function importConversations(
           ...newConversation,
           title: newConversation.title ?? null,
           system_prompt: newConversation.system_prompt ?? null,
+          temperature: newConversation.temperature ?? null,
+          max_output_tokens: newConversation.max_output_tokens ?? null,
           tools: null,
           is_default: 0,
           folder_id: null,

@@ -6,6 +6,10 @@ export interface ConversationPatch {
   model?: string;
   systemPrompt?: string | null;
   tools?: string[];
+  /** Sampling temperature (0..2); null: the provider's default. */
+  temperature?: number | null;
+  /** Most tokens one reply may write; null: the provider's default. */
+  maxOutputTokens?: number | null;
   /** The caller's folder to file it in; null: take it out of its folder. */
   folderId?: string | null;
   pinned?: boolean;
@@ -28,6 +32,8 @@ export function organisePatch(patch: ConversationPatch): {
     patch.title === undefined &&
     patch.model === undefined &&
     patch.systemPrompt === undefined &&
-    patch.tools === undefined;
+    patch.tools === undefined &&
+    patch.temperature === undefined &&
+    patch.maxOutputTokens === undefined;
   return { columns, only };
 }

@@ -73,9 +73,6 @@ export class OrganiseService {
         'folderId goes with the action "move" (null: out of any folder).',
       );
     }
-    if (input.folderId && !(await this.repos.folders.findFolder(userId, input.folderId))) {
-      throw notFound('Folder');
-    }
     if (input.action === 'delete') {
       await this.bulkDelete(userId, ids);
     } else {
@@ -84,6 +81,9 @@ export class OrganiseService {
           ? { folder_id: input.folderId ?? null }
           : { archived: input.action === 'archive' ? 1 : 0 };
       await this.deps.store.transaction(async (tx) => {
+        // The folder is checked in the move's own transaction: one deleted meanwhile is a 404, not a 500.
+        const { folderId } = input;
+        if (folderId && !(await tx.folders.claimFolder(userId, folderId))) throw notFound('Folder');
         if ((await tx.folders.updateOwnConversations(userId, ids, patch)) !== ids.length)
           throw notFound('Conversation');
       });

@@ -136,6 +136,8 @@ export function fromParley(file: ParleyExportDto, now: string): ImportedConversa
     title: conversation.title?.trim() || null,
     model: conversation.model ?? null,
     systemPrompt: conversation.systemPrompt ?? null,
+    temperature: conversation.temperature ?? null,
+    maxOutputTokens: conversation.maxOutputTokens ?? null,
     createdAt,
     updatedAt: isoTime(conversation.updatedAt, createdAt),
     messages,

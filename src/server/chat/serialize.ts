@@ -17,6 +17,8 @@ export function conversationDto(
     model: row.model,
     systemPrompt: row.system_prompt,
     tools: toolsOf(row),
+    temperature: row.temperature ?? null,
+    maxOutputTokens: row.max_output_tokens ?? null,
     folderId: row.folder_id,
     pinned: Number(row.pinned) === 1,
     archived: Number(row.archived) === 1,

@@ -12,7 +12,7 @@ import { AppError } from '../errors.js';
  * into memory (with gzip and brotli variants of the text ones), so a request never touches the
  * file system and no path from a request is ever joined onto a directory. Hashed files under
  * /assets/ are cached for a year; the HTML shell is revalidated (ETag) so a new build shows at once.
- * Client routes (/c/:id, /settings, /admin, /admin/*, /login, /signup, /reset) answer with the same shell:
+ * Client routes (/c/:id, /settings, /admin, /admin/*, /login, /signup, /reset, /s/:id) answer with the same shell:
  * the app routes (the admin console checks the role itself, over the API).
  *
  * None of it counts against the per-user request rate limit (`rateLimit: false`), and no caller is
@@ -42,6 +42,7 @@ export const CLIENT_ROUTES = [
   '/login',
   '/signup',
   '/reset',
+  '/s/:id',
 ] as const;
 
 /** dist/web at the repository root, from src/server/http (tsx) and dist/server/http (built) alike. */

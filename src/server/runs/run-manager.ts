@@ -61,6 +61,9 @@ export interface StartRunInput {
   tools?: RunTools;
   /** Tool steps (model calls that ran tools) after which the model must answer without tools. */
   maxToolSteps?: number;
+  /** The conversation's settings for each model call; unset: the provider's defaults. */
+  temperature?: number;
+  maxOutputTokens?: number;
   /** The API token that started the run: its usage event names it (the token's daily budget). */
   apiTokenId?: string;
 }
@@ -396,6 +399,8 @@ export class RunManager {
           system: input.system,
           messages: [...input.prompt, ...replyMessages(run.reply.parts)],
           abortSignal: run.abort.signal,
+          ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+          ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
           ...(tools
             ? {
                 tools: tools.definitions(),

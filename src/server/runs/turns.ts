@@ -9,6 +9,7 @@ import { attachmentText, fileIdsOf, messagePartsOf, storedParts } from '../chat/
 import { fitToContext, historyCharsFor, toModelMessages } from '../chat/prompt.js';
 import { messageDto, toolsOf } from '../chat/serialize.js';
 import { titleFrom } from '../chat/title.js';
+import type { TitleWriter } from '../chat/title-writer.js';
 import { AppError, notFound } from '../errors.js';
 import type { FileService } from '../files/file-service.js';
 import { type ModelReader, promptAttachments, requireReadable } from '../files/prompt-attachments.js';
@@ -46,6 +47,8 @@ export interface TurnServiceDeps {
   maxToolSteps?: number;
   /** The tools the user's groups allow (none given: no restriction). */
   groups?: Pick<GroupLimits, 'allowedTools'>;
+  /** The model's title after a conversation's first message (none: the first words stay). */
+  titles?: Pick<TitleWriter, 'afterFirstMessage'>;
 }
 
 export interface StartedRun {
@@ -197,10 +200,15 @@ export class TurnService {
           },
           'user message received',
         );
-        // An untitled conversation gets its placeholder title now, whatever becomes of the reply.
+        // An untitled conversation gets its placeholder title now, whatever becomes of the reply,
+        // then the title model's (in the background; a rename meanwhile wins).
         if (conversation.title === null)
           this.deps.chat
             .placeholderTitle(userId, conversationId)
+            .then((placeholder) => {
+              if (placeholder !== undefined)
+                this.deps.titles?.afterFirstMessage(userId, conversationId, placeholder);
+            })
             .catch(() => log.warn({ conversationId }, 'placeholder title not written'));
       },
     });
@@ -238,7 +246,14 @@ export class TurnService {
           at,
         );
       },
-      committed: () => void this.deps.chat.announceCreated(userId, conversation),
+      committed: () => {
+        const { title } = conversation;
+        // The placeholder is the first words (above); the title model's replaces it in the
+        // background, announced after the conversation itself.
+        void this.deps.chat.announceCreated(userId, conversation).finally(() => {
+          if (title !== null) this.deps.titles?.afterFirstMessage(userId, conversation.id, title);
+        });
+      },
     });
   }
 
@@ -589,6 +604,11 @@ export class TurnService {
     );
     const carriesOn = kind === 'continue' || kind === 'resume';
     const tools = await this.releaseOnError(release, () => this.toolsFor(userId, conversation));
+    // Within the reply's model's window: the setting may predate a switch to a smaller model.
+    const maxOutputTokens =
+      conversation.max_output_tokens != null && contextWindow !== null
+        ? Math.min(conversation.max_output_tokens, contextWindow)
+        : conversation.max_output_tokens;
     return this.deps.runs.start(
       {
         runId,
@@ -606,6 +626,8 @@ export class TurnService {
         prefixInputTokens: kind === 'resume' ? (reply.input_tokens ?? 0) : 0,
         tools,
         maxToolSteps: this.deps.maxToolSteps,
+        ...(conversation.temperature != null ? { temperature: conversation.temperature } : {}),
+        ...(maxOutputTokens != null ? { maxOutputTokens } : {}),
         apiTokenId: credential.apiTokenId,
       },
       runStart({

@@ -25,6 +25,8 @@ export async function insertConversation(
     folder_id: null,
     pinned: 0,
     archived: 0,
+    temperature: null,
+    max_output_tokens: null,
     ...row,
     is_default: row.is_default ?? 0,
   } as ConversationRow;

@@ -31,6 +31,25 @@ export async function findFolder(
 }
 
 /**
+ * Whether the user's folder `id` exists, and keep it so until the transaction `db` ends: moving
+ * conversations into a folder checks it here, in the same transaction as the move, so a delete at
+ * the same moment cannot slip between the check and the write (that failed the foreign key: a 500).
+ * PostgreSQL takes the lock a foreign key check takes (FOR KEY SHARE): a concurrent delete waits
+ * for the move and then unfiles what it moved; a delete that committed first leaves nothing to find.
+ * SQLite runs one writer at a time, so nothing can come between.
+ */
+export async function claimFolder(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  userId: string,
+  id: string,
+): Promise<boolean> {
+  let query = db.selectFrom('folders').select('id').where('user_id', '=', userId).where('id', '=', id);
+  if (dialect === 'postgres') query = query.forKeyShare();
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+/**
  * Add a folder unless the user has `cap` already. The user's row is locked first on PostgreSQL so
  * two creations at once cannot both see room for one more (SQLite runs one writer at a time).
  */

@@ -16,6 +16,7 @@ import type { Database, Dialect } from './schema.js';
 import * as search from './search-repo.js';
 import * as sessions from './sessions-repo.js';
 import * as setupCodes from './setup-codes-repo.js';
+import * as shares from './shares-repo.js';
 import * as storage from './storage-repo.js';
 import * as tokens from './tokens-repo.js';
 import * as transfer from './transfer-repo.js';
@@ -54,7 +55,7 @@ export interface Repositories {
   readonly blobs: Bound<typeof blobs>;
   readonly conversations: Bound<typeof conversations>;
   readonly files: Bound<typeof files>;
-  readonly folders: DialectApplied<Bound<typeof folders>, 'insertFolderUnderCap'>;
+  readonly folders: DialectApplied<Bound<typeof folders>, 'insertFolderUnderCap' | 'claimFolder'>;
   readonly groups: Bound<typeof groups>;
   readonly guests: DialectApplied<Bound<typeof guests>, 'insertGuestUnderCap'>;
   readonly identities: Bound<typeof identities>;
@@ -66,6 +67,7 @@ export interface Repositories {
   readonly search: DialectApplied<Bound<typeof search>, 'searchDocuments'>;
   readonly sessions: Bound<typeof sessions>;
   readonly setupCodes: Bound<typeof setupCodes>;
+  readonly shares: DialectApplied<Bound<typeof shares>, 'insertShareUnderCap'>;
   readonly storage: Bound<typeof storage>;
   readonly tokens: Bound<typeof tokens>;
   readonly transfer: Bound<typeof transfer>;
@@ -102,6 +104,7 @@ export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
     folders: {
       ...bind(folders, db),
       insertFolderUnderCap: (folder, cap) => folders.insertFolderUnderCap(db, dialect, folder, cap),
+      claimFolder: (userId, id) => folders.claimFolder(db, dialect, userId, id),
     },
     groups: bind(groups, db),
     guests: {
@@ -121,6 +124,10 @@ export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
     },
     sessions: bind(sessions, db),
     setupCodes: bind(setupCodes, db),
+    shares: {
+      ...bind(shares, db),
+      insertShareUnderCap: (share, cap) => shares.insertShareUnderCap(db, dialect, share, cap),
+    },
     storage: bind(storage, db),
     tokens: bind(tokens, db),
     transfer: bind(transfer, db),

@@ -134,6 +134,10 @@ export interface ConversationsTable {
   pinned: Generated<number>;
   /** 1: hidden from the list unless asked for with `?archived=true`. */
   archived: Generated<number>;
+  /** Sampling temperature of its replies (0..2); NULL: the provider's default (migration 019). */
+  temperature: Generated<number | null>;
+  /** Most tokens one reply may write; NULL: the provider's default (migration 019). */
+  max_output_tokens: Generated<number | null>;
 }
 
 /** A user's folder of conversations (migration 017). */
@@ -246,6 +250,22 @@ export interface Database {
   groups: GroupsTable;
   group_members: GroupMembersTable;
   folders: FoldersTable;
+  shares: SharesTable;
+}
+
+/** A read-only share link of a conversation's current branch (migration 018); the id is the secret. */
+export interface SharesTable {
+  id: string;
+  user_id: string;
+  conversation_id: string;
+  visibility: 'public' | 'users';
+  title: string | null;
+  message_count: number;
+  /** The frozen snapshot as JSON (share-service.ts). */
+  snapshot: string;
+  /** A reply still streaming at share time, followed until it ends; then NULL. */
+  live_message_id: string | null;
+  created_at: string;
 }
 
 /** A sign-in identity at an OpenID provider, linked to a user (migration 013): issuer + subject, never email alone. */
@@ -328,6 +348,7 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type NewConversation = Insertable<ConversationsTable>;
 export type ConversationUpdate = Updateable<ConversationsTable>;
 export type FolderRow = Selectable<FoldersTable>;
+export type ShareRow = Selectable<SharesTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type MessageUpdate = Updateable<MessagesTable>;

@@ -3,8 +3,8 @@ import { costMicros, priceOf } from '../ai/prices.js';
 import { newId } from '../ids.js';
 import type { NewUsageEvent } from '../store/schema.js';
 
-/** Where tokens were spent: a chat run, or a call of the OpenAI-compatible API (/v1). */
-export type UsageSource = 'chat' | 'api';
+/** Where tokens were spent: a chat run, a call of the OpenAI-compatible API (/v1), or a conversation's title. */
+export type UsageSource = 'chat' | 'api' | 'title';
 
 /**
  * The usage event of one run or /v1 completion, priced now: the model's price at the moment it

@@ -7,6 +7,7 @@ import { forgetDrafts, setDraftOwner } from '../drafts.js';
 import { stopLiveEvents } from '../events.js';
 import { navigate, parseRoute, usePathname } from '../router.js';
 import { AuthScreen } from './AuthScreen.js';
+import { nextAfterSignIn, SharePage } from './SharePage.js';
 import { Shell } from './Shell.js';
 
 type AuthState =
@@ -64,7 +65,7 @@ export function App() {
 
   useEffect(() => {
     if (auth.state === 'in' && (route.name === 'login' || route.name === 'signup'))
-      navigate('/', { replace: true });
+      navigate(nextAfterSignIn() ?? '/', { replace: true });
   }, [auth.state, route.name]);
 
   if (auth.state === 'loading') {
@@ -88,6 +89,8 @@ export function App() {
       </main>
     );
   }
+  // A share link's page: read-only, for readers signed in or not (the share says who may read it).
+  if (route.name === 'share') return <SharePage id={route.id} signedIn={auth.state === 'in'} />;
   if (auth.state === 'out') {
     return (
       <AuthScreen
@@ -98,7 +101,8 @@ export function App() {
           setCsrfToken(csrfToken);
           setDraftOwner(user.id);
           setAuth({ state: 'in', me: { user, csrfToken, authMode: 'local', via: 'session' } });
-          if (route.name === 'login' || route.name === 'signup') navigate('/', { replace: true });
+          if (route.name === 'login' || route.name === 'signup')
+            navigate(nextAfterSignIn() ?? '/', { replace: true });
         }}
       />
     );

@@ -8,10 +8,14 @@ import { RenameInput } from './RenameInput.js';
 import { type MenuItem, RowMenu } from './RowMenu.js';
 import './ConversationListItem.css';
 
-/** The row's menu: rename, pin, archive, move to each folder, select, delete. */
+/** The row's menu: rename, regenerate the title, pin, archive, move to each folder, select, delete. */
 function menuItems(conversation: Conversation, actions: ReturnType<typeof useRowActions>): MenuItem[] {
   const items: MenuItem[] = [
     { label: 'Rename', onSelect: () => actions.startRename(conversation.id) },
+    // An untitled conversation has no message to write a title from yet.
+    ...(conversation.title !== null
+      ? [{ label: 'Regenerate title', onSelect: () => actions.regenerateTitle(conversation) }]
+      : []),
     { label: conversation.pinned ? 'Unpin' : 'Pin', onSelect: () => actions.pin(conversation) },
     { label: conversation.archived ? 'Unarchive' : 'Archive', onSelect: () => actions.archive(conversation) },
   ];

@@ -6,11 +6,13 @@ import { useFileDrop } from '../hooks/use-file-drop.js';
 import { useToolList } from '../hooks/use-tools.js';
 import { navigate } from '../router.js';
 import { Composer } from './Composer.js';
+import { ConversationMenu } from './ConversationMenu.js';
 import { DemoBanner } from './DemoBanner.js';
 import { InlineErrorBar } from './InlineErrorBar.js';
 import { MessageList } from './MessageList.js';
 import { ModelPicker } from './ModelPicker.js';
 import { ModelsContext } from './model-names.js';
+import { ShareButton } from './ShareDialog.js';
 import { ToolsMenu } from './ToolsMenu.js';
 import './ConversationView.css';
 
@@ -47,6 +49,15 @@ export function ConversationView({ conversationId, summary, models, onConversati
       <header className="conv-header">
         <h1 className="conv-title">{conversationId ? (title ?? 'New conversation') : 'New chat'}</h1>
         <ModelPicker models={models} value={c.currentModel} onChange={(model) => void c.changeModel(model)} />
+        {conversationId && <ShareButton conversationId={conversationId} />}
+        {conversationId && (
+          <ConversationMenu
+            conversationId={conversationId}
+            title={title ?? null}
+            models={models}
+            onUpdated={onConversation}
+          />
+        )}
       </header>
       <DemoBanner models={models} />
       {c.loadError ? (
@@ -78,6 +89,7 @@ export function ConversationView({ conversationId, summary, models, onConversati
             onEdit={c.editAndResend}
             onSibling={c.showSibling}
             onAnswer={c.answerApproval}
+            focus={c.focus}
           />
         </ModelsContext.Provider>
       )}

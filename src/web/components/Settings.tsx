@@ -2,10 +2,12 @@ import { lazy, Suspense, useEffect } from 'react';
 import { api, type Me, type User } from '../api.js';
 import { type ThemeChoice, useTheme } from '../theme.js';
 import { DeleteAccountCard } from './DeleteAccountCard.js';
+import { ImportCard } from './ImportCard.js';
 import { go } from './links.js';
 import { PasswordCard } from './PasswordCard.js';
 import { ProfileCard } from './ProfileCard.js';
 import { SessionsCard } from './SessionsCard.js';
+import { SharesCard } from './SharesCard.js';
 import { openShortcuts } from './ShortcutsDialog.js';
 import { TokensCard } from './TokensCard.js';
 import './Settings.css';
@@ -85,6 +87,10 @@ export function Settings({ me, onSignedOut, onUserChanged }: Props) {
         </Suspense>
 
         <TokensCard />
+
+        <SharesCard />
+
+        <ImportCard />
 
         <section className="card" aria-labelledby="account-title">
           <h2 id="account-title">Account</h2>

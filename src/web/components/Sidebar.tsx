@@ -60,6 +60,7 @@ export function Sidebar(props: Props) {
     startRename: edits.startRename,
     cancelRename: edits.cancelRename,
     askDelete: edits.askDelete,
+    regenerateTitle: (conversation) => void organise.regenerateTitle(conversation),
     pin: (conversation) => void organise.pin(conversation),
     archive: (conversation) => void organise.archive(conversation),
     move: (conversation, folderId) => void organise.move(conversation, folderId),
@@ -162,7 +163,13 @@ export function Sidebar(props: Props) {
       <div className="sidebar-list">
         <RowActionsContext.Provider value={actions}>
           {search.searching ? (
-            <SearchResults results={search.results} error={search.error} />
+            <SearchResults
+              results={search.results}
+              error={search.error}
+              onMore={search.loadMore}
+              loadingMore={search.loadingMore}
+              onOpen={onClose}
+            />
           ) : showArchived ? (
             <ArchivedView {...archived} onLoadMore={archived.loadMore} />
           ) : (

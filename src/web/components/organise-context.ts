@@ -10,6 +10,7 @@ export interface RowActions {
   startRename: (id: string) => void;
   cancelRename: () => void;
   askDelete: (conversation: Conversation) => void;
+  regenerateTitle: (conversation: Conversation) => void;
   pin: (conversation: Conversation) => void;
   archive: (conversation: Conversation) => void;
   move: (conversation: Conversation, folderId: string | null) => void;

@@ -7,6 +7,8 @@ import { peekHandoff, type RunHandoff } from './run-handoff.js';
 
 export const PAGE = 50;
 export const OLDER_PAGE = 100;
+/** How far back opening at a message (a search hit) pages before it gives up: 50 pages of 100. */
+export const MAX_SEEK_PAGES = 50;
 
 /** Adds messages by id; a slow answer never rolls a message back to an older state. */
 export function mergeMessages(current: Map<string, Message>, items: Message[]): Map<string, Message> {
@@ -35,6 +37,16 @@ export interface MessagesOptions {
   summary: Conversation | null;
   /** The loaded conversation has a reply being written: follow it. */
   onActiveRun: (run: { id: string; messageId: string }) => void;
+  /** A message to open the conversation at (`?m=`, a search hit); null: at the newest. */
+  target?: string | null;
+  /** The target was looked for: found (and shown) or not (deleted, too far back, or `error`). */
+  onTargetDone?: (found: boolean, error?: unknown) => void;
+}
+
+/** The message to scroll to and mark; `seq` tells the same message asked for twice apart. */
+export interface MessageFocus {
+  id: string;
+  seq: number;
 }
 
 export function useConversationMessages(conversationId: string | null, options: MessagesOptions) {
@@ -55,6 +67,18 @@ export function useConversationMessages(conversationId: string | null, options: 
   // The newest callback, without making the load effect run again when it changes.
   const onActiveRun = useRef(options.onActiveRun);
   onActiveRun.current = options.onActiveRun;
+  const onTargetDone = useRef(options.onTargetDone);
+  onTargetDone.current = options.onTargetDone;
+  const target = options.target ?? null;
+  /** The message to bring into view once it is on the branch shown. */
+  const [pendingFocus, setPendingFocus] = useState<string | null>(null);
+  const [focus, setFocus] = useState<MessageFocus | null>(null);
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+  const cursorRef = useRef(olderCursor);
+  cursorRef.current = olderCursor;
+  /** Bumped by every search for a target: only the newest one's end clears `loadingOlder`. */
+  const seekSeq = useRef(0);
 
   const tree = useMemo(() => new MessageTree(messages.values()), [messages]);
   const effectiveLeaf = leafId && tree.byId.has(leafId) ? leafId : (tree.newest()?.id ?? null);
@@ -119,6 +143,52 @@ export function useConversationMessages(conversationId: string | null, options: 
     };
   }, [conversationId, merge]);
 
+  // Opening at a message: page back (bounded) until it is loaded, then show its branch (below).
+  useEffect(() => {
+    // A conversation that failed to load says so itself: no second note about the message.
+    if (!conversationId || !target || loading || loadError) return;
+    const seq = ++seekSeq.current;
+    let cancelled = false;
+    (async () => {
+      let found = messagesRef.current.has(target);
+      let cursor = cursorRef.current;
+      let failure: unknown;
+      if (!found && cursor) setLoadingOlder(true);
+      try {
+        for (let pages = 0; !found && cursor && pages < MAX_SEEK_PAGES; pages++) {
+          const page = await api.messages(conversationId, cursor, OLDER_PAGE);
+          if (cancelled) return;
+          merge(page.items);
+          cursor = page.nextCursor;
+          setOlderCursor(cursor);
+          found = page.items.some((message) => message.id === target);
+        }
+      } catch (err) {
+        found = false;
+        failure = err;
+      } finally {
+        if (seekSeq.current === seq) setLoadingOlder(false);
+      }
+      if (cancelled) return;
+      if (found) setPendingFocus(target);
+      onTargetDone.current?.(found, failure);
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [conversationId, target, loading, loadError, merge]);
+
+  // The target is loaded: show a branch through it (the one shown if it has it), then focus it.
+  useEffect(() => {
+    if (!pendingFocus || !tree.byId.has(pendingFocus)) return;
+    if (!branch.messages.some((message) => message.id === pendingFocus)) {
+      setLeafId(tree.newestLeafUnder(pendingFocus));
+      return;
+    }
+    setPendingFocus(null);
+    setFocus((current) => ({ id: pendingFocus, seq: (current?.seq ?? 0) + 1 }));
+  }, [pendingFocus, tree, branch]);
+
   /** The page before the oldest loaded message; rejects with the API's error. */
   const loadOlder = useCallback(async () => {
     if (!conversationId || !olderCursor || loadingOlder) return;
@@ -160,5 +230,7 @@ export function useConversationMessages(conversationId: string | null, options: 
     /** Shows the branch ending at this message; null: the newest. */
     showLeaf: setLeafId,
     showSibling,
+    /** The message opened at (a search hit): scroll to it and mark it. */
+    focus,
   };
 }

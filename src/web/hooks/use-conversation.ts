@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { ApiError, api, type Conversation, type Message, type ModelList, type RunAccepted } from '../api.js';
+import { conversationPath, navigate, useSearchParam } from '../router.js';
 import { answerTool } from '../stream-parts.js';
 import { takeHandoff } from './run-handoff.js';
 import { describeError, useConversationMessages } from './use-conversation-messages.js';
@@ -23,9 +24,21 @@ export function useConversation({ conversationId, summary, models, onConversatio
     onStale: () => view.reloadNewest(),
   });
   const { attach } = follower;
+  // `?m=<messageId>` (a search hit) opens at that message; the address drops it once it was looked for.
+  const target = useSearchParam('m');
   const view = useConversationMessages(conversationId, {
     summary,
     onActiveRun: (run) => attach(run.id, run.messageId),
+    target,
+    onTargetDone: (found, error) => {
+      if (conversationId) navigate(conversationPath(conversationId), { replace: true });
+      if (error) actions.setError({ title: 'Could not open at the message', message: describeError(error) });
+      else if (!found)
+        actions.setError({
+          title: 'Message not found',
+          message: 'It was deleted or is too far back; showing the newest messages.',
+        });
+    },
   });
   const { merge, showLeaf, setConversation } = view;
 
@@ -128,6 +141,7 @@ export function useConversation({ conversationId, summary, models, onConversatio
     loadingOlder: view.loadingOlder,
     loadOlder,
     showSibling: view.showSibling,
+    focus: view.focus,
     live: follower.live,
     announce: follower.announce,
     running,

@@ -49,7 +49,17 @@ export function useOrganise({ onChanged, onDeleted, onError }: OrganiseOptions) 
     }
   }
 
+  /** The title model writes the title again; the row updates when it is written (or shows why not). */
+  async function regenerateTitle(conversation: Conversation): Promise<void> {
+    try {
+      onChanged(await organiseApi.regenerateTitle(conversation.id));
+    } catch (err) {
+      onError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
   return {
+    regenerateTitle,
     pin: (c: Conversation) => patch(c, { pinned: !c.pinned }),
     archive: (c: Conversation) => patch(c, { archived: !c.archived }),
     move: (c: Conversation, folderId: string | null) => patch(c, { folderId }),

@@ -44,6 +44,7 @@ export const TAGS = [
   { name: 'Search', description: 'Full-text search over the caller’s conversations.' },
   { name: 'Export', description: 'Export and import of conversations.' },
   { name: 'Files', description: 'Attachments: upload, read, preview, delete; a message names them.' },
+  { name: 'Shares', description: 'Read-only share links of a conversation’s current branch (`/s/<id>`).' },
   { name: 'Tools', description: 'Tools from the operator’s MCP servers (MCP_FILE).' },
   { name: 'Usage', description: 'Tokens and cost per day, model and user; quota standing.' },
   { name: 'Models', description: 'Configured models.' },
@@ -75,6 +76,14 @@ function webShell(operationId: string, summary: string): RouteDoc {
     descriptions: { 304: 'Not modified (If-None-Match matched the ETag)' },
   };
 }
+const SHARE_EXAMPLE = {
+  id: 'q2VfR8kLx0bT4mZs9PjW1cYa',
+  url: '/s/q2VfR8kLx0bT4mZs9PjW1cYa',
+  visibility: 'public',
+  title: 'Explain server-sent events',
+  createdAt: '2026-05-04T09:31:00.000Z',
+  messageCount: 2,
+};
 const SeedErrorWithCode = Type.Object({ error: Type.String(), code: Type.String() });
 
 const RUN_STREAM_NOTE =
@@ -95,6 +104,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /login': webShell('webAppLogin', 'The web UI, sign-in page'),
   'GET /signup': webShell('webAppSignup', 'The web UI, sign-up page'),
   'GET /reset': webShell('webAppReset', 'The web UI, password reset page (from an admin’s reset link)'),
+  'GET /s/:id': webShell(
+    'webAppShare',
+    'The web UI, a shared conversation (read-only; readable signed out when public)',
+  ),
   'GET /assets/*': {
     operationId: 'webAsset',
     summary: 'A built file of the web UI (hashed names, cached for a year)',
@@ -755,13 +768,28 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'PATCH /api/conversations/:id': {
     operationId: 'updateConversation',
-    summary: 'Rename, change the model or system prompt; pin, archive or file it in a folder',
+    summary:
+      'Rename, change the model, system prompt, temperature or max output tokens; pin, archive or file it in a folder',
     description:
-      '`folderId` (null: out of any folder), `pinned` and `archived` organise it without changing `updatedAt`.',
+      '`folderId` (null: out of any folder), `pinned` and `archived` organise it without changing `updatedAt`. `temperature` (0..2) and `maxOutputTokens` (1..100000, and at most the model’s context window) go with every reply’s model call; null clears them back to the provider’s default.',
     tag: 'Conversations',
-    body: { title: 'SSE explained', systemPrompt: 'Answer briefly.', pinned: true },
+    body: {
+      title: 'SSE explained',
+      systemPrompt: 'Answer briefly.',
+      temperature: 0.7,
+      maxOutputTokens: 1000,
+      pinned: true,
+    },
     responses: {
-      200: { ...ex.conversation, title: 'SSE explained', systemPrompt: 'Answer briefly.', pinned: true },
+      200: {
+        ...ex.conversation,
+        title: 'SSE explained',
+        systemPrompt: 'Answer briefly.',
+        temperature: 0.7,
+        maxOutputTokens: 1000,
+        pinned: true,
+      },
+      400: ex.error('validation_error', 'Invalid request: body/temperature must be <= 2.'),
       404: ex.error('not_found', 'Folder not found.'),
     },
   },
@@ -808,6 +836,23 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Delete a folder; its conversations stay, out of any folder',
     tag: 'Conversations',
     responses: { 404: ex.error('not_found', 'Folder not found.') },
+  },
+  'POST /api/conversations/:id/title': {
+    operationId: 'regenerateTitle',
+    summary: 'Write the title again with the title model (TITLE_MODEL, else the conversation’s model)',
+    description:
+      'From the first user message (its first 2,000 characters), now: the answer comes when the title is written (at most 20 s). A rename that lands meanwhile wins (409). The tokens count in your quota as usage `source: title`. With `TITLE_MODEL=off` the title goes back to the message’s first words.',
+    tag: 'Conversations',
+    responses: {
+      200: { ...ex.conversation, title: 'Server-Sent Events Explained' },
+      404: ex.error('not_found', 'Conversation not found.'),
+      409: ex.error('conflict', 'A title for this conversation is being written right now; wait a moment.'),
+      502: ex.error(
+        'model_error',
+        'The model openai/gpt-4o-mini could not write a title: OpenAI answered 500.',
+      ),
+      503: ex.error('unavailable', 'The model openai/gpt-4o-mini did not write a title within 20s.'),
+    },
   },
   'DELETE /api/conversations/:id': {
     operationId: 'deleteConversation',
@@ -1091,6 +1136,102 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Delete an attachment (messages that named it show it as no longer available)',
     tag: 'Files',
     responses: { 404: ex.error('not_found', 'File not found.') },
+  },
+
+  // ---- Shares -----------------------------------------------------------------------------------------
+  'POST /api/conversations/:id/share': {
+    operationId: 'shareConversation',
+    summary: 'Make a read-only link to a snapshot of the conversation’s current branch',
+    description:
+      '`visibility`: `public` (anyone with the link, signed out too) or `users` (the default: anyone ' +
+      'signed in to this Parley). The snapshot is taken now: later messages are not in it; a reply ' +
+      'still streaming is followed until it ends. At most 100 links per user (409); another user’s ' +
+      'conversation is a 404.',
+    tag: 'Shares',
+    body: { visibility: 'public' },
+    responses: {
+      201: SHARE_EXAMPLE,
+      404: ex.error('not_found', 'Conversation not found.'),
+      409: ex.error('conflict', 'You have 100 share links already: revoke one first.'),
+    },
+  },
+  'GET /api/shares': {
+    operationId: 'listShares',
+    summary: 'Your share links, newest first',
+    tag: 'Shares',
+    responses: { 200: { items: [SHARE_EXAMPLE] } },
+  },
+  'GET /api/shares/:id': {
+    operationId: 'getShare',
+    summary: 'A share’s snapshot (public: anyone; users: signed in)',
+    description:
+      'The title and messages (text, files, reasoning, tool calls), never the owner or other ' +
+      'conversations. `streaming: true` while a reply in it is still being written: read again in a ' +
+      'second. `401` for a `users` share read signed out; `404` for a revoked or unknown link.',
+    tag: 'Shares',
+    responses: {
+      200: {
+        id: SHARE_EXAMPLE.id,
+        url: SHARE_EXAMPLE.url,
+        visibility: 'public',
+        title: SHARE_EXAMPLE.title,
+        createdAt: SHARE_EXAMPLE.createdAt,
+        messages: [
+          {
+            role: 'user',
+            content: ex.userMessage.content,
+            parts: ex.userMessage.parts,
+            status: 'complete',
+            model: null,
+            createdAt: SHARE_EXAMPLE.createdAt,
+          },
+        ],
+        streaming: false,
+      },
+      401: ex.error(
+        'unauthorized',
+        'This conversation is shared with the users of this Parley: sign in to read it.',
+      ),
+      404: ex.error('not_found', 'This share link was removed or never existed.'),
+    },
+  },
+  'DELETE /api/shares/:id': {
+    operationId: 'revokeShare',
+    summary: 'Revoke a share link (yours only): it is a 404 from now on',
+    tag: 'Shares',
+    responses: { 404: ex.error('not_found', 'This share link was removed or never existed.') },
+  },
+  'GET /api/shares/:id/files/:fileId': {
+    operationId: 'getSharedFile',
+    summary: 'An attachment of a share’s snapshot (`?preview=true`: an image’s thumbnail)',
+    description:
+      'Only files the snapshot names, for whoever may read the share, with the same safe headers as ' +
+      '`GET /api/files/:id` and `Cache-Control: no-store`.',
+    tag: 'Shares',
+    content: {
+      200: {
+        'application/octet-stream': { schema: Type.String({ format: 'binary' }), example: '(the bytes)' },
+      },
+    },
+    responses: { 404: ex.error('not_found', 'File not found.') },
+  },
+  'POST /api/shares/:id/continue': {
+    operationId: 'continueShare',
+    summary: 'Copy a share’s snapshot into a new conversation of yours, to carry on',
+    description:
+      'Written like an import: its files are copied as your own (counted in your storage quota), one ' +
+      'copy or import at a time (429 otherwise).',
+    tag: 'Shares',
+    responses: {
+      201: {
+        conversationId: ex.ids.CONVERSATION_ID,
+        url: `/c/${ex.ids.CONVERSATION_ID}`,
+        title: SHARE_EXAMPLE.title,
+        messages: 2,
+      },
+      401: ex.error('unauthorized', 'Sign in first (or send an API token as Authorization: Bearer ...).'),
+      404: ex.error('not_found', 'This share link was removed or never existed.'),
+    },
   },
   'GET /api/conversations/:id/export': {
     operationId: 'exportConversation',

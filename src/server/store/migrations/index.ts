@@ -16,6 +16,8 @@ import * as usageEvents from './014-usage-events.js';
 import * as audit from './015-audit.js';
 import * as teams from './016-teams.js';
 import * as organise from './017-organise.js';
+import * as shares from './018-shares.js';
+import * as chatSettings from './019-chat-settings.js';
 
 /** Migrations live in code (not read from disk) so the built server and tests see the same list. */
 export const migrationProvider: MigrationProvider = {
@@ -38,6 +40,8 @@ export const migrationProvider: MigrationProvider = {
       '015-audit': audit,
       '016-teams': teams,
       '017-organise': organise,
+      '018-shares': shares,
+      '019-chat-settings': chatSettings,
     };
   },
 };
