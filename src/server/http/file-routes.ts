@@ -1,43 +1,21 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
 import { FileInfo } from '../../shared/message-parts.js';
 import { AppError } from '../errors.js';
 import type { FileService } from '../files/file-service.js';
-import { contentDisposition } from './content-disposition.js';
+import { sendFile } from './send-file.js';
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema };
-
-/** Types a browser may show in place; anything else is always a download. */
-const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf']);
+/** The owner's own files: cacheable by their browser only. */
+const PRIVATE = 'private, max-age=3600';
 
 export interface FileRouteDeps {
   files: Pick<
     FileService,
     'claimUpload' | 'upload' | 'read' | 'preview' | 'remove' | 'maxFileBytes' | 'tooLarge'
   >;
-}
-
-/**
- * Served bytes can never run as a page of ours: the type is the one detected at upload (text of
- * any kind is sent as text/plain), `nosniff` stops guessing, and a sandboxing CSP disables script
- * even when a file is opened directly.
- */
-function sendFile(reply: FastifyReply, bytes: Uint8Array, mediaType: string, fileName: string) {
-  const inline = INLINE_TYPES.has(mediaType);
-  const type =
-    mediaType.startsWith('text/') || mediaType === 'application/json'
-      ? 'text/plain; charset=utf-8'
-      : mediaType;
-  return reply
-    .header('content-type', type)
-    .header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', fileName))
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; sandbox")
-    .header('cache-control', 'private, max-age=3600')
-    .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** A body the multipart parser cannot read (no boundary, cut off, malformed) is the client's fault. */
@@ -94,7 +72,7 @@ export function fileRoutes({ files }: FileRouteDeps): FastifyPluginAsyncTypebox 
       { schema: { params: IdParams, response: { ...errors } } },
       async (request, reply) => {
         const { file, bytes } = await files.read(request.userId, request.params.id);
-        return sendFile(reply, bytes, file.media_type, file.name);
+        return sendFile(reply, { bytes, mediaType: file.media_type, fileName: file.name }, PRIVATE);
       },
     );
 
@@ -103,7 +81,7 @@ export function fileRoutes({ files }: FileRouteDeps): FastifyPluginAsyncTypebox 
       { schema: { params: IdParams, response: { ...errors } } },
       async (request, reply) => {
         const bytes = await files.preview(request.userId, request.params.id);
-        return sendFile(reply, bytes, 'image/webp', 'preview.webp');
+        return sendFile(reply, { bytes, mediaType: 'image/webp', fileName: 'preview.webp' }, PRIVATE);
       },
     );
 

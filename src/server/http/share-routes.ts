@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorSchema, IdParams } from '../../shared/api-schemas.js';
 import {
@@ -12,13 +12,10 @@ import {
   ShareSnapshot,
 } from '../../shared/share-schemas.js';
 import type { ShareService, ShareViewer } from '../chat/share-service.js';
-import { contentDisposition } from './content-disposition.js';
 import { emptyBodyIsObject } from './empty-body.js';
+import { sendFile } from './send-file.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema };
-
-/** Types a browser may show in place; anything else is always a download (as file-routes.ts). */
-const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf']);
 
 export interface ShareRouteDeps {
   shares: Pick<ShareService, 'create' | 'list' | 'revoke' | 'read' | 'file' | 'continueAs'>;
@@ -27,26 +24,6 @@ export interface ShareRouteDeps {
 /** Whoever reads a public route: a signed-in user or API token, else anonymous. */
 const viewerOf = (request: FastifyRequest): ShareViewer =>
   request.principal ? { userId: request.principal.userId } : null;
-
-/**
- * A shared file, with the headers file-routes.ts sends for the owner's own files: the type
- * detected at upload (text of any kind as text/plain), `nosniff`, a sandboxing CSP; never stored by
- * a cache, so a revoked link stops serving at once.
- */
-function sendSharedFile(reply: FastifyReply, bytes: Uint8Array, mediaType: string, fileName: string) {
-  const inline = INLINE_TYPES.has(mediaType);
-  const type =
-    mediaType.startsWith('text/') || mediaType === 'application/json'
-      ? 'text/plain; charset=utf-8'
-      : mediaType;
-  return reply
-    .header('content-type', type)
-    .header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', fileName))
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; sandbox")
-    .header('cache-control', 'no-store')
-    .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-}
 
 /**
  * Share links: made, listed and revoked by their owner; read (snapshot and files) by anyone the
@@ -117,9 +94,11 @@ export function shareRoutes({ shares }: ShareRouteDeps): FastifyPluginAsyncTypeb
           viewerOf(request),
           preview,
         );
-        return preview
-          ? sendSharedFile(reply, bytes, 'image/webp', 'preview.webp')
-          : sendSharedFile(reply, bytes, file.media_type, file.name);
+        // Never stored by a cache: a revoked link stops serving at once.
+        const sent = preview
+          ? { bytes, mediaType: 'image/webp', fileName: 'preview.webp' }
+          : { bytes, mediaType: file.media_type, fileName: file.name };
+        return sendFile(reply, sent, 'no-store');
       },
     );
 
