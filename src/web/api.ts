@@ -222,10 +222,10 @@ export const api = {
   resetPassword: (token: string, newPassword: string) =>
     request<void>('POST', '/api/auth/reset', { token, newPassword }),
 
-  conversations: (cursor?: string, filter: { archived?: boolean } = {}) =>
+  conversations: (cursor?: string, filter: { archived?: boolean; folderId?: string } = {}) =>
     request<Page<Conversation>>(
       'GET',
-      `/api/conversations?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}${filter.archived ? '&archived=true' : ''}`,
+      `/api/conversations?limit=50${cursor ? `&cursor=${enc(cursor)}` : ''}${filter.archived ? '&archived=true' : ''}${filter.folderId ? `&folderId=${enc(filter.folderId)}` : ''}`,
     ),
   conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
   /** A new conversation with its first message: nothing is created if the message is refused. */

@@ -206,5 +206,33 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       expect(errors).toEqual([]);
       await context.close();
     });
+
+    it('shows all of a folder, also conversations older than the list has loaded', async () => {
+      const { browser, server } = env;
+      if (!server) throw new Error('no server');
+      const context = await newContext(browser, server.base, { bypassCSP: true, height: 900 });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      await page.goto('/');
+      const folder = (await (
+        await page.request.post('/api/folders', { data: { name: 'Attic' } })
+      ).json()) as {
+        id: string;
+      };
+      // Far older than the first page of 50 the sidebar loads: once, it never showed in its folder.
+      const ancient = await seed(page, 'Ancient notes', 400);
+      await page.request.patch(`/api/conversations/${ancient}`, { data: { folderId: folder.id } });
+      for (let i = 0; i < 55; i++) await seed(page, `Recent chat ${i}`, 0);
+      await page.reload();
+      const sidebar = page.getByRole('navigation', { name: 'Conversations' });
+      const attic = sidebar.getByRole('region', { name: 'Folder Attic' });
+      await attic.getByRole('link', { name: 'Ancient notes' }).waitFor();
+      await attic.getByRole('button', { name: 'Attic 1 conversations' }).waitFor();
+      // The main list itself has not reached it: its last loaded row is a recent one.
+      expect(await sidebar.getByRole('link', { name: /^Recent chat/ }).count()).toBeLessThan(55);
+      expect(await axe(page)).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
   },
 );

@@ -131,6 +131,22 @@ export function Shell({ me, route, onSignedOut, onUserChanged }: Props) {
     });
   }, [list.nextCursor]);
 
+  /**
+   * A folder's own pages (its section reads them while the main list has not reached its older
+   * conversations): merged in, so the folder shows all of its conversations, not only loaded ones.
+   */
+  const loadFolder = useCallback(async (folderId: string, cursor: string | null) => {
+    const page = await api.conversations(cursor ?? undefined, { folderId });
+    setList((current) => {
+      const seen = new Set(current.items.map((item) => item.id));
+      const added = page.items.filter((item) => !seen.has(item.id));
+      return added.length === 0
+        ? current
+        : { ...current, items: [...current.items, ...added].sort(byActivity) };
+    });
+    return page.nextCursor;
+  }, []);
+
   const loadModels = useCallback(async () => {
     try {
       setModels(await api.models());
@@ -193,6 +209,7 @@ export function Shell({ me, route, onSignedOut, onUserChanged }: Props) {
         list={list}
         activeId={activeId}
         onLoadMore={loadMore}
+        onLoadFolder={loadFolder}
         onRenamed={upsert}
         onDeleted={remove}
         onClose={() => setSidebarOpen(false)}

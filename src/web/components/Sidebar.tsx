@@ -24,6 +24,8 @@ interface Props {
   /** The admin console is open (admins see a link to it). */
   adminActive?: boolean;
   onLoadMore: () => Promise<void>;
+  /** The next page of one folder's conversations, merged into `list`; resolves with its cursor. */
+  onLoadFolder: (folderId: string, cursor: string | null) => Promise<string | null>;
   /** A conversation the server changed here (renamed, pinned, archived, moved). */
   onRenamed: (conversation: Conversation) => void;
   onDeleted: (id: string) => void;
@@ -180,6 +182,7 @@ export function Sidebar(props: Props) {
               onFolderCreated={() => setCreatingFolder(false)}
               onAskDeleteFolder={setDeletingFolder}
               onLoadMore={onLoadMore}
+              onLoadFolder={props.onLoadFolder}
             />
           )}
         </RowActionsContext.Provider>

@@ -1,26 +1,11 @@
-import { useEffect, useRef } from 'react';
 import type { Conversation } from '../api.js';
 import type { useFolders } from '../hooks/use-folders.js';
+import { useLoadOnView } from '../hooks/use-load-on-view.js';
 import { byDate, sidebarLayout } from '../sidebar-groups.js';
 import { DateGroups } from './DateGroups.js';
 import { FolderSection } from './FolderSection.js';
 import { RenameInput } from './RenameInput.js';
 import type { ConversationList } from './Shell.js';
-
-/** Loads the next page when `ref` scrolls into view (the end of a list). */
-function useLoadOnView(cursor: string | null, load: () => Promise<unknown>) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const target = ref.current;
-    if (!target || !cursor) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) void load();
-    });
-    observer.observe(target);
-    return () => observer.disconnect();
-  }, [cursor, load]);
-  return ref;
-}
 
 interface MainProps {
   list: ConversationList;
@@ -29,6 +14,7 @@ interface MainProps {
   onFolderCreated: () => void;
   onAskDeleteFolder: (id: string) => void;
   onLoadMore: () => Promise<void>;
+  onLoadFolder: (folderId: string, cursor: string | null) => Promise<string | null>;
 }
 
 /** The main list: pinned, the folders (collapsible, by date inside), then the rest by date. */
@@ -39,6 +25,7 @@ export function MainView({
   onFolderCreated,
   onAskDeleteFolder,
   onLoadMore,
+  onLoadFolder,
 }: MainProps) {
   const moreRef = useLoadOnView(list.nextCursor, onLoadMore);
   const layout = sidebarLayout(list.items, folders.folders);
@@ -71,6 +58,8 @@ export function MainView({
               group={group}
               onRename={(name) => void folders.rename(group.folder.id, name)}
               onDelete={() => onAskDeleteFolder(group.folder.id)}
+              // Every conversation is loaded already once the main list has reached its end.
+              loadPage={list.nextCursor === null ? null : (cursor) => onLoadFolder(group.folder.id, cursor)}
             />
           ))}
         </section>
