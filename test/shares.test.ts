@@ -1,3 +1,4 @@
+import net from 'node:net';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from './helpers/clients.js';
@@ -305,6 +306,94 @@ describe.each(storeTargets())('share links on $name', (target) => {
       .where('id', '=', link.id)
       .executeTakeFirstOrThrow();
     expect(row.live_message_id).toBeNull();
+  });
+
+  it("a disabled account's links stop serving (snapshot, files, continue) and serve again once enabled", async () => {
+    // alice signed up first: she is the admin; bob owns the link.
+    const { t, alice, bob, anon } = await start();
+    const id = await chat(t, bob, 'Notes', 'A note for the team');
+    const link = await share(bob, id, { visibility: 'public' });
+    expect((await read(anon, link.id)).statusCode).toBe(200);
+    const disable = (disabled: boolean) =>
+      alice.request('PATCH', `/api/admin/users/${bob.userId}`, { disabled });
+    expect((await disable(true)).statusCode).toBe(200);
+    expect((await read(anon, link.id)).statusCode).toBe(404);
+    expect((await read(alice, link.id)).statusCode).toBe(404);
+    expect((await alice.request('POST', `/api/shares/${link.id}/continue`)).statusCode).toBe(404);
+    expect((await disable(false)).statusCode).toBe(200);
+    expect((await read(anon, link.id)).statusCode).toBe(200);
+  });
+
+  it("a tool's error reaches a reader as 'failed', never its details (hosts, paths)", async () => {
+    const { t, alice, anon } = await start();
+    const id = await chat(t, alice, 'Lookup', 'Look it up');
+    const reply = await t.store.db
+      .selectFrom('messages')
+      .select('id')
+      .where('conversation_id', '=', id)
+      .where('role', '=', 'assistant')
+      .executeTakeFirstOrThrow();
+    const failedCall = {
+      type: 'dynamic-tool',
+      toolCallId: 'call-1',
+      toolName: 'intranet/lookup',
+      state: 'output-error',
+      input: { q: 'x' },
+      errorText: 'connect ECONNREFUSED 10.20.30.40:9000 (/srv/mcp/lookup.sock)',
+    };
+    await t.store.db
+      .updateTable('messages')
+      .set({ parts: JSON.stringify([failedCall, { type: 'text', text: 'The lookup failed.' }]) })
+      .where('id', '=', reply.id)
+      .execute();
+    const link = await share(alice, id, { visibility: 'public' });
+    const res = await read(anon, link.id);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('10.20.30.40');
+    expect(res.body).not.toContain('/srv/mcp');
+    const tool = (res.json() as Snapshot).messages[1]?.parts[0] as { errorText?: string; state?: string };
+    expect(tool).toMatchObject({ state: 'output-error', errorText: 'The tool call failed.' });
+  });
+
+  it('readers that never read a large shared file hold at most 4 downloads per address (then 429)', async () => {
+    const { t, alice } = await start();
+    // Far larger than the socket buffers: a reader that never reads keeps its response unsent.
+    const big = Buffer.alloc(16 * 1024 * 1024, 'lorem ipsum dolor sit amet\n');
+    const upload = multipartFile(big, 'big.txt');
+    const file = (await alice.request('POST', '/api/files', upload.payload, upload.headers)).json();
+    const conversation = (await alice.request('POST', '/api/conversations', { title: 'Big' })).json();
+    await send(t, alice, conversation.id, { content: 'The big file', files: [file.id] });
+    const link = await share(alice, conversation.id, { visibility: 'public' });
+    const path = `/api/shares/${link.id}/files/${file.id}`;
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(base);
+    const stalled: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+        socket.pause();
+        stalled.push(socket);
+      }
+      // Once the four are being served, a fifth from the same address waits its turn.
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 429; i++) {
+        const res = await fetch(`${base}${path}`, { method: 'HEAD' }).catch(() => undefined);
+        status = res?.status ?? 0;
+        if (status !== 429) await sleep(50);
+      }
+      expect(status).toBe(429);
+    } finally {
+      for (const socket of stalled) socket.destroy();
+    }
+    // Their connections gone, the slots are free again.
+    let after = 0;
+    for (let i = 0; i < 100 && after !== 200; i++) {
+      after = (await fetch(`${base}${path}`, { method: 'HEAD' })).status;
+      if (after !== 200) await sleep(50);
+    }
+    expect(after).toBe(200);
   });
 
   it('deleting the conversation or the account deletes its shares', async () => {

@@ -559,6 +559,37 @@ describe.each(storeTargets())('titles on $name', (target) => {
     expect(upstream.calls.length).toBe(calls);
   });
 
+  it("an API token's daily budget holds for titles too: spent by them, and refused once used", async () => {
+    const { app, store, alice, upstream } = await withFakeOpenAI();
+    const made = await alice.request('POST', '/api/tokens', { name: 'script', dailyTokenBudget: 1_000_000 });
+    expect(made.statusCode, made.body).toBe(201);
+    const script = new Client(app);
+    script.bearer = made.json().token;
+    upstream.script({ chunks: ['Kyoto Trip'], usage: { inputTokens: 10, outputTokens: 2 } });
+    const res = await script.request('POST', '/api/conversations/start', {
+      content: 'Plan my trip to Kyoto',
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const { conversationId, runId } = res.json();
+    await app.parley.runs.get(runId)?.done;
+    await eventually(() => titleOf(alice, conversationId), 'Kyoto Trip');
+    // The background title's 12 tokens count on the token that sent the first message.
+    const events = await titleUsage(store);
+    expect(events.map((e) => e.api_token_id)).toEqual([made.json().id]);
+
+    // The token's budget used up: a regenerate through it is refused
+    // before any model call; the owner's own session is not bound by the token's budget.
+    const lowered = await alice.request('PATCH', `/api/tokens/${made.json().id}`, { dailyTokenBudget: 1 });
+    expect(lowered.statusCode, lowered.body).toBe(200);
+    const calls = upstream.calls.length;
+    const refused = await script.request('POST', `/api/conversations/${conversationId}/title`);
+    expect(refused.statusCode, refused.body).toBe(429);
+    expect(refused.json().code).toBe('quota_exceeded');
+    expect(upstream.calls.length).toBe(calls);
+    upstream.script({ chunks: ['Kyoto in Spring'], usage: { inputTokens: 10, outputTokens: 3 } });
+    expect((await alice.request('POST', `/api/conversations/${conversationId}/title`)).statusCode).toBe(200);
+  });
+
   it('TITLE_MODEL=off: regenerate puts back the first words and no model is called', async () => {
     const { t, alice } = await start({ TITLE_MODEL: 'off' });
     const res = await alice.request('POST', '/api/conversations/start', { content: 'Soup for ten' });

@@ -140,7 +140,7 @@ export async function startServices(deps: AppDeps, logger: Logger, apiLogger: Lo
     groups: groupLimits,
   });
   // Titles by a model after a first message (TITLE_MODEL, checked here: an unknown id stops startup).
-  const titles = new TitleWriter({ store, models, chat, groups: groupLimits, config, logger });
+  const titles = new TitleWriter({ store, models, chat, groups: groupLimits, limiter, config, logger });
   // Attachments: bytes in the FILE_STORE, rows and quota in the database; orphans expire.
   const blobs = openBlobStore(config.fileStore, store);
   const files = new FileService({

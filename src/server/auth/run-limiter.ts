@@ -178,8 +178,8 @@ export class RunLimiter {
     }
   }
 
-  /** A request made with an API token: that token's own daily budget, if it has one. */
-  private async checkTokenBudget(apiTokenId: string | undefined): Promise<void> {
+  /** A request made with an API token: that token's own daily budget, if it has one (also titles'). */
+  async checkTokenBudget(apiTokenId: string | undefined): Promise<void> {
     if (!apiTokenId) return;
     const { store } = this.deps;
     const budget = (await store.repos.tokens.findApiTokenBudget(apiTokenId))?.budget;

@@ -79,13 +79,18 @@ const sharePath = (id: string) => `/s/${id}`;
 const idPattern = new RegExp(SHARE_ID_PATTERN);
 const gone = () => new AppError('not_found', 'This share link was removed or never existed.');
 
-/** The parts as a reader gets them: files read through the share, reasoning without the provider's seal. */
+/** The parts as a reader gets them: files read through the share, reasoning without the provider's seal, tool errors without their details. */
 function readerParts(parts: MessagePartDto[], shareId: string): MessagePartDto[] {
   return parts.map((part) => {
     if (part.type === 'file') {
       return { ...part, url: `/api/shares/${shareId}/files/${encodeURIComponent(part.fileId)}` };
     }
     if (part.type === 'reasoning') return { type: 'reasoning', text: part.text };
+    // A tool's error can name the server's internals (hosts, paths of an MCP server): a reader
+    // learns that it failed, not how.
+    if (part.type === 'dynamic-tool' && part.errorText !== undefined) {
+      return { ...part, errorText: 'The tool call failed.' };
+    }
     return part;
   });
 }

@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../ai/model-registry.js';
 import { ModelTimeoutError, ModelUnavailableError } from '../ai/resilience.js';
 import { hasRoom } from '../auth/effective-limits.js';
 import { type GroupLimits, modelNotAllowed } from '../auth/group-limits.js';
+import type { RunLimiter } from '../auth/run-limiter.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Data } from '../store/repositories.js';
@@ -106,6 +107,8 @@ export interface TitleWriterDeps {
   models: ModelRegistry;
   chat: Pick<ChatService, 'requireConversation' | 'writeTitle'>;
   groups: Pick<GroupLimits, 'allowedModels' | 'standing'>;
+  /** An API token's own daily budget, checked like a reply's. */
+  limiter: Pick<RunLimiter, 'checkTokenBudget'>;
   config: Pick<Config, 'titleModel'>;
   logger: Logger;
   /** TITLE_TIMEOUT_MS unless a test wants it shorter. */
@@ -131,11 +134,11 @@ export class TitleWriter {
    * ask the title model in the background and replace the placeholder, unless the user renamed
    * it meanwhile. Never throws; a failure keeps the placeholder and is logged (without the text).
    */
-  afterFirstMessage(userId: string, conversationId: string, placeholder: string): void {
+  afterFirstMessage(userId: string, conversationId: string, placeholder: string, apiTokenId?: string): void {
     if (this.titleModel === null || this.shutdown.signal.aborted) return;
     if (this.pending.size >= MAX_PENDING || this.claims.has(conversationId)) return;
     this.claims.add(conversationId);
-    const task = this.writeInBackground(userId, conversationId, placeholder).finally(() => {
+    const task = this.writeInBackground(userId, conversationId, placeholder, apiTokenId).finally(() => {
       this.claims.delete(conversationId);
       this.pending.delete(task);
     });
@@ -147,7 +150,11 @@ export class TitleWriter {
    * 404: not the caller's; 409: a title is being written already, or a rename landed meanwhile;
    * 403/429: the model is not allowed or the quota is used up; 502/503: the model failed.
    */
-  async regenerate(userId: string, conversationId: string): Promise<ConversationDto> {
+  async regenerate(
+    userId: string,
+    conversationId: string,
+    options: { apiTokenId?: string } = {},
+  ): Promise<ConversationDto> {
     const conversation = await this.deps.chat.requireConversation(userId, conversationId, 'write');
     if (this.claims.has(conversationId)) {
       throw new AppError(
@@ -180,7 +187,7 @@ export class TitleWriter {
       const title =
         this.titleModel === null
           ? titleFrom(first.content)
-          : await this.ask(userId, conversation, first.content, this.deadline());
+          : await this.ask(userId, conversation, first.content, this.deadline(), options.apiTokenId);
       const written = await this.deps.chat.writeTitle(conversation, expected, title);
       if (!written) {
         throw new AppError('conflict', 'The conversation was renamed meanwhile; its new name was kept.');
@@ -211,6 +218,7 @@ export class TitleWriter {
     userId: string,
     conversationId: string,
     placeholder: string,
+    apiTokenId: string | undefined,
   ): Promise<void> {
     const log = this.deps.logger;
     let model: string | undefined;
@@ -221,7 +229,7 @@ export class TitleWriter {
       model = this.modelFor(conversation);
       const first = await this.deps.store.repos.messages.firstUserMessage(conversationId);
       if (!first || first.content.trim() === '') return;
-      const title = await this.ask(userId, conversation, first.content, this.deadline());
+      const title = await this.ask(userId, conversation, first.content, this.deadline(), apiTokenId);
       if (this.shutdown.signal.aborted || title === placeholder) return;
       const written = await this.deps.chat.writeTitle(conversation, placeholder, title);
       if (!written)
@@ -251,6 +259,7 @@ export class TitleWriter {
     conversation: ConversationRow,
     firstMessage: string,
     signal: AbortSignal,
+    apiTokenId?: string,
   ): Promise<string> {
     const modelId = this.modelFor(conversation);
     const registered = this.deps.models.get(modelId);
@@ -266,6 +275,7 @@ export class TitleWriter {
     if (!hasRoom(daily) || !hasRoom(monthly)) {
       throw new AppError('quota_exceeded', 'Your token quota is used up; the title was not changed.');
     }
+    await this.deps.limiter.checkTokenBudget(apiTokenId);
 
     const started = performance.now();
     let inputTokens = 0;
@@ -290,9 +300,9 @@ export class TitleWriter {
     } catch (caught) {
       failure = caught;
     }
-    await this.record(userId, modelId, inputTokens, outputTokens, failure !== undefined, started).catch(
-      (err) =>
-        this.deps.logger.error({ err, conversationId: conversation.id }, 'could not record the title usage'),
+    const spent = { inputTokens, outputTokens, failed: failure !== undefined, started, apiTokenId };
+    await this.record(userId, modelId, spent).catch((err) =>
+      this.deps.logger.error({ err, conversationId: conversation.id }, 'could not record the title usage'),
     );
     if (failure !== undefined) throw this.failed(modelId, failure, signal);
     const title = cleanTitle(text);
@@ -340,14 +350,19 @@ export class TitleWriter {
   private async record(
     userId: string,
     modelId: string,
-    inputTokens: number,
-    outputTokens: number,
-    failed: boolean,
-    started: number,
+    spent: {
+      inputTokens: number;
+      outputTokens: number;
+      failed: boolean;
+      started: number;
+      apiTokenId: string | undefined;
+    },
   ): Promise<void> {
+    const { inputTokens, outputTokens, failed, started, apiTokenId } = spent;
     const at = new Date();
     await this.deps.store.transaction(async (trx) => {
       await trx.usage.addTokenUsage(userId, inputTokens + outputTokens, at);
+      if (apiTokenId) await trx.tokens.addApiTokenUsage(apiTokenId, inputTokens + outputTokens);
       await trx.usageEvents.insertUsageEvent(
         usageEvent(this.deps.models, {
           userId,
@@ -355,6 +370,7 @@ export class TitleWriter {
           source: 'title',
           inputTokens,
           outputTokens,
+          apiTokenId,
           // Not streamed: the whole answer's time stands for the first token's.
           ttftMs: failed ? null : performance.now() - started,
           failed,

@@ -12,6 +12,7 @@ import {
   ShareSnapshot,
 } from '../../shared/share-schemas.js';
 import type { ShareService, ShareViewer } from '../chat/share-service.js';
+import { DownloadSlots } from './download-slots.js';
 import { emptyBodyIsObject } from './empty-body.js';
 import { sendFile } from './send-file.js';
 
@@ -19,6 +20,8 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema };
 
 export interface ShareRouteDeps {
   shares: Pick<ShareService, 'create' | 'list' | 'revoke' | 'read' | 'file' | 'continueAs'>;
+  /** Snapshots and files in flight (read whole into memory): 4 per address, 32 in all by default. */
+  slots?: DownloadSlots;
 }
 
 /** Whoever reads a public route: a signed-in user or API token, else anonymous. */
@@ -30,7 +33,10 @@ const viewerOf = (request: FastifyRequest): ShareViewer =>
  * share's visibility lets in, signed in or not (`access: 'public'`, under the request rate limit
  * by address like the other public routes); continued into a conversation of a signed-in reader.
  */
-export function shareRoutes({ shares }: ShareRouteDeps): FastifyPluginAsyncTypebox {
+export function shareRoutes({
+  shares,
+  slots = new DownloadSlots({ perAddress: 4, total: 32 }),
+}: ShareRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/api/conversations/:id/share',
@@ -56,9 +62,10 @@ export function shareRoutes({ shares }: ShareRouteDeps): FastifyPluginAsyncTypeb
       '/api/shares/:id',
       {
         config: { access: 'public' },
-        schema: { params: ShareParams, response: { 200: ShareSnapshot, ...errors } },
+        schema: { params: ShareParams, response: { 200: ShareSnapshot, ...errors, 429: ErrorSchema } },
       },
       async (request, reply) => {
+        slots.claim(request.ip, reply);
         const snapshot = await shares.read(request.params.id, viewerOf(request));
         // Never kept by a cache: a revoked link must stop at once, and a streaming reply grows.
         return reply.header('cache-control', 'no-store').send(snapshot);
@@ -83,10 +90,11 @@ export function shareRoutes({ shares }: ShareRouteDeps): FastifyPluginAsyncTypeb
           querystring: Type.Object({
             preview: Type.Optional(Type.Boolean({ description: "An image's thumbnail (WebP)" })),
           }),
-          response: { ...errors },
+          response: { ...errors, 429: ErrorSchema },
         },
       },
       async (request, reply) => {
+        slots.claim(request.ip, reply);
         const preview = request.query.preview === true;
         const { file, bytes } = await shares.file(
           request.params.id,

@@ -24,7 +24,9 @@ export function titleRoutes({ titles }: TitleRouteDeps): FastifyPluginAsyncTypeb
       { schema: { params: IdParams, response: { 200: Conversation, ...errors } } },
       async (request, reply) => {
         try {
-          return await titles.regenerate(request.userId, request.params.id);
+          return await titles.regenerate(request.userId, request.params.id, {
+            apiTokenId: request.principal?.tokenId,
+          });
         } catch (error) {
           // The model's failure is said as it is (it names the model and the reason, no secret):
           // the generic 5xx sentence would not tell the user whether to retry or pick another model.

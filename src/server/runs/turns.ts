@@ -207,7 +207,7 @@ export class TurnService {
             .placeholderTitle(userId, conversationId)
             .then((placeholder) => {
               if (placeholder !== undefined)
-                this.deps.titles?.afterFirstMessage(userId, conversationId, placeholder);
+                this.deps.titles?.afterFirstMessage(userId, conversationId, placeholder, options.apiTokenId);
             })
             .catch(() => log.warn({ conversationId }, 'placeholder title not written'));
       },
@@ -251,7 +251,8 @@ export class TurnService {
         // The placeholder is the first words (above); the title model's replaces it in the
         // background, announced after the conversation itself.
         void this.deps.chat.announceCreated(userId, conversation).finally(() => {
-          if (title !== null) this.deps.titles?.afterFirstMessage(userId, conversation.id, title);
+          if (title !== null)
+            this.deps.titles?.afterFirstMessage(userId, conversation.id, title, options.apiTokenId);
         });
       },
     });

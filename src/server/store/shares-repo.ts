@@ -6,8 +6,19 @@ import type { Database, Dialect, ShareRow } from './schema.js';
  * service); listing and revoking are owner-scoped: someone else's share is simply not found.
  */
 
+/**
+ * A share readers may see: its owner's account must be active. A disabled (or not yet approved)
+ * account's links stop serving with it, and serve again if an admin enables it.
+ */
 export async function shareById(db: Kysely<Database>, id: string): Promise<ShareRow | undefined> {
-  return db.selectFrom('shares').selectAll().where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('shares')
+    .innerJoin('users', 'users.id', 'shares.user_id')
+    .selectAll('shares')
+    .where('shares.id', '=', id)
+    .where('users.disabled', '=', 0)
+    .where('users.pending', '=', 0)
+    .executeTakeFirst();
 }
 
 /** The user's shares, newest first, without their snapshots (a list never carries the text). */
