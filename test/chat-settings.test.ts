@@ -47,6 +47,8 @@ describe.each(storeTargets())('chat settings on $name', (target) => {
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: fake.baseURL,
       OPENAI_MODELS: 'gpt-4o-mini',
+      // Titles off: a title call to the same fake server would interleave with the replies' calls.
+      TITLE_MODEL: 'off',
     };
     const config = parseConfig(env);
     const logger = pino({ level: 'silent' });
