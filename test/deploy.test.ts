@@ -230,6 +230,7 @@ function preStopMs(c: IContainer): number {
 }
 
 interface StackExpectations {
+  /** Server pods at rest: the Deployment's `replicas` without an autoscaler, else the HPA minimum. */
   replicas: number;
   /** HPA min replicas, or null when the variant has no autoscaler. */
   hpaMin: number | null;
@@ -264,7 +265,9 @@ function checkStack(objects: K8sObject[], want: StackExpectations) {
   const deployment = find<IDeployment>(objects, 'Deployment', 'parley');
   const pod = podSpec(deployment);
   const labels = podLabels(deployment);
-  expect(deployment.spec?.replicas).toBe(want.replicas);
+  // An autoscaler owns the pod count: a `replicas` beside it would reset it on every apply.
+  if (want.hpaMin === null) expect(deployment.spec?.replicas).toBe(want.replicas);
+  else expect(deployment.spec?.replicas, 'no replicas on a Deployment an HPA scales').toBeUndefined();
   expect(selects(deployment.spec?.selector.matchLabels, labels), 'Deployment selector').toBe(true);
   expect(deployment.spec?.strategy?.rollingUpdate?.maxUnavailable, 'no capacity dip in rollouts').toBe(0);
   expectRestricted('Deployment/parley', pod);
@@ -347,9 +350,21 @@ function checkStack(objects: K8sObject[], want: StackExpectations) {
       name: 'parley',
     });
     expect(hpa.spec?.minReplicas).toBe(want.hpaMin);
-    expect(hpa.spec?.minReplicas, 'Deployment replicas = HPA minimum').toBe(want.replicas);
+    expect(hpa.spec?.minReplicas, 'pods at rest = HPA minimum').toBe(want.replicas);
     expect(hpa.spec?.maxReplicas).toBeGreaterThan(want.hpaMin);
     expect(hpa.spec?.metrics?.some((m) => m.resource?.name === 'cpu')).toBe(true);
+  }
+  // Whatever an autoscaler scales leaves its pod count to it (any HPA, any target).
+  for (const scaler of hpas) {
+    const ref = scaler.spec?.scaleTargetRef;
+    const target = objects.find((o) => o.kind === ref?.kind && o.metadata.name === ref?.name) as
+      | (K8sObject & { spec?: { replicas?: number } })
+      | undefined;
+    expect(target, `HPA/${scaler.metadata?.name} targets an object of this variant`).toBeDefined();
+    expect(
+      target?.spec?.replicas,
+      `${ref?.kind}/${ref?.name} is scaled by an HPA: no replicas`,
+    ).toBeUndefined();
   }
   const pdb = find<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'parley');
   expect(selects(pdb.spec?.selector?.matchLabels, labels), 'the PDB selects the server pods').toBe(true);
@@ -378,6 +393,8 @@ function checkStack(objects: K8sObject[], want: StackExpectations) {
   for (const set of statefulSets) {
     const name = `StatefulSet/${set.metadata?.name}`;
     const setPod = podSpec(set);
+    // One instance each (no replication configured): the autoscaler never scales them.
+    expect(set.spec?.replicas, `${name} replicas`).toBe(1);
     expect(selects(set.spec?.selector.matchLabels, podLabels(set)), `${name} selector`).toBe(true);
     const claims = set.spec?.volumeClaimTemplates ?? [];
     expect(claims.length, `${name} volumeClaimTemplates`).toBeGreaterThan(0);
@@ -804,6 +821,19 @@ describe('.github/workflows/ci.yml', () => {
     expect(workflow.permissions).toEqual({ contents: 'read' });
     for (const [name, job] of Object.entries(jobs)) {
       expect(job.permissions, `${name} asks for no more`).toBeUndefined();
+    }
+  });
+
+  it('pins every action to a commit SHA, naming its release in a comment', () => {
+    const lines = read('.github/workflows/ci.yml')
+      .split('\n')
+      .filter((line) => /^\s*(-\s+)?uses:/.test(line));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      // A tag (`@v4`) can be moved to other code; a full commit SHA cannot.
+      expect(line.trim(), 'uses: owner/action@<40-hex SHA> # vX.Y.Z').toMatch(
+        /^(-\s+)?uses:\s+[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s+v\d+\.\d+\.\d+$/,
+      );
     }
   });
 

@@ -30,6 +30,7 @@ interface Schema {
   minimum?: number;
   maximum?: number;
   additionalProperties?: boolean | Schema;
+  $ref?: string;
 }
 interface Parameter {
   in: 'path' | 'query' | 'header';
@@ -42,7 +43,11 @@ interface Operation {
 }
 interface OpenApi {
   paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
 }
+
+/** The document's named shapes: a body's `$ref` (`#/components/schemas/...`) is read through them. */
+let namedSchemas: Record<string, Schema> = {};
 
 type Who = 'anonymous' | 'user' | 'admin' | 'token';
 
@@ -95,6 +100,7 @@ const anyJson = fc.oneof(
 
 /** A value for a schema: usually of the right kind (so deeper fields are reached), often not. */
 function valueFor(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+  if (schema?.$ref) return valueFor(namedSchemas[schema.$ref.split('/').at(-1) ?? ''], depth);
   if (!schema || depth > 4) return anyJson;
   const variants = schema.anyOf ?? schema.oneOf;
   if (variants) return fc.oneof(...variants.map((s) => valueFor(s, depth + 1)), anyJson);
@@ -438,6 +444,7 @@ for (const target of targets) {
         const callers: Callers = { user, admin, token };
 
         const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenApi;
+        namedSchemas = doc.components?.schemas ?? {};
         const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
           Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
         );

@@ -30,8 +30,9 @@ interface Operation {
 }
 interface Document {
   openapi: string;
+  servers?: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, unknown> };
+  components: { securitySchemes: Record<string, unknown>; schemas?: Record<string, unknown> };
 }
 
 let t: TestApp;
@@ -142,7 +143,8 @@ describe('the OpenAPI document', () => {
     for (const [key, op] of operations()) {
       for (const { where, type, media: m } of media(op)) {
         if (!m.schema) continue;
-        const validate = ajv.compile(m.schema as object);
+        // The schema's `#/components/schemas/...` references resolve against the document's components.
+        const validate = ajv.compile({ ...(m.schema as object), components: doc.components });
         for (const example of examplesOf(m)) {
           if (!validate(example)) {
             problems.push(`${key} ${where} ${type}: ${ajv.errorsText(validate.errors)}`);
@@ -164,6 +166,72 @@ describe('the OpenAPI document', () => {
     ]);
     expect(doc.paths['/v1/chat/completions']?.post?.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/metrics']?.get?.security).toEqual([{}, { metricsToken: [] }]);
+  });
+});
+
+describe('named schemas and servers (clients generated from the document)', () => {
+  /** Every `$ref` in `value`. */
+  const refsIn = (value: unknown): string[] =>
+    JSON.stringify(value)
+      .match(/"\$ref":"[^"]*"/g)
+      ?.map((match) => match.slice(8, -1)) ?? [];
+
+  it('says where the API is', () => {
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+  });
+
+  it('names the shared shapes under components.schemas and refers to them from the operations', () => {
+    const schemas = doc.components.schemas ?? {};
+    for (const name of ['Conversation', 'ConversationPage', 'Message', 'Share', 'Folder', 'Error', 'User']) {
+      expect(schemas[name], `components.schemas.${name}`).toBeDefined();
+    }
+    expect(schemas.Conversation).toMatchObject({
+      type: 'object',
+      properties: { id: { type: 'string' }, pinned: { type: 'boolean' } },
+    });
+    // An operation's body or response is the component itself, not an anonymous copy of it...
+    const get = doc.paths['/api/conversations/{id}']?.get;
+    expect(get?.responses['200']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/Conversation',
+    });
+    const create = doc.paths['/api/conversations']?.post;
+    expect(create?.requestBody?.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/CreateConversationBody',
+    });
+    expect(get?.responses['404']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/Error',
+    });
+    // ...and so are the shapes inside other shapes.
+    expect(schemas.ConversationPage).toMatchObject({
+      properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Conversation' } } },
+    });
+    expect(refsIn(schemas.MessagePage)).toContain('#/components/schemas/Message');
+  });
+
+  it('has no dangling and no unused component schemas', () => {
+    const schemas = doc.components.schemas ?? {};
+    const refs = new Set(refsIn(doc));
+    const dangling = [...refs].filter(
+      (ref) => !ref.startsWith('#/components/schemas/') || !(ref.slice(21) in schemas),
+    );
+    expect(dangling, 'references to nothing').toEqual([]);
+    const unused = Object.keys(schemas).filter((name) => !refs.has(`#/components/schemas/${name}`));
+    expect(unused, 'component schemas nothing refers to').toEqual([]);
+  });
+
+  it('gives PUBLIC_URL as the server when it is set', async () => {
+    const site = await createTestApp({ env: { PUBLIC_URL: 'https://chat.example.com' } });
+    try {
+      const res = await site.app.inject({ method: 'GET', url: '/openapi.json' });
+      const published = res.json() as Document;
+      expect(published.servers).toEqual([
+        { url: 'https://chat.example.com', description: expect.any(String) },
+      ]);
+      // The paths stay the site's own.
+      expect(published.paths['/api/conversations']).toBeDefined();
+    } finally {
+      await site.close();
+    }
   });
 });
 

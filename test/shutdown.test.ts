@@ -126,6 +126,9 @@ describe('SIGTERM during active streams', () => {
       signal: AbortSignal.timeout(2_000),
     }).catch(() => undefined);
     expect(late?.status, 'a request during the drain').toBe(503);
+    // In the documented error shape, saying when to come back.
+    expect(await late?.json()).toEqual({ error: expect.any(String), code: 'unavailable' });
+    expect(Number(late?.headers.get('retry-after'))).toBeGreaterThan(0);
 
     await Promise.all([finishing.done, cut.done]);
     const exit = await server.waitForExit(10_000);

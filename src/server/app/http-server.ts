@@ -10,6 +10,7 @@ import { installLocalModeGuard } from '../http/local-mode-guard.js';
 import { requestId } from '../http/request-id.js';
 import { installSecurity } from '../http/security.js';
 import { installValidators } from '../http/validation.js';
+import { OpenAIApiError } from '../openai/errors.js';
 import type { AppDeps, AppInternals } from './deps.js';
 import type { Services } from './services.js';
 
@@ -40,11 +41,38 @@ export function createHttpServer(
     // Closing runs after preClose has drained the runs and ended the streams (see app.ts); what
     // is left are idle or pre-opened sockets that would otherwise hold shutdown for seconds.
     forceCloseConnections: true,
+    // Fastify's own 503 while closing is not Parley's error shape: refuseWhileClosing answers instead.
+    return503OnClosing: false,
     trustProxy: trustedProxies(config.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Beyond the cap, new connections are closed at once instead of exhausting memory and descriptors.
   app.server.maxConnections = config.maxConnections;
   return app;
+}
+
+const CLOSING_MESSAGE = 'Parley is shutting down; try again in a moment.';
+
+/**
+ * Once the app closes (after the drain in main.ts, or the whole drain when a test closes it),
+ * requests still arriving on open connections are refused at once, as Fastify's
+ * return503OnClosing did, but in the documented shape: `{"error", "code": "unavailable"}` with
+ * Retry-After (under /v1 OpenAI's error shape), and logged at info, not as failures.
+ */
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    request.log.info('request refused: the server is shutting down');
+    reply.code(503).header('retry-after', '5').header('connection', 'close');
+    const path = request.url.split('?')[0] ?? '';
+    if (path === '/v1' || path.startsWith('/v1/')) {
+      return reply.send(new OpenAIApiError(503, CLOSING_MESSAGE, 'server_error', 'unavailable').body());
+    }
+    return reply.send({ error: CLOSING_MESSAGE, code: 'unavailable' });
+  });
 }
 
 /**
@@ -64,6 +92,7 @@ export async function installRequestPipeline(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  refuseWhileClosing(app);
   installErrorHandlers(app);
   installValidators(app);
   // The API speaks JSON only; anything else is a 415, not a confusing validation error.

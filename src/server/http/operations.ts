@@ -79,7 +79,7 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
       recordContent: deps.config.logMessageContent,
     }),
     installHooks: (app) => installInstrumentation(app, metrics, tracing),
-    installContract: (app) => installOpenApi(app),
+    installContract: (app) => installOpenApi(app, deps.config.publicUrl),
     routes: () => async (app) => {
       await app.register(metricsRoutes(metrics));
       await app.register(docsRoutes());

@@ -1,7 +1,20 @@
 import { readFileSync } from 'node:fs';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
+import { type TSchema, Type } from 'typebox';
+import * as adminConsoleSchemas from '../../../shared/admin-console-schemas.js';
+import * as apiSchemas from '../../../shared/api-schemas.js';
 import { ErrorSchema } from '../../../shared/api-schemas.js';
+import * as authSchemas from '../../../shared/auth-schemas.js';
+import * as exportSchemas from '../../../shared/export-schemas.js';
+import * as groupSchemas from '../../../shared/group-schemas.js';
+import * as messageParts from '../../../shared/message-parts.js';
+import * as oidcSchemas from '../../../shared/oidc-schemas.js';
+import * as openaiSchemas from '../../../shared/openai-schemas.js';
+import * as organiseSchemas from '../../../shared/organise-schemas.js';
+import * as searchSchemas from '../../../shared/search-schemas.js';
+import * as shareSchemas from '../../../shared/share-schemas.js';
+import * as usageSchemas from '../../../shared/usage-schemas.js';
 import type { Access } from '../auth-hook.js';
 import { ROUTE_DOCS, type RouteDoc, TAGS } from './route-docs.js';
 
@@ -175,7 +188,150 @@ export function documentRoute(
   return out as FastifySchema;
 }
 
-export async function installOpenApi(app: FastifyInstance): Promise<void> {
+/**
+ * The shared TypeBox shapes a client sees by name (`Conversation`, `Message`, `Share`, `Error`, ...):
+ * every exported object schema (or union of object schemas) of the shared schema modules, except
+ * the query strings and path parameters, which are parameters, not bodies.
+ */
+const SCHEMA_MODULES: Record<string, unknown>[] = [
+  apiSchemas,
+  messageParts,
+  authSchemas,
+  adminConsoleSchemas,
+  groupSchemas,
+  organiseSchemas,
+  searchSchemas,
+  shareSchemas,
+  usageSchemas,
+  exportSchemas,
+  oidcSchemas,
+  openaiSchemas,
+];
+
+/** Names that would read badly in a generated client. */
+const RENAMED: Record<string, string> = { ErrorSchema: 'Error' };
+
+const isBodyShape = (value: unknown): value is TSchema =>
+  Type.IsSchema(value) &&
+  (Type.IsObject(value) || (Type.IsUnion(value) && value.anyOf.every((member) => Type.IsObject(member))));
+
+function namedSchemas(): Map<string, Schema> {
+  const named = new Map<string, Schema>();
+  for (const module of SCHEMA_MODULES) {
+    for (const [exported, value] of Object.entries(module)) {
+      if (/(Query|Params)$/.test(exported) || !isBodyShape(value)) continue;
+      const name = RENAMED[exported] ?? exported;
+      if (!named.has(name)) named.set(name, copy(value) as unknown as Schema);
+    }
+  }
+  return named;
+}
+
+/** Keys that only annotate a schema where it is used (the response's description, examples). */
+const ANNOTATIONS = new Set(['description', 'examples', 'example']);
+
+/** JSON with sorted keys: two schemas are the same shape when these are equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Schema).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The shape without the annotations its place of use added. */
+const shapeOf = (schema: Schema): string =>
+  canonical(Object.fromEntries(Object.entries(schema).filter(([key]) => !ANNOTATIONS.has(key))));
+
+/** Keywords whose value is a schema, an array of schemas, or a map of schemas. */
+const SUBSCHEMA = new Set(['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains']);
+const SUBSCHEMA_LISTS = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems']);
+const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs']);
+
+/**
+ * Replace the shared shapes in the operations' bodies and responses by `$ref`s to
+ * `components.schemas` (nested ones too, also inside the components), so a client generated from
+ * the document gets `Conversation`, `Message`, ... instead of anonymous types. Only the shapes in
+ * use become components.
+ */
+export function nameSchemas(document: Schema): Schema {
+  const components = (document.components ?? {}) as Schema;
+  // The candidates, as @fastify/swagger converted them (`const` → `enum`, ...) like the routes' own.
+  const named = new Map(Object.entries((components.schemas ?? {}) as Record<string, Schema>));
+  const byShape = new Map<string, string>();
+  for (const [name, schema] of named) if (!byShape.has(shapeOf(schema))) byShape.set(shapeOf(schema), name);
+  const used = new Set<string>();
+
+  /** `schema` with the shared shapes in it as `$ref`s; `self` is the component being written. */
+  const refer = (schema: unknown, isMedia: boolean, self?: string): unknown => {
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+    const node = schema as Schema;
+    const name = byShape.get(shapeOf(node));
+    if (name && name !== self) {
+      used.add(name);
+      const $ref = `#/components/schemas/${name}`;
+      // A property may say what the shape means there; a response says it in its own description.
+      const said = node.description;
+      const keep = !isMedia && typeof said === 'string' && said !== named.get(name)?.description;
+      return keep ? { $ref, description: said } : { $ref };
+    }
+    const out: Schema = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (SUBSCHEMA.has(key)) out[key] = refer(value, false);
+      else if (SUBSCHEMA_LISTS.has(key) && Array.isArray(value)) out[key] = value.map((v) => refer(v, false));
+      else if (SUBSCHEMA_MAPS.has(key) && value && typeof value === 'object') {
+        out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, refer(v, false)]));
+      } else out[key] = value;
+    }
+    return out;
+  };
+
+  type Media = { schema?: unknown };
+  type Operation = {
+    requestBody?: { content?: Record<string, Media> };
+    responses?: Record<string, { content?: Record<string, Media> }>;
+  };
+  const paths = (document.paths ?? {}) as Record<string, Record<string, Operation>>;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const contents = [
+        operation.requestBody?.content,
+        ...Object.values(operation.responses ?? {}).map((response) => response.content),
+      ];
+      for (const content of contents) {
+        for (const media of Object.values(content ?? {})) {
+          if (media.schema !== undefined) media.schema = refer(media.schema, true);
+        }
+      }
+    }
+  }
+
+  // The components, and the components they use in turn.
+  const schemas: Record<string, unknown> = {};
+  const pending = [...used];
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (name in schemas) continue;
+    const before = new Set(used);
+    schemas[name] = refer(named.get(name), true, name);
+    for (const added of used) if (!before.has(added)) pending.push(added);
+  }
+  const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { ...document, components: { ...components, schemas: sorted } };
+}
+
+/**
+ * Where the API is: PUBLIC_URL when set (a client generated from a downloaded copy knows the
+ * site), else the origin that served the document.
+ */
+export function serversFor(publicUrl: string | undefined): { url: string; description: string }[] {
+  return publicUrl
+    ? [{ url: publicUrl.replace(/\/+$/, ''), description: 'This Parley server (PUBLIC_URL)' }]
+    : [{ url: '/', description: 'The Parley server that serves this document' }];
+}
+
+export async function installOpenApi(app: FastifyInstance, publicUrl?: string): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -185,13 +341,22 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         description: DESCRIPTION,
         license: { name: 'MIT', identifier: 'MIT' },
       },
+      servers: serversFor(publicUrl),
       tags: TAGS,
-      components: { securitySchemes: SECURITY_SCHEMES },
+      // Every candidate: nameSchemas keeps those in use.
+      components: { securitySchemes: SECURITY_SCHEMES, schemas: Object.fromEntries(namedSchemas()) },
       security: [{ session: [] }, { apiToken: [] }],
     },
+    // The routes' paths are the site's paths, whatever the servers' URLs hold.
+    stripBasePath: false,
     transform: ({ schema, url, route }) => ({
       schema: documentRoute(schema, url, route),
       url: openapiPath(url),
     }),
+    // The document only (the routes' own schemas, which validate and serialize, stay as they are).
+    transformObject: (documents) =>
+      nameSchemas(
+        (documents as unknown as { openapiObject: Schema }).openapiObject,
+      ) as ReturnType<SwaggerTransformObject>,
   });
 }
