@@ -1,8 +1,8 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type CounterStore, MemoryCounterStore } from '../src/server/auth/counters.js';
 import { RunLimiter } from '../src/server/auth/run-limiter.js';
-import { createRealtime, type Realtime } from '../src/server/realtime/realtime.js';
+import { createRealtime, memoryRealtime, type Realtime } from '../src/server/realtime/realtime.js';
 import { openStore, type Store } from '../src/server/store/database.js';
 import { Client } from './helpers/clients.js';
 import { redisTestUrl, uniquePrefix } from './helpers/redis.js';
@@ -11,6 +11,7 @@ import { createTestApp, type TestApp, tableCounts } from './helpers/test-app.js'
 let t: TestApp;
 const closing: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await t?.close();
   for (const close of closing.splice(0)) await close();
 });
@@ -29,23 +30,43 @@ async function localUserId(): Promise<string> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Time is the subject of the window tests, so they run on a clock the test moves: slow requests
+ * or password checks on a busy machine cannot push them across a window's end. The limits keep
+ * their production windows (a minute, the first sign-in lockout a minute too).
+ */
+function testClock() {
+  let at = Date.now();
+  const counters = new MemoryCounterStore(() => at);
+  return {
+    realtime: { ...memoryRealtime(), counters },
+    advance(ms: number) {
+      at += ms;
+    },
+  };
+}
+
 describe('limits', () => {
   it('request rate: 429 with Retry-After at the bound, per user, and recovery after the window', async () => {
-    t = await createTestApp({ env: { AUTH_MODE: 'local', RATE_LIMIT_RPM: '5' }, limitWindowMs: 1000 });
+    // @fastify/rate-limit reads Date.now(): only Date is faked (timers and I/O stay real).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    t = await createTestApp({ env: { AUTH_MODE: 'local', RATE_LIMIT_RPM: '5' } });
     const alice = new Client(t.app);
     await alice.signup('alice');
     const bob = new Client(t.app);
     await bob.signup('bob');
-    const started = Date.now();
     for (let i = 0; i < 5; i++)
       expect((await alice.request('GET', '/api/conversations')).statusCode).toBe(200);
     const limited = await alice.request('GET', '/api/conversations');
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({ code: 'rate_limited' });
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(limited.headers['retry-after']).toBe('60');
     // Another user has a bucket of their own.
     expect((await bob.request('GET', '/api/conversations')).statusCode).toBe(200);
-    await sleep(Math.max(0, 1100 - (Date.now() - started)));
+    // Still limited just before the minute is over, served again once it is.
+    vi.setSystemTime(Date.now() + 59_000);
+    expect((await alice.request('GET', '/api/conversations')).statusCode).toBe(429);
+    vi.setSystemTime(Date.now() + 1_000);
     expect((await alice.request('GET', '/api/conversations')).statusCode).toBe(200);
   });
 
@@ -66,7 +87,8 @@ describe('limits', () => {
   });
 
   it('new runs per minute: the run past MESSAGE_LIMIT_RPM is refused and stores nothing', async () => {
-    t = await createTestApp({ env: { MESSAGE_LIMIT_RPM: '2' }, limitWindowMs: 800 });
+    const clock = testClock();
+    t = await createTestApp({ env: { MESSAGE_LIMIT_RPM: '2' }, realtime: clock.realtime });
     const { id } = (await t.app.inject({ method: 'POST', url: '/api/conversations', payload: {} })).json();
     const send = () =>
       t.app.inject({ method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'hi' } });
@@ -76,9 +98,12 @@ describe('limits', () => {
     const refused = await send();
     expect(refused.statusCode).toBe(429);
     expect(refused.json().code).toBe('rate_limited');
-    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.headers['retry-after']).toBe('60');
     expect(await tableCounts(t.store)).toEqual(before);
-    await sleep(900);
+    // The window is a minute: still refused a moment before its end, open again at it.
+    clock.advance(59_999);
+    expect((await send()).statusCode).toBe(429);
+    clock.advance(1);
     expect((await send()).statusCode).toBe(202);
   });
 
@@ -208,18 +233,20 @@ describe('limits', () => {
   });
 
   it('login throttle: locked after repeated failures (even with the right password), open again after the window', async () => {
-    // 5 s, not less: each wrong guess costs a scrypt check, slow on a busy CI machine, and the lock
-    // slides from the latest attempt.
-    t = await createTestApp({ env: { AUTH_MODE: 'local' }, loginWindowMs: 5000 });
+    // On the test clock: however slow each scrypt check is on a busy machine, no window runs out
+    // between the guesses.
+    const clock = testClock();
+    t = await createTestApp({ env: { AUTH_MODE: 'local' }, realtime: clock.realtime });
     await new Client(t.app).signup('alice');
     const client = new Client(t.app);
     for (let i = 0; i < 5; i++) expect((await client.login('alice', 'wrong password!')).statusCode).toBe(401);
     const locked = await client.login('alice');
     expect(locked.statusCode).toBe(429);
     expect(locked.json().code).toBe('rate_limited');
-    expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // The first lockout is a minute.
+    expect(locked.headers['retry-after']).toBe('60');
     // Retry-After is the honest wait: after it, the account opens again.
-    await sleep(Number(locked.headers['retry-after']) * 1000 + 100);
+    clock.advance(Number(locked.headers['retry-after']) * 1000);
     expect((await client.login('alice')).statusCode).toBe(200);
   });
 

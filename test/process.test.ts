@@ -222,18 +222,18 @@ describe('a server process', () => {
       // Drain to the end: the server must close the stream itself.
     }
     const streamEndedMs = Date.now() - signalledAt;
-    const exit = await server.waitForExit(5_000);
-    const exitMs = Date.now() - signalledAt;
-    return { dbFile, conversationId, stream, streamEndedMs, exit, exitMs };
+    // A hang guard only: that the exit did not wait for the reply (~11 s) is shown by its text.
+    const exit = await server.waitForExit(10_000);
+    return { dbFile, conversationId, stream, streamEndedMs, exit };
   }
 
   it('on SIGTERM ends an open stream after the grace period and keeps exactly the text sent', async () => {
     const content = 'What happens on SIGTERM?';
-    const { dbFile, conversationId, stream, streamEndedMs, exit, exitMs } =
-      await sigtermDuringStream(content);
+    const { dbFile, conversationId, stream, streamEndedMs, exit } = await sigtermDuringStream(content);
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(exitMs).toBeLessThan(5_000);
-    // The run was given its grace period before being cut off (a reply takes ~11 s here).
+    // The run was given its grace period before being cut off (a reply takes ~11 s here): a lower
+    // bound, which a busy machine can only lengthen. That it was cut off, not waited for, is the
+    // partial text and the `interrupted` status below.
     expect(streamEndedMs).toBeGreaterThanOrEqual(280);
 
     const parts = stream.parts();

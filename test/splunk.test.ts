@@ -152,8 +152,10 @@ describe('the Splunk HEC shipper', () => {
     const metrics = parsePrometheus((await t.app.inject({ method: 'GET', url: '/metrics' })).body);
     expect(sampleValue(metrics, 'parley_log_shipper_events', { outcome: 'dropped' })).toBeGreaterThan(0);
     expect(sampleValue(metrics, 'parley_log_shipper_buffered_events')).toBeLessThanOrEqual(40);
-    // Closing does not wait out the outage: it ends within its own bound (a hang fails the test).
-    await shipper.close(2_000);
+    // Closing does not wait out the outage: after one last attempt it gives up, long before its
+    // own deadline (an hour here: if close waited for Splunk, the test would time out).
+    await shipper.close(3_600_000);
+    expect(shipper.stats().sent).toBe(0);
   });
 
   it('retries a busy Splunk (503) with backoff and delivers what it kept once it recovers', async () => {
@@ -248,10 +250,11 @@ describe('the Splunk HEC shipper', () => {
       env: { SPLUNK_HEC_URL: `http://127.0.0.1:${await closedPort()}`, SPLUNK_HEC_TOKEN: TOKEN },
     });
     for (let i = 0; i < 20; i++) expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
-    const signalledAt = Date.now();
     server.kill('SIGTERM');
+    // No clock is read: that the shipper gives up after one last attempt is shown by the test
+    // above; 10 s is only a hang guard (main.ts gives Splunk at most 3 s).
     expect(await server.waitForExit(10_000)).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(server.logs().map((log) => log.msg)).toContain('shut down cleanly');
     expect(server.stderr().join('\n')).toContain('splunk hec unreachable');
   });
 

@@ -417,10 +417,10 @@ describe('tool calls that go wrong, over stdio and streamable HTTP', () => {
     });
     expect(accepted.statusCode).toBe(202);
     await waitForState(app, id, 'input-available');
-    const started = Date.now();
     const stop = await app.app.inject({ method: 'POST', url: `/api/conversations/${id}/stop` });
     expect(stop.statusCode).toBe(200);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // No clock: the 30 s operation did not run to its end (it would be output-available, and the
+    // test's own 30 s would run out first), it was cut by the stop.
     const reply = await settled(app, id);
     expect(reply.status).toBe('stopped');
     expect(reply.parts[0]).toMatchObject({ state: 'output-error', errorText: 'The call was stopped.' });

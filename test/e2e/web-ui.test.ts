@@ -757,6 +757,11 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     const context = await newContext(browser, base);
     const page = await context.newPage();
     const errors = watchErrors(page);
+    // Pages of the long conversation's messages the app asks for (a load per message would show here).
+    let pageLoads = 0;
+    page.on('request', (request) => {
+      if (request.url().includes(`/api/conversations/${longId}/messages?`)) pageLoads++;
+    });
     // Records when the newest message first appears, from before any page script runs.
     await context.addInitScript((id: string) => {
       const w = window as unknown as { __newestAt?: number };
@@ -782,12 +787,14 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
     await page.evaluate(() => {
       (window as unknown as { __newestAt?: number }).__newestAt = undefined;
     });
+    const loadsBeforeOpen = pageLoads;
     const clickAt = await page.evaluate(() => performance.now());
     await page.getByRole('link', { name: 'Five thousand messages' }).click();
     await page.locator(`[data-message-id="${newestId}"]`).waitFor();
     const openMs =
       (await page.evaluate(() => (window as unknown as { __newestAt: number }).__newestAt)) - clickAt;
     const inDom = await page.locator('article.msg').count();
+    const loadsToOpen = pageLoads - loadsBeforeOpen;
 
     // 3. Scroll up for 4 s, as fast as a flick, loading older pages on the way; count frames.
     const scroll = await page.evaluate(async () => {
@@ -834,16 +841,16 @@ describe.skipIf(!hasChromium && !process.env.CI)('web UI in Chromium', { timeout
         `  4 s flick-scroll upwards: ${scroll.frames} frames (${fps.toFixed(0)} fps), frame p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(0)} ms, ${scroll.over50} frames over 50 ms; 200 px a frame, back to message #${lowest} (${5000 - lowest} messages, ${Math.ceil((5000 - lowest - 50) / 100)} older pages loaded on the way); ${loadedArticles} elements in the DOM`,
       ].join('\n'),
     );
-    // Bounds that catch a pathological regression (rendering all 5,000, a load per message), not a
-    // speed target: the figures above are what to read, and other suites share the 2 cores here.
-    expect(openMs).toBeLessThan(2000);
-    // A cold load also fetches and compiles the app's script (seen 1.9-2.6 s under CI load).
-    expect(loadMs).toBeLessThan(5000);
+    // Counts that catch a pathological regression (rendering all 5,000, a load per message); the
+    // timings above are figures to read, not assertions: other suites share the 2 cores here, so
+    // speed is for benchmarks.
+    expect(loadsToOpen).toBeLessThanOrEqual(1);
     expect(inDom).toBeLessThan(80);
     expect(loadedArticles).toBeLessThan(120);
-    // Older pages were loaded while scrolling (the first page holds messages 4951-5000).
+    // Older pages were loaded while scrolling (the first page holds messages 4951-5000), one
+    // request a page of 100.
     expect(lowest).toBeLessThan(4951);
-    expect(scroll.p50).toBeLessThan(34);
+    expect(pageLoads - loadsBeforeOpen).toBeLessThanOrEqual(1 + Math.ceil((5000 - lowest - 50) / 100) + 1);
     expect(errors).toEqual([]);
 
     // Screenshots: desktop light and dark, and a 360 px phone.

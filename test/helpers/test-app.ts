@@ -17,6 +17,8 @@ export interface TestAppOptions {
   logger?: Logger;
   limitWindowMs?: number;
   loginWindowMs?: number;
+  /** Shared state (e.g. counters on a test clock: `{ ...memoryRealtime(), counters }`). */
+  realtime?: AppDeps['realtime'];
   httpTimeouts?: AppDeps['httpTimeouts'];
   accessPolicy?: AppDeps['accessPolicy'];
   /** MCP servers (instead of MCP_FILE). */
@@ -80,6 +82,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     checkpointMs: options.checkpointMs,
     limitWindowMs: options.limitWindowMs,
     loginWindowMs: options.loginWindowMs,
+    realtime: options.realtime,
     httpTimeouts: options.httpTimeouts,
     accessPolicy: options.accessPolicy,
     mcpServers: options.mcpServers,
