@@ -135,8 +135,8 @@ describe('SIGTERM during active streams', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(readyAt).toBeLessThan(finishing.endedAt as number);
     expect(readyAt).toBeLessThan(cut.endedAt as number);
-    // Within the grace period (plus the stream drain and process exit), never the platform's kill.
-    expect(Date.now() - signalledAt).toBeLessThan(1_500 + 4_000);
+    // It exits on its own (waitForExit above) after cutting the long reply at the grace period
+    // (interrupted, below), not after letting it finish: no wall-clock bound needed.
 
     // The short reply finished normally...
     expect(finishing.parts().at(-1)).toMatchObject({
