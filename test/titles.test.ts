@@ -1,4 +1,3 @@
-import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoTitle } from '../src/server/ai/demo-model.js';
@@ -11,6 +10,7 @@ import { Client } from './helpers/clients.js';
 import { storeTargets } from './helpers/databases.js';
 import type { FakeServer } from './helpers/fake-providers/fake-server.js';
 import { startFakeOpenAI } from './helpers/fake-providers/openai.js';
+import { gatedTitleModel } from './helpers/gated-title-model.js';
 import { captureLogs } from './helpers/logs.js';
 import { textReader } from './helpers/sse.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';
@@ -25,55 +25,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A title model that answers when the test says so: each call waits for its own `answer(text)`
- * (or `fail()`), so a test can rename, or ask again, while a title is being written.
- */
-function gatedModel() {
-  const calls: {
-    options: LanguageModelV3CallOptions;
-    answer: (text: string) => void;
-    fail: (error: Error) => void;
-  }[] = [];
-  const model: LanguageModelV3 = {
-    specificationVersion: 'v3',
-    provider: 'test',
-    modelId: 'gate',
-    supportedUrls: {},
-    async doGenerate(options) {
-      const text = await new Promise<string>((resolve, reject) => {
-        calls.push({ options, answer: resolve, fail: reject });
-        options.abortSignal?.addEventListener('abort', () => reject(options.abortSignal?.reason), {
-          once: true,
-        });
-      });
-      return {
-        content: [{ type: 'text', text }],
-        finishReason: { unified: 'stop', raw: 'stop' },
-        usage: {
-          inputTokens: { total: 7, noCache: 7, cacheRead: undefined, cacheWrite: undefined },
-          outputTokens: { total: 3, text: 3, reasoning: undefined },
-        },
-        warnings: [],
-      };
-    },
-    async doStream() {
-      throw new Error('the gated model writes titles only');
-    },
-  };
-  return {
-    model,
-    calls,
-    /** The n-th call (1-based), once it arrived. */
-    async call(n: number) {
-      for (let i = 0; i < 250 && calls.length < n; i++) await sleep(20);
-      const found = calls[n - 1];
-      if (!found) throw new Error(`the title model got ${calls.length} calls, not ${n}`);
-      return found;
-    },
-  };
-}
 
 async function eventually<T>(read: () => Promise<T>, expected: T): Promise<void> {
   for (let i = 0; i < 100 && (await read()) !== expected; i++) await sleep(20);
@@ -320,7 +271,7 @@ describe.each(storeTargets())('titles on $name', (target) => {
   });
 
   it('a rename before the model’s title lands wins', async () => {
-    const gate = gatedModel();
+    const gate = gatedTitleModel();
     const { t, alice } = await start(
       { TITLE_MODEL: 'gate' },
       { models: [{ id: 'gate', model: gate.model }] },
@@ -416,7 +367,7 @@ describe.each(storeTargets())('titles on $name', (target) => {
   });
 
   it('a title model the user’s groups do not allow is not called; the first words stay', async () => {
-    const gate = gatedModel();
+    const gate = gatedTitleModel();
     const { t, alice } = await start(
       { TITLE_MODEL: 'gate' },
       { models: [{ id: 'gate', model: gate.model }] },
@@ -469,7 +420,7 @@ describe.each(storeTargets())('titles on $name', (target) => {
   });
 
   it('regenerate: of a burst of two, one writes and the other is a 409; a rename meanwhile is a 409 too', async () => {
-    const gate = gatedModel();
+    const gate = gatedTitleModel();
     const { t, alice } = await start(
       { TITLE_MODEL: 'gate' },
       { models: [{ id: 'gate', model: gate.model }] },
@@ -507,7 +458,7 @@ describe.each(storeTargets())('titles on $name', (target) => {
   });
 
   it('regenerate: at most three titles of one user are written at once; the fourth is a 429', async () => {
-    const gate = gatedModel();
+    const gate = gatedTitleModel();
     const { t, alice } = await start(
       { TITLE_MODEL: 'gate' },
       { models: [{ id: 'gate', model: gate.model }] },

@@ -1,5 +1,5 @@
-import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
+import { gatedTitleModel } from '../helpers/gated-title-model.js';
 import { hasChromium, newContext, watchErrors } from './browser.js';
 import { axe, chromiumSuite, shot } from './console-helpers.js';
 import { composer, poll } from './helpers.js';
@@ -12,53 +12,11 @@ import { composer, poll } from './helpers.js';
  * titles-dark.png, titles-360.png.
  */
 
-/** A title model that answers when the test says so (each call waits for its own answer). */
-function gatedModel() {
-  const calls: {
-    options: LanguageModelV3CallOptions;
-    answer: (text: string) => void;
-    fail: (e: Error) => void;
-  }[] = [];
-  const model: LanguageModelV3 = {
-    specificationVersion: 'v3',
-    provider: 'test',
-    modelId: 'titles',
-    supportedUrls: {},
-    async doGenerate(options) {
-      const text = await new Promise<string>((resolve, reject) => {
-        calls.push({ options, answer: resolve, fail: reject });
-        options.abortSignal?.addEventListener('abort', () => reject(options.abortSignal?.reason), {
-          once: true,
-        });
-      });
-      return {
-        content: [{ type: 'text', text }],
-        finishReason: { unified: 'stop', raw: 'stop' },
-        usage: {
-          inputTokens: { total: 20, noCache: 20, cacheRead: undefined, cacheWrite: undefined },
-          outputTokens: { total: 4, text: 4, reasoning: undefined },
-        },
-        warnings: [],
-      };
-    },
-    async doStream() {
-      throw new Error('this model writes titles only');
-    },
-  };
-  const call = (n: number) =>
-    poll(
-      async () => calls[n - 1],
-      (found) => found !== undefined,
-      `title call ${n}`,
-    ) as Promise<(typeof calls)[number]>;
-  return { model, calls, call };
-}
-
 describe.skipIf(!hasChromium && !process.env.CI)(
   'conversation titles in Chromium',
   { timeout: 180_000 },
   () => {
-    const gate = gatedModel();
+    const gate = gatedTitleModel();
     const env = chromiumSuite({
       options: {
         env: { DEMO_DELAY_MS: '0', TITLE_MODEL: 'titles' },
