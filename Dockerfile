@@ -7,9 +7,9 @@
 #   docker run -p 3000:3000 -v parley-data:/data parley:local
 #
 # Every stage starts from the same base so the native addon compiled in `deps` matches the Node ABI
-# and glibc of `runtime`. The tag follows Node 20's security releases; for reproducible production
-# builds pin the digest as well (node:20-bookworm-slim@sha256:...).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# and glibc of `runtime`. The tag follows Node 24 LTS's security releases; for reproducible
+# production builds pin the digest as well (node:24-bookworm-slim@sha256:...).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- deps: every dependency, native addons compiled from source ----------------------------------
 FROM ${NODE_IMAGE} AS deps
@@ -49,7 +49,7 @@ RUN mkdir -p /data && chown 1000:1000 /data && ln -s /data /app/data
 VOLUME /data
 USER 1000:1000
 EXPOSE 3000
-# Node 20 has fetch built in; the slim image has no curl or wget.
+# Node has fetch built in; the slim image has no curl or wget.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM starts the graceful shutdown: readiness turns false, running replies get SHUTDOWN_GRACE_MS

@@ -612,6 +612,13 @@ describe('Dockerfile', () => {
     expect(problems.map((p) => `line ${p.range.start.line + 1}: ${p.message}`)).toEqual([]);
   });
 
+  it('builds and runs on Node 24 LTS (Node 20 reached end of life on 2026-04-30)', () => {
+    for (const stage of stages) {
+      const image = expand((stage[0]?.getArgumentsContent() ?? '').split(/\s+/)[0] ?? '');
+      if (image.startsWith('node:')) expect(image).toMatch(/^node:24-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
+    }
+  });
+
   it('is multi-stage on a pinned base image, and compiles with npm ci', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     const stageNames = new Set<string>();
@@ -808,6 +815,8 @@ describe('.github/workflows/ci.yml', () => {
     services?: Record<string, { image: string; options?: string }>;
     env?: Record<string, string>;
     permissions?: unknown;
+    strategy?: { matrix?: Record<string, unknown> };
+    container?: string;
   }
   const workflow = parseYaml(read('.github/workflows/ci.yml')) as {
     on: unknown;
@@ -837,20 +846,25 @@ describe('.github/workflows/ci.yml', () => {
     }
   });
 
-  it('lints, typechecks, tests and builds the image on Node 20 with the npm cache', () => {
+  it('lints and typechecks on Node 24, tests on both LTS lines (22 and 24), builds the image, with the npm cache', () => {
     expect(Object.keys(jobs)).toEqual(expect.arrayContaining(['lint', 'typecheck', 'test', 'image']));
     expect(text(jobs.lint)).toMatch(/biome (ci|check)/);
     expect(text(jobs.typecheck)).toMatch(/tsc --noEmit/);
     expect(text(jobs.test)).toMatch(/npm test/);
     expect(text(jobs.image)).toMatch(/docker\/build-push-action|docker build/);
-    for (const name of ['lint', 'typecheck', 'test']) {
+    for (const name of ['lint', 'typecheck']) {
       const setup = jobs[name]?.steps.find((s) => s.uses?.startsWith('actions/setup-node'));
-      expect(setup?.with, `${name} sets up Node 20 with the npm cache`).toMatchObject({
-        'node-version': 20,
+      expect(setup?.with, `${name} sets up Node 24 with the npm cache`).toMatchObject({
+        'node-version': 24,
         cache: 'npm',
       });
-      expect(text(jobs[name])).toMatch(/npm ci/);
     }
+    // Node 20 reached end of life on 2026-04-30: the suite runs on the supported LTS lines.
+    expect(jobs.test?.strategy?.matrix?.node).toEqual([22, 24]);
+    expect(jobs.test?.container).toBe('node:${{ matrix.node }}-bookworm');
+    const testSetup = jobs.test?.steps.find((s) => s.uses?.startsWith('actions/setup-node'));
+    expect(testSetup?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
+    for (const name of ['lint', 'typecheck', 'test']) expect(text(jobs[name])).toMatch(/npm ci/);
     const build = jobs.image?.steps.find((s) => s.uses?.startsWith('docker/build-push-action'));
     expect(build?.with?.push, 'the image is built, not pushed').toBe(false);
   });
