@@ -1,6 +1,7 @@
 import type { AttachmentsResult } from './sections/attachments.js';
 import type { ColdStartResult } from './sections/cold-start.js';
 import type { HistoryResult } from './sections/history.js';
+import type { LogLinesResult } from './sections/log-lines.js';
 import type { ResumeResult } from './sections/resume.js';
 import type { StreamsResult } from './sections/streams.js';
 import type { ThroughputResult } from './sections/throughput.js';
@@ -23,6 +24,7 @@ export interface Results {
   resume?: ResumeResult;
   coldStart?: ColdStartResult;
   attachments?: AttachmentsResult;
+  logLines?: LogLinesResult;
 }
 
 export interface Row {
@@ -218,6 +220,23 @@ export function rows(results: Results): Row[] {
         target: '',
       });
     }
+  }
+  const l = results.logLines;
+  if (l) {
+    const us = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} µs`);
+    const cpu = l.cpuUsPerLine;
+    out.push({
+      figure: 'Main-thread CPU per log line: stdout only / in-process Splunk shipper (before)',
+      value: `${us(cpu.stdout)} / ${us(cpu['in-process'])}`,
+      target: '',
+    });
+    const added = cpu.worker - cpu.stdout;
+    out.push({
+      figure: 'Main-thread CPU per log line: Splunk worker transport (added to stdout only)',
+      value: `${us(cpu.worker)} (+${us(added)})`,
+      target: '≤ +10 µs',
+      met: Number.isNaN(added) ? undefined : added <= 10,
+    });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { markdown, type Results, rows } from './report.js';
 import { attachments } from './sections/attachments.js';
 import { coldStart } from './sections/cold-start.js';
 import { longHistory } from './sections/history.js';
+import { logLines } from './sections/log-lines.js';
 import { resume } from './sections/resume.js';
 import { concurrentStreams } from './sections/streams.js';
 import { turnThroughput } from './sections/throughput.js';
@@ -19,7 +20,7 @@ import { BENCH_SETTINGS, ROOT } from './server.js';
  *
  *   BENCH_QUICK=1        tiny sizes, one run each (the test suite runs this so the bench cannot rot)
  *   BENCH_ONLY=a,b       only these sections: throughput, ttft, streams, history, resume, coldstart,
- *                        attachments
+ *                        attachments, logs
  *   BENCH_PROFILE=1      start every Parley under `node --cpu-prof`; summarize each profile
  *   BENCH_REPS=n         runs per figure (default 3; 1 in quick mode)
  *   BENCH_POSTGRES_URL, BENCH_REDIS_URL   enable resume across two instances
@@ -28,7 +29,16 @@ import { BENCH_SETTINGS, ROOT } from './server.js';
  * results table in docs/benchmarks.md; other runs write bench/results/<quick|partial|profile>.json.
  */
 
-const SECTIONS = ['throughput', 'ttft', 'streams', 'history', 'resume', 'coldstart', 'attachments'] as const;
+const SECTIONS = [
+  'throughput',
+  'ttft',
+  'streams',
+  'history',
+  'resume',
+  'coldstart',
+  'attachments',
+  'logs',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -113,6 +123,7 @@ async function main() {
     results.resume = await timed('resume', () => resume(bench));
     results.coldStart = await timed('coldstart', () => coldStart(bench));
     results.attachments = await timed('attachments', () => attachments(bench));
+    results.logLines = await timed('logs', () => logLines(bench));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

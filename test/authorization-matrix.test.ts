@@ -432,6 +432,42 @@ const matrix: Record<string, Entry> = {
     },
     expect: objectRoute(200),
   },
+  // useChat's request (the AI SDK chat body) naming A's conversation: only A starts a run there.
+  'POST /api/chat': {
+    call: async (f, c) => {
+      const res = await fetch(`${f.base}/api/chat`, {
+        method: 'POST',
+        headers: {
+          ...headersOf(c),
+          ...(c.csrfToken ? { 'x-csrf-token': c.csrfToken } : {}),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          id: f.conversationId,
+          trigger: 'submit-message',
+          messages: [{ id: 'client-1', role: 'user', parts: [{ type: 'text', text: 'injected' }] }],
+        }),
+      });
+      return {
+        statusCode: res.status,
+        body: res.status === 200 ? JSON.stringify(await readSse(res)) : await res.text(),
+      };
+    },
+    expect: objectRoute(200),
+  },
+  'GET /api/chat/:id/stream': {
+    // useChat's resumeStream() address for A's conversation, from the start of A's last run.
+    call: async (f, c) => {
+      const res = await fetch(`${f.base}/api/chat/${f.conversationId}/stream?after=0`, {
+        headers: headersOf(c),
+      });
+      return {
+        statusCode: res.status,
+        body: res.status === 200 ? JSON.stringify(await readSse(res)) : await res.text(),
+      };
+    },
+    expect: objectRoute(200),
+  },
   // Answering A's tool approvals: only A (who has none waiting here, so 404 for A too).
   'POST /api/conversations/:id/approvals': {
     call: (f, c) =>

@@ -778,7 +778,8 @@ describe('.env.example', () => {
   });
 
   it('documents every setting that config.ts reads', () => {
-    const source = read('src/server/config.ts');
+    // config.ts hands the standard OTEL_* settings to otel-settings.ts.
+    const source = read('src/server/config.ts') + read('src/server/otel-settings.ts');
     const names = [...source.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'(?:, [^)]*?'([A-Z][A-Z0-9_]+)')?/g)].flatMap(
       (m) => [m[1], m[2]].filter((n): n is string => Boolean(n)),
     );
@@ -861,9 +862,11 @@ describe('.github/workflows/ci.yml', () => {
     }
     // Node 20 reached end of life on 2026-04-30: the suite runs on the supported LTS lines.
     expect(jobs.test?.strategy?.matrix?.node).toEqual([22, 24]);
-    expect(jobs.test?.container).toBe('node:${{ matrix.node }}-bookworm');
+    // A GitHub Actions expression, not a JavaScript template.
+    const matrixNode = ['$', '{{ matrix.node }}'].join('');
+    expect(jobs.test?.container).toBe(`node:${matrixNode}-bookworm`);
     const testSetup = jobs.test?.steps.find((s) => s.uses?.startsWith('actions/setup-node'));
-    expect(testSetup?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
+    expect(testSetup?.with).toMatchObject({ 'node-version': matrixNode, cache: 'npm' });
     for (const name of ['lint', 'typecheck', 'test']) expect(text(jobs[name])).toMatch(/npm ci/);
     const build = jobs.image?.steps.find((s) => s.uses?.startsWith('docker/build-push-action'));
     expect(build?.with?.push, 'the image is built, not pushed').toBe(false);

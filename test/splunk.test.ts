@@ -1,4 +1,6 @@
+import { createHook } from 'node:async_hooks';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/server/config.js';
 import { createLogger, logShipperOf } from '../src/server/observability/logger.js';
@@ -11,7 +13,9 @@ import type { TestApp } from './helpers/test-app.js';
 
 /**
  * The direct log shipper to Splunk HTTP Event Collector, against a local server that speaks HEC:
- * batches, retries, a bounded buffer, and a server that keeps serving whatever Splunk does.
+ * batches, retries, a bounded buffer, and a server that keeps serving whatever Splunk does (or its
+ * worker thread does). The shipper runs in a worker thread; its figures reach this thread as
+ * reports, so the tests read them after `flush()` (every line read by the worker) or wait for them.
  */
 
 const TOKEN = '8f1d2c3b-4a5e-6f70-8192-a3b4c5d6e7f8';
@@ -53,6 +57,7 @@ function hecLogger(url: string, splunk: Record<string, unknown> = {}) {
       splunk: {
         batchSize: 5,
         flushIntervalMs: 20,
+        statsIntervalMs: 10,
         onProblem: (message: string) => problems.push(message),
         ...splunk,
       },
@@ -121,8 +126,11 @@ describe('the Splunk HEC shipper', () => {
       for (let i = 0; i < 100; i++) {
         expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       }
+      await shipper.flush();
       expect(shipper.stats().sent).toBe(0);
       expect(shipper.stats().buffered).toBeLessThanOrEqual(40);
+      expect(shipper.stats().dropped).toBeGreaterThanOrEqual(200 - 40);
+      // Its request never ends: closing gives up at the deadline instead of waiting for it.
       await shipper.close(500);
     } finally {
       silent.close();
@@ -139,8 +147,8 @@ describe('the Splunk HEC shipper', () => {
     for (let i = 0; i < 150; i++) {
       const res = await t.app.inject({ method: 'GET', url: '/healthz' });
       expect(res.statusCode).toBe(200);
-      expect(shipper.stats().buffered).toBeLessThanOrEqual(40);
     }
+    await shipper.flush();
     await until('a failed delivery', () => shipper.stats().failedRequests > 0);
     const stats = shipper.stats();
     expect(stats.buffered).toBeLessThanOrEqual(40);
@@ -150,8 +158,11 @@ describe('the Splunk HEC shipper', () => {
     expect(problems).toEqual(['splunk hec unreachable; buffering log events and retrying']);
     // Operators see it in /metrics too.
     const metrics = parsePrometheus((await t.app.inject({ method: 'GET', url: '/metrics' })).body);
-    expect(sampleValue(metrics, 'parley_log_shipper_events', { outcome: 'dropped' })).toBeGreaterThan(0);
-    expect(sampleValue(metrics, 'parley_log_shipper_buffered_events')).toBeLessThanOrEqual(40);
+    const dropped = sampleValue(metrics, 'parley_log_shipper_events_total', { outcome: 'dropped' }) ?? 0;
+    expect(dropped).toBeGreaterThanOrEqual(300 - 40 - 5);
+    expect(sampleValue(metrics, 'parley_log_shipper_events_total', { outcome: 'sent' })).toBe(0);
+    // The worker's 40, plus the scrape's own request line, still on its way to the worker.
+    expect(sampleValue(metrics, 'parley_log_shipper_buffered_events')).toBeLessThanOrEqual(40 + 1);
     // Closing does not wait out the outage: after one last attempt it gives up, long before its
     // own deadline (an hour here: if close waited for Splunk, the test would time out).
     await shipper.close(3_600_000);
@@ -170,12 +181,14 @@ describe('the Splunk HEC shipper', () => {
       baseBackoffMs: 20,
       maxBackoffMs: 60,
       maxBufferedEvents: 25,
+      statsIntervalMs: 10,
       onProblem: () => {},
     });
     const line = (i: number) =>
       `${JSON.stringify({ level: 30, time: new Date().toISOString(), msg: `line ${i}` })}\n`;
     for (let i = 0; i < 40; i++) shipper.write(line(i));
     await until('retries', () => server.received >= 3);
+    await shipper.flush();
     expect(shipper.stats()).toMatchObject({ sent: 0, dropped: 15 });
     expect(shipper.stats().buffered).toBe(25);
 
@@ -202,6 +215,7 @@ describe('the Splunk HEC shipper', () => {
       batchSize: 2,
       flushIntervalMs: 10,
       baseBackoffMs: 10,
+      statsIntervalMs: 10,
       onProblem: (message) => problems.push(message),
     });
     shipper.write('{"msg":"a"}\n');
@@ -228,8 +242,115 @@ describe('the Splunk HEC shipper', () => {
     shipper.write('{"msg":"a"}\n');
     shipper.write('{"msg":"b"}\n');
     await until('retries', () => server.received >= 3);
+    await shipper.flush();
     expect(shipper.stats()).toMatchObject({ sent: 0, dropped: 0, buffered: 2 });
     await shipper.close(200);
+  });
+
+  it('sends from its worker thread: this thread opens no connection to Splunk', async () => {
+    hec = await startHecServer(TOKEN);
+    const server = hec;
+    // Outgoing TCP connections made by this thread (fetch makes one per socket): Splunk's must not be.
+    let connects = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'TCPCONNECTWRAP') connects += 1;
+      },
+    }).enable();
+    try {
+      const shipper = new SplunkHecStream({
+        url: server.url,
+        token: TOKEN,
+        batchSize: 20,
+        flushIntervalMs: 10,
+      });
+      for (let i = 0; i < 100; i++) shipper.write(`${JSON.stringify({ level: 30, msg: `line ${i}` })}\n`);
+      await until('delivery', () => server.events().length === 100);
+      await shipper.close();
+      expect(shipper.stats()).toMatchObject({ sent: 100, dropped: 0, buffered: 0 });
+    } finally {
+      hook.disable();
+    }
+    expect(connects).toBe(0);
+    expect(server.events().map((e) => e.event.msg)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `line ${i}`),
+    );
+  });
+
+  it('keeps serving when its worker thread dies, reporting it once and counting what is lost', async () => {
+    const problems: string[] = [];
+    const logger = createLogger(
+      { logLevel: 'info', splunkHecUrl: 'http://127.0.0.1:9', splunkHecToken: TOKEN },
+      {
+        destination: quiet,
+        splunk: {
+          workerFile: fileURLToPath(new URL('./helpers/dying-log-worker.mjs', import.meta.url)),
+          onProblem: (message: string) => problems.push(message),
+        },
+      },
+    );
+    const shipper = logShipperOf(logger);
+    if (!shipper) throw new Error('no shipper');
+    t = await createOpsApp({ logger });
+    for (let i = 0; i < 5; i++)
+      expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    await until('the worker’s death', () => problems.length > 0);
+    const before = shipper.stats().dropped;
+    for (let i = 0; i < 20; i++)
+      expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect(problems).toEqual([
+      'splunk hec log shipper stopped; log events for Splunk are dropped from now on',
+    ]);
+    expect(shipper.stats()).toMatchObject({ buffered: 0, sent: 0 });
+    expect(shipper.stats().dropped).toBeGreaterThanOrEqual(before + 40);
+    const metrics = parsePrometheus((await t.app.inject({ method: 'GET', url: '/metrics' })).body);
+    expect(sampleValue(metrics, 'parley_log_shipper_events_total', { outcome: 'dropped' })).toBeGreaterThan(
+      40,
+    );
+    await shipper.close();
+  });
+
+  it('keeps what waits on this thread bounded when the worker stops reading, counting the rest', async () => {
+    const shipper = new SplunkHecStream({
+      url: 'http://127.0.0.1:9',
+      token: TOKEN,
+      workerFile: fileURLToPath(new URL('./helpers/stalled-log-worker.mjs', import.meta.url)),
+      onProblem: () => {},
+    });
+    const line = `${JSON.stringify({ level: 30, msg: 'x'.repeat(1_000) })}\n`;
+    // ~12 MiB at once: every call returns at once (this loop finishing is the proof no write waits).
+    for (let i = 0; i < 12_000; i++) expect(shipper.write(line)).toBe(true);
+    const kept = 12_000 - shipper.stats().dropped;
+    // thread-stream's 4 MiB shared buffer, plus at most 4 MiB more waiting for it.
+    expect(kept).toBeLessThanOrEqual(Math.ceil((8 * 1024 * 1024) / line.length) + 1);
+    expect(kept).toBeGreaterThanOrEqual(Math.floor((4 * 1024 * 1024) / line.length));
+    // A worker that reads nothing is not waited for on close either (the deadline, then it is stopped).
+    await shipper.close(300);
+    expect(shipper.write(line)).toBe(true);
+  });
+
+  it('reports sent and dropped events as counters that only go up', async () => {
+    hec = await startHecServer(TOKEN);
+    const { logger, shipper } = hecLogger(hec.url);
+    t = await createOpsApp({ logger });
+    const app = t.app;
+    const scrape = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const sentIn = (body: string) =>
+      sampleValue(parsePrometheus(body), 'parley_log_shipper_events_total', { outcome: 'sent' });
+    const first = await scrape();
+    expect(first).toContain('# TYPE parley_log_shipper_events_total counter');
+    expect(first).toContain('# TYPE parley_log_shipper_buffered_events gauge');
+    expect(
+      sampleValue(parsePrometheus(first), 'parley_log_shipper_events_total', { outcome: 'dropped' }),
+    ).toBe(0);
+    for (let i = 0; i < 10; i++) await app.inject({ method: 'GET', url: '/healthz' });
+    await shipper.flush();
+    await until('delivery', () => shipper.stats().sent >= 20 && shipper.stats().buffered === 0);
+    const second = await scrape();
+    expect(sentIn(second)).toBe(shipper.stats().sent);
+    await shipper.close();
+    // After close the running totals stay where they were: a counter never goes down.
+    expect(sentIn(await scrape())).toBeGreaterThanOrEqual(sentIn(second) ?? Number.POSITIVE_INFINITY);
   });
 
   it('in a real server process: ships from the start, flushes on SIGTERM, exits 0', async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
+import { type OtelSettings, parseOtelSettings } from './otel-settings.js';
 
 /**
  * The only reader of process.env. Every setting is parsed and checked here once, at startup;
@@ -99,6 +100,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** OTLP/HTTP base URL (e.g. http://otel-collector:4318): set, traces are exported there. */
   readonly otelExporterOtlpEndpoint: string | undefined;
+  /** The standard OTEL_* SDK settings (endpoint, headers, service, resource, sampler, disabled). */
+  readonly otel: OtelSettings;
   /** Splunk HTTP Event Collector base URL and token: set, logs are also shipped there directly. */
   readonly splunkHecUrl: string | undefined;
   readonly splunkHecToken: string | undefined;
@@ -497,6 +500,7 @@ export function parseConfig(env: Env): Config {
 
     metricsToken: read(env, 'METRICS_TOKEN'),
     otelExporterOtlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    otel: parseOtelSettings(env),
     splunkHecUrl: hec.url,
     splunkHecToken: hec.token,
 

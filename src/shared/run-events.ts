@@ -31,7 +31,7 @@ export interface RunMetadata {
   usage?: RunUsage;
 }
 
-/** `data-run`, right after `start`: the ids a client needs to follow and place the reply. */
+/** `data-run` (sent `transient`), right after `start`: the ids a client needs to follow and place the reply. */
 export interface RunInfo {
   runId: string;
   conversationId: string;
@@ -96,11 +96,15 @@ export function decodeRunEvent(data: string): RunStreamEvent | undefined {
   return value as RunStreamPart;
 }
 
-/** The first parts of every run: `start` with the reply's message id, then `data-run`. */
+/**
+ * The first parts of every run: `start` with the reply's message id, then `data-run`. `data-run`
+ * is `transient`: it says where the reply goes, it is not part of it, so `useChat` hands it to
+ * `onData` and keeps it out of `message.parts`.
+ */
 export function runStart(info: RunInfo): RunStreamPart[] {
   return [
     { type: 'start', messageId: info.assistantMessageId },
-    { type: 'data-run', data: info },
+    { type: 'data-run', data: info, transient: true },
   ];
 }
 

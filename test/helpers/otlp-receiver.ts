@@ -11,7 +11,11 @@ type AnyValue = {
   intValue?: number | string;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
 };
+
+type Scalar = string | number | boolean | undefined;
+type AttributeValue = Scalar | Scalar[];
 
 export interface ReceivedSpan {
   traceId: string;
@@ -19,7 +23,7 @@ export interface ReceivedSpan {
   parentSpanId: string | undefined;
   name: string;
   kind: number;
-  attributes: Record<string, string | number | boolean | undefined>;
+  attributes: Record<string, AttributeValue>;
   status: { code?: number; message?: string };
   service: string | undefined;
 }
@@ -31,12 +35,16 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-function value(v: AnyValue | undefined): string | number | boolean | undefined {
+function scalar(v: AnyValue | undefined): Scalar {
   if (!v) return undefined;
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.intValue !== undefined) return Number(v.intValue);
   if (v.doubleValue !== undefined) return v.doubleValue;
   return v.boolValue;
+}
+
+function value(v: AnyValue | undefined): AttributeValue {
+  return v?.arrayValue ? (v.arrayValue.values ?? []).map(scalar) : scalar(v);
 }
 
 function attributes(list: { key: string; value: AnyValue }[] | undefined) {

@@ -4,6 +4,7 @@ import { ShareService } from '../chat/share-service.js';
 import { adminConsoleRoutes } from '../http/admin-console-routes.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { authRoutes } from '../http/auth-routes.js';
+import { chatRoutes } from '../http/chat-routes.js';
 import { conversationRoutes } from '../http/conversation-routes.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { exportRoutes } from '../http/export-routes.js';
@@ -51,6 +52,8 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps, servic
   const shares = new ShareService({ store, files: services.files, archive: services.archive });
   await app.register(shareRoutes({ shares }));
   await app.register(runRoutes({ turns, approvals: services.approvals, runLog, sse, heartbeatMs }));
+  // The AI SDK's chat protocol (useChat's DefaultChatTransport) over the same runs.
+  await app.register(chatRoutes({ turns, chat, runLog, sse, heartbeatMs }));
   await app.register(searchRoutes({ search: services.search }));
   await app.register(exportRoutes({ archive: services.archive }));
   await app.register(fileRoutes({ files: services.files }));

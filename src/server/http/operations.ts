@@ -15,7 +15,7 @@ import { installOpenApi } from './openapi/openapi-document.js';
 
 /**
  * Everything operators get from one app, wired in one place: metrics (HTTP, runs, providers,
- * store, process), traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, the log shipper's figures, and
+ * store, process), traces when an OTLP endpoint is set (the OTEL_* settings), the log shipper's figures, and
  * the API contract (`/openapi.json`, `/docs`).
  */
 
@@ -62,8 +62,10 @@ export async function createOperations(deps: OperationsDeps): Promise<Operations
     breakers: () => breakerStates(deps.models),
     ...(shipper ? { logShipper: () => shipper.stats() } : {}),
   });
-  const endpoint = deps.config.otelExporterOtlpEndpoint;
-  const tracing = endpoint ? await createTracing({ endpoint, logger: deps.logger }) : undefined;
+  const { otel } = deps.config;
+  const tracing = otel.tracesUrl
+    ? await createTracing({ settings: { ...otel, tracesUrl: otel.tracesUrl }, logger: deps.logger })
+    : undefined;
   const stopProviderErrors = onProviderError((event) => metrics.providerError(event.provider, event.status));
   const stopStoreMetrics = deps.onStoreQuery((event) => metrics.storeQuery(event));
   const modelStats = new ModelStats();

@@ -1,10 +1,12 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { traceContextFields } from './log-trace-context.js';
 import { type SplunkHecOptions, SplunkHecStream } from './splunk-hec.js';
 
 /**
  * JSON logs on stdout (what Datadog and Splunk agents collect), plus a direct shipper to a Splunk
- * HTTP Event Collector when SPLUNK_HEC_URL is set. Credentials that may appear in request headers
+ * HTTP Event Collector when SPLUNK_HEC_URL is set (its work runs in a worker thread: splunk-hec.ts,
+ * so the message-content rules below apply before a line leaves this thread). Credentials that may appear in request headers
  * are redacted; message text is never logged unless LOG_MESSAGE_CONTENT is set (query strings and
  * model requests carried by errors included).
  */
@@ -75,6 +77,8 @@ export function createLogger(config: LoggerConfig, options: LoggerOptions = {}):
       level: config.logLevel,
       base: { service: 'parley' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Trace and span ids of the active span on every line (none with tracing off).
+      mixin: traceContextFields,
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
         censor: '[redacted]',

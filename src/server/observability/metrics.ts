@@ -170,15 +170,21 @@ export class Metrics {
           this.set(stats()?.buffered ?? 0);
         },
       });
-      new Gauge({
-        name: 'parley_log_shipper_events',
-        help: 'Log events sent to Splunk HEC or dropped (buffer bound, refused), since start.',
+      // A counter fed at scrape time: the shipper keeps running totals (its worker thread reports
+      // them), so each scrape adds what happened since the last one.
+      const counted = { sent: 0, dropped: 0 };
+      new Counter({
+        name: 'parley_log_shipper_events_total',
+        help: 'Log events sent to Splunk HEC or dropped (buffer bound, refused, worker lost).',
         labelNames: ['outcome'] as const,
         registers,
         collect() {
           const now = stats();
-          this.set({ outcome: 'sent' }, now?.sent ?? 0);
-          this.set({ outcome: 'dropped' }, now?.dropped ?? 0);
+          for (const outcome of ['sent', 'dropped'] as const) {
+            const total = now?.[outcome] ?? counted[outcome];
+            this.inc({ outcome }, Math.max(0, total - counted[outcome]));
+            counted[outcome] = Math.max(counted[outcome], total);
+          }
         },
       });
     }

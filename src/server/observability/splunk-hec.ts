@@ -1,49 +1,55 @@
-import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import {
+  CLOSE_REQUEST,
+  CLOSED_EVENT,
+  type HecShipperStats,
+  type HecTuning,
+  PROBLEM_EVENT,
+  STATS_EVENT,
+} from './splunk-hec-worker.mjs';
 
 /**
  * Ships log lines straight to a Splunk HTTP Event Collector, for installs without a log agent.
- * It sits beside stdout in pino's multistream, so it must never block or fail the server:
- * - `write` only parses and queues; requests go out from a timer, one at a time, in batches
- *   (by count and bytes, or after `flushIntervalMs`);
- * - failed batches (network, 429, 5xx, bad token) are retried with exponential backoff;
- * - the queue is bounded: beyond `maxBufferedEvents` the oldest waiting events are dropped and counted;
- * - its own problems go to stderr (once per outage), never through the logger it serves.
+ * It sits beside stdout in pino's multistream, so it must never block or fail the server, and it
+ * must cost the event loop little: the batching, retries and HTTP all run in a worker thread
+ * (splunk-hec-worker.mjs, a pino transport); here a line is only copied into thread-stream's
+ * shared buffer.
+ *
+ * Bounds: the worker keeps at most `maxBufferedEvents` (dropping the oldest). On this side,
+ * thread-stream holds what the worker has not read yet: its 4 MiB shared buffer (filled from start
+ * to end, then reused once the worker has read all of it), and a list of lines that did not fit.
+ * thread-stream lets that list grow without limit, so this side stops adding to it at
+ * MAX_BACKLOG_CHARS: a worker that stopped reading costs at most ~8 MiB here, and the lines beyond
+ * are dropped and counted until thread-stream has drained. A worker that dies is reported once on
+ * stderr; its lines are dropped and counted from then on.
  */
 
-export interface SplunkHecOptions {
+export interface SplunkHecOptions extends HecTuning {
   /** Base URL (`https://splunk:8088`) or the full event endpoint (`.../services/collector/event`). */
   url: string;
   token: string;
-  host?: string;
-  source?: string;
-  sourcetype?: string;
-  /** Events per request at most. */
-  batchSize?: number;
-  /** Bytes per request at most (HEC refuses bodies over 1 MB by default). */
-  maxBatchBytes?: number;
-  /** How long an event may wait for its batch to fill. */
-  flushIntervalMs?: number;
-  /** Events kept while Splunk is unreachable; older ones are dropped beyond it. */
-  maxBufferedEvents?: number;
-  requestTimeoutMs?: number;
-  baseBackoffMs?: number;
-  maxBackoffMs?: number;
+  /** How often the worker sends its figures for the metrics (they are also sent on `flush()`). */
+  statsIntervalMs?: number;
   /** Where the shipper reports its own trouble (default: a JSON line on stderr). */
   onProblem?: (message: string, details: Record<string, unknown>) => void;
+  /** The transport's module (tests: a worker that dies). */
+  workerFile?: string;
 }
 
 export interface SplunkHecStats {
-  /** Events waiting (queued or in the request in flight). */
+  /** Events waiting: queued in the worker, in its request in flight, or not yet read by it. */
   buffered: number;
   /** Events Splunk accepted. */
   sent: number;
-  /** Events given up on: dropped at the buffer bound or refused by Splunk as malformed. */
+  /** Events given up on: dropped at a bound, refused by Splunk as malformed, or lost with the worker. */
   dropped: number;
   /** Requests that failed and were retried. */
   failedRequests: number;
 }
 
-type Verdict = 'sent' | 'refused' | 'retry';
+/** Next to this file in src/ (tsx, Vitest) and in dist/ (the build copies it: scripts/copy-workers.mjs). */
+export const HEC_WORKER_FILE = fileURLToPath(new URL('./splunk-hec-worker.mjs', import.meta.url));
 
 /** The event endpoint for a configured URL: a base URL gets the standard path. */
 export function hecEventUrl(url: string): string {
@@ -59,243 +65,145 @@ function stderrProblem(message: string, details: Record<string, unknown>): void 
   );
 }
 
-export class SplunkHecStream {
-  private readonly endpoint: string;
-  private readonly authorization: string;
-  private readonly host: string;
-  private readonly source: string;
-  private readonly sourcetype: string;
-  private readonly batchSize: number;
-  private readonly maxBatchBytes: number;
-  private readonly flushIntervalMs: number;
-  private readonly maxBufferedEvents: number;
-  private readonly requestTimeoutMs: number;
-  private readonly baseBackoffMs: number;
-  private readonly maxBackoffMs: number;
-  private readonly onProblem: (message: string, details: Record<string, unknown>) => void;
+/** What may wait in thread-stream's list while its shared buffer is full (characters, ≈ bytes). */
+const MAX_BACKLOG_CHARS = 4 * 1024 * 1024;
 
-  /** Serialized HEC events, oldest first. */
-  private queue: string[] = [];
-  private inFlight = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private pumping: Promise<void> | undefined;
-  private consecutiveFailures = 0;
-  private closing = false;
-  /** Cuts a backoff wait short (on close, to make a last attempt at once). */
-  private wake: (() => void) | undefined;
-  private readonly counts = { sent: 0, dropped: 0, failedRequests: 0 };
-  private outage = false;
+const NO_WORKER_STATS: HecShipperStats = { received: 0, buffered: 0, sent: 0, dropped: 0, failedRequests: 0 };
+
+type Transport = ReturnType<typeof pino.transport>;
+
+export class SplunkHecStream {
+  private readonly transport: Transport;
+  private readonly onProblem: (message: string, details: Record<string, unknown>) => void;
+  /** The worker's figures as of its last report. */
+  private worker: HecShipperStats = NO_WORKER_STATS;
+  /** Lines handed to thread-stream. */
+  private written = 0;
+  /** Lines dropped on this side (thread-stream full, worker gone, shipper closed). */
+  private droppedHere = 0;
+  /**
+   * Characters written since thread-stream last said its shared buffer is full (its `write()`
+   * returning false); undefined while it is not. Normal each time the buffer is used up, until the
+   * worker has read it; it only grows to the bound when the worker stops reading.
+   */
+  private backlog: number | undefined;
+  /** `ended`: no more lines go to the worker; `dead`: the worker stopped on its own. */
+  private state: 'open' | 'ended' | 'dead' = 'open';
+  private closing: Promise<void> | undefined;
 
   constructor(options: SplunkHecOptions) {
-    this.endpoint = hecEventUrl(options.url);
-    this.authorization = `Splunk ${options.token}`;
-    this.host = options.host ?? os.hostname();
-    this.source = options.source ?? 'parley';
-    this.sourcetype = options.sourcetype ?? '_json';
-    this.batchSize = Math.max(1, options.batchSize ?? 100);
-    this.maxBatchBytes = Math.max(1024, options.maxBatchBytes ?? 512 * 1024);
-    this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 1_000);
-    this.maxBufferedEvents = Math.max(1, options.maxBufferedEvents ?? 10_000);
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.baseBackoffMs = options.baseBackoffMs ?? 500;
-    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
-    this.onProblem = options.onProblem ?? stderrProblem;
+    const { url, token, onProblem, workerFile, ...tuning } = options;
+    this.onProblem = onProblem ?? stderrProblem;
+    this.transport = pino.transport({
+      target: workerFile ?? HEC_WORKER_FILE,
+      options: { endpoint: hecEventUrl(url), token, ...tuning },
+    });
+    this.transport.on(STATS_EVENT, (stats: HecShipperStats) => {
+      this.worker = stats;
+    });
+    this.transport.on(PROBLEM_EVENT, (message: string, details: Record<string, unknown>) =>
+      this.onProblem(message, details),
+    );
+    this.transport.on('drain', () => {
+      this.backlog = undefined;
+    });
+    // Without a listener, thread-stream's 'error' (a worker that died) would crash the process.
+    this.transport.on('error', (error: Error) => this.lost(error));
+    this.transport.on('close', () => this.lost(new Error('the worker thread exited')));
   }
 
-  /** One pino line (JSON plus newline). Never throws and never waits. */
+  /** One pino line. Never throws and never waits: a line that cannot be handed over is counted. */
   write(line: string): boolean {
-    try {
-      this.enqueue(this.toEvent(line));
-    } catch {
-      // A line that cannot even be wrapped is not worth failing the logger over.
-      this.counts.dropped += 1;
+    if (this.state !== 'open' || (this.backlog ?? 0) >= MAX_BACKLOG_CHARS) {
+      this.droppedHere += 1;
+      return true;
     }
+    this.written += 1;
+    if (this.transport.write(line)) this.backlog = undefined;
+    else this.backlog = (this.backlog ?? 0) + line.length;
     return true;
   }
 
   stats(): SplunkHecStats {
-    return { buffered: this.queue.length + this.inFlight, ...this.counts };
+    const w = this.worker;
+    // Lines written but not yet read by the worker; a dead worker's are lost, not waiting.
+    const unread = Math.max(0, this.written - w.received);
+    return this.state === 'dead'
+      ? {
+          buffered: 0,
+          sent: w.sent,
+          dropped: w.dropped + this.droppedHere + w.buffered + unread,
+          failedRequests: w.failedRequests,
+        }
+      : {
+          buffered: w.buffered + unread,
+          sent: w.sent,
+          dropped: w.dropped + this.droppedHere,
+          failedRequests: w.failedRequests,
+        };
   }
 
-  /** Send what is queued, for up to `timeoutMs`; later writes are still accepted but not waited for. */
-  async close(timeoutMs = 5_000): Promise<void> {
-    this.closing = true;
-    this.clearTimer();
-    this.wake?.();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([this.pump(), deadline]);
-    clearTimeout(timer);
-  }
-
-  private toEvent(line: string): string {
-    const text = line.trimEnd();
-    let event: unknown = text;
-    let ms = Date.now();
-    try {
-      event = JSON.parse(text);
-      const time = (event as { time?: unknown }).time;
-      const parsed = typeof time === 'string' ? Date.parse(time) : typeof time === 'number' ? time : NaN;
-      if (!Number.isNaN(parsed)) ms = parsed;
-    } catch {
-      // Not JSON: shipped as a plain string event.
-    }
-    return JSON.stringify({
-      time: Math.round(ms) / 1000,
-      host: this.host,
-      source: this.source,
-      sourcetype: this.sourcetype,
-      event,
-    });
-  }
-
-  private enqueue(event: string): void {
-    this.queue.push(event);
-    this.trim();
-    if (this.pumping) return;
-    if (this.queue.length >= this.batchSize) {
-      this.clearTimer();
-      void this.pump();
-    } else {
-      this.scheduleFlush();
-    }
+  /** Resolves once the worker has read every line written so far; `stats()` is then current. */
+  flush(): Promise<void> {
+    if (this.state !== 'open') return Promise.resolve();
+    return new Promise((resolve) => this.transport.flush(() => resolve()));
   }
 
   /**
-   * Keep queue + request in flight within the bound by dropping the oldest queued events. The batch
-   * in flight is not touched (it may yet arrive); if it fails it goes back to the front, oldest of all.
+   * Deliver what is waiting, for up to `timeoutMs` (one attempt: a failing Splunk is not retried),
+   * then stop the worker. Lines written after this are dropped. Never rejects.
    */
-  private trim(): void {
-    const excess = this.queue.length + this.inFlight - this.maxBufferedEvents;
-    if (excess <= 0) return;
-    const removable = Math.min(excess, this.queue.length);
-    this.queue.splice(0, removable);
-    this.counts.dropped += removable;
+  close(timeoutMs = 5_000): Promise<void> {
+    this.closing ??= this.finish(timeoutMs);
+    return this.closing;
   }
 
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  /** The single sender: drains the queue batch by batch, backing off while Splunk fails. */
-  private pump(): Promise<void> {
-    this.pumping ??= this.drain().finally(() => {
-      this.pumping = undefined;
-      // What a final failed attempt left behind is retried later if the stream is still in use.
-      if (this.queue.length > 0 && !this.closing) this.scheduleFlush();
+  private async finish(timeoutMs: number): Promise<void> {
+    if (this.state !== 'open') return;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    return this.pumping;
-  }
-
-  private scheduleFlush(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.pump();
-    }, this.flushIntervalMs);
-    this.timer.unref();
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.takeBatch();
-      this.inFlight = batch.length;
-      const verdict = await this.send(batch);
-      this.inFlight = 0;
-      if (verdict === 'sent') {
-        this.counts.sent += batch.length;
-        this.recovered();
-        continue;
-      }
-      if (verdict === 'refused') {
-        this.counts.dropped += batch.length;
-        continue;
-      }
-      // Back at the front, in order; the bound still holds (the oldest go first).
-      this.queue.unshift(...batch);
-      this.trim();
-      this.counts.failedRequests += 1;
-      this.consecutiveFailures += 1;
-      // On close, the attempt that just failed was the last one: shutdown is not held for Splunk.
-      if (this.closing) return;
-      await this.backoff();
+    const gone = new Promise<'gone'>((resolve) => this.transport.once('close', () => resolve('gone')));
+    // First every line written so far reaches the worker, then it makes its last delivery.
+    let outcome: 'flushed' | 'closed' | 'timeout' | 'gone' = await Promise.race([
+      this.flush().then(() => 'flushed' as const),
+      deadline,
+      gone,
+    ]);
+    if (outcome === 'flushed') {
+      const closed = new Promise<'closed'>((resolve) =>
+        this.transport.once(CLOSED_EVENT, () => resolve('closed')),
+      );
+      // The worker's own deadline comes a little earlier, so its answer arrives within ours.
+      const remaining = Math.max(0, timeoutMs - (performance.now() - started) - 100);
+      this.transport.emit('message', { code: CLOSE_REQUEST, timeoutMs: remaining });
+      outcome = await Promise.race([closed, deadline, gone]);
+    }
+    clearTimeout(timer);
+    if (this.state !== 'open') return;
+    this.state = 'ended';
+    if (outcome === 'closed' && this.backlog === undefined) {
+      // The worker answered and has read (nearly) everything, so it ends at once: end() waits for
+      // it synchronously (thread-stream blocks up to 10 s for a worker that does not read), but here
+      // only briefly.
+      this.transport.end();
+    } else {
+      // A worker that did not answer in time, or stopped reading, may never: stop it without
+      // waiting (thread-stream keeps the Worker on a property its types do not declare).
+      void (this.transport as unknown as { worker?: { terminate(): Promise<number> } }).worker
+        ?.terminate()
+        .catch(() => {});
     }
   }
 
-  private takeBatch(): string[] {
-    let bytes = 0;
-    let count = 0;
-    while (count < this.queue.length && count < this.batchSize) {
-      const size = Buffer.byteLength(this.queue[count] as string) + 1;
-      if (count > 0 && bytes + size > this.maxBatchBytes) break;
-      bytes += size;
-      count += 1;
-    }
-    return this.queue.splice(0, count);
-  }
-
-  private async send(batch: string[]): Promise<Verdict> {
-    try {
-      const response = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { authorization: this.authorization, 'content-type': 'application/json' },
-        body: batch.join('\n'),
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
-      const text = await response.text().catch(() => '');
-      if (response.ok) return 'sent';
-      // Malformed events (400) or a batch too large (413): sending them again would fail again.
-      if (response.status === 400 || response.status === 413) {
-        this.onProblem('splunk hec refused a batch of log events; dropped it', {
-          status: response.status,
-          response: text.slice(0, 200),
-          events: batch.length,
-        });
-        return 'refused';
-      }
-      this.failed(`HTTP ${response.status} ${text.slice(0, 200)}`);
-      return 'retry';
-    } catch (error) {
-      this.failed(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-      return 'retry';
-    }
-  }
-
-  private failed(reason: string): void {
-    if (this.outage) return;
-    this.outage = true;
-    this.onProblem('splunk hec unreachable; buffering log events and retrying', {
-      reason,
-      endpoint: this.endpoint,
-      maxBufferedEvents: this.maxBufferedEvents,
-    });
-  }
-
-  private recovered(): void {
-    this.consecutiveFailures = 0;
-    if (!this.outage) return;
-    this.outage = false;
-    this.onProblem('splunk hec reachable again', { dropped: this.counts.dropped });
-  }
-
-  /** Exponential backoff with full jitter; `close` cuts it short. */
-  private backoff(): Promise<void> {
-    const ceiling = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (this.consecutiveFailures - 1));
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, delay);
-      timer.unref();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
+  /** The worker stopped (or was stopped): what it held is lost; later lines are dropped here. */
+  private lost(error: Error): void {
+    if (this.state !== 'open') return;
+    this.state = 'dead';
+    this.onProblem('splunk hec log shipper stopped; log events for Splunk are dropped from now on', {
+      reason: error.message,
     });
   }
 }

@@ -1,76 +1,128 @@
-import {
-  type Context,
-  context,
-  defaultTextMapGetter,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
+import { type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { OtelSettings } from '../otel-settings.js';
 
 /**
- * OpenTelemetry traces, on when OTEL_EXPORTER_OTLP_ENDPOINT is set: a server span per request, a
- * `parley.run` span per run (a child of the request that started it) and, under it, the AI SDK's
- * own spans of the provider call (`ai.streamText` → `ai.streamText.doStream`). Spans go to the
- * endpoint over OTLP/HTTP (JSON). The SDK packages are imported only when tracing is on, so an
- * install without it loads none of them.
+ * OpenTelemetry traces, on when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set (and OTEL_SDK_DISABLED
+ * is not): a SERVER span per request from @fastify/otel, a `parley.run` span per run (a child of
+ * the request that started it) and, under it, a `chat <model>` span per the GenAI conventions.
+ * Spans go to the endpoint over OTLP/HTTP (JSON). The SDK packages are imported only when tracing
+ * is on, so an install without it loads none of them.
+ *
+ * Two layers, because one process may hold several apps (tests build many, with different
+ * settings): the OpenTelemetry Node SDK is started once per process for what is process-wide by
+ * nature (the async context manager and the W3C propagator), and each app has its own tracer
+ * provider (resource, sampler, exporter from its settings), handed explicitly to its Fastify
+ * instrumentation and its run spans. No global tracer provider is registered: it would send every
+ * app's spans to whichever app registered first.
  */
+
+export interface FastifyTracingOptions {
+  /** Routes left untraced (probes and scrapes), by path without the query. */
+  ignore(path: string): boolean;
+  /** Names and decorates a request's span once it starts. */
+  requestHook(span: Span, request: FastifyRequest): void;
+}
 
 export interface Tracing {
   readonly tracer: Tracer;
-  /** A SERVER span for a request, continuing the caller's trace when it sends `traceparent`. */
-  startRequestSpan(
-    name: string,
-    headers: Record<string, string | string[] | undefined>,
-    attributes: Record<string, string | number>,
-  ): { span: Span; context: Context };
+  /** Request spans from @fastify/otel, on this app's provider: call before other hooks and routes. */
+  instrumentFastify(app: FastifyInstance, options: FastifyTracingOptions): void;
   /** Flush what is buffered and stop (bounded: an unreachable collector never holds shutdown long). */
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
 export interface TracingOptions {
-  endpoint: string;
-  serviceName?: string;
+  settings: OtelSettings & { tracesUrl: string };
   logger?: Logger;
 }
 
-/** The traces URL of an OTLP/HTTP endpoint, as the OTel spec derives it from the base. */
-export function tracesUrl(endpoint: string): string {
-  const base = endpoint.replace(/\/+$/, '');
-  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
+let processSdk: Promise<void> | undefined;
+
+/** The Node SDK's process-wide part, started by the first app that traces; later apps share it. */
+function startProcessSdk(): Promise<void> {
+  processSdk ??= (async () => {
+    const { NodeSDK, core } = await import('@opentelemetry/sdk-node');
+    new NodeSDK({
+      // Everything signal-specific is per app (below); the SDK must not build exporters, readers
+      // or resources of its own from the environment.
+      autoDetectResources: false,
+      spanProcessors: [],
+      metricReaders: [],
+      logRecordProcessors: [],
+      instrumentations: [],
+      textMapPropagator: new core.CompositePropagator({
+        propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+      }),
+    }).start();
+  })();
+  return processSdk;
 }
 
 export async function createTracing(options: TracingOptions): Promise<Tracing> {
-  const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, contextHooks, core, resources] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/resources'),
-    ]);
+  const { settings } = options;
+  const [trace, { OTLPTraceExporter }, resources, fastifyOtel] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@fastify/otel'),
+    startProcessSdk(),
+  ]);
 
-  // The AI SDK starts its spans under `context.active()`: that needs a context manager, which is
-  // process-wide. The first app with tracing installs it; later ones find it there.
-  context.setGlobalContextManager(new contextHooks.AsyncLocalStorageContextManager().enable());
+  const ratio = settings.sampler.ratio;
+  const root = {
+    always_on: () => new trace.AlwaysOnSampler(),
+    always_off: () => new trace.AlwaysOffSampler(),
+    traceidratio: () => new trace.TraceIdRatioBasedSampler(ratio),
+  };
+  const { name } = settings.sampler;
+  const sampler = name.startsWith('parentbased_')
+    ? new trace.ParentBasedSampler({
+        root: root[name.slice('parentbased_'.length) as keyof typeof root](),
+      })
+    : root[name as keyof typeof root]();
 
-  const provider = new BasicTracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': options.serviceName ?? 'parley' }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(options.endpoint) }))],
+  const resource = resources
+    .defaultResource()
+    .merge(resources.detectResources({ detectors: [resources.processDetector, resources.hostDetector] }))
+    .merge(
+      resources.resourceFromAttributes({
+        ...settings.resourceAttributes,
+        'service.name': settings.serviceName,
+      }),
+    );
+  const provider = new trace.BasicTracerProvider({
+    resource,
+    sampler,
+    spanProcessors: [
+      new trace.BatchSpanProcessor(
+        new OTLPTraceExporter({ url: settings.tracesUrl, headers: { ...settings.headers } }),
+      ),
+    ],
   });
   const tracer = provider.getTracer('parley');
-  const propagator = new core.W3CTraceContextPropagator();
-  options.logger?.info({ endpoint: tracesUrl(options.endpoint) }, 'exporting traces over OTLP/HTTP');
+  options.logger?.info(
+    { endpoint: settings.tracesUrl, service: settings.serviceName, sampler: settings.sampler.name },
+    'exporting traces over OTLP/HTTP',
+  );
+  const Instrumentation = fastifyOtel.FastifyOtelInstrumentation;
 
   return {
     tracer,
-    startRequestSpan(name, headers, attributes) {
-      const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
-      const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-      return { span, context: trace.setSpan(parent, span) };
+    instrumentFastify(app, fastify) {
+      const instrumentation = new Instrumentation({
+        // One span per request: a span per hook and handler would multiply every request's spans
+        // by Parley's dozen hooks, and runs are parented on the request span itself.
+        instrumentHooks: false,
+        instrumentHandler: false,
+        ignorePaths: ({ url }) => fastify.ignore(url.split('?')[0] ?? url),
+        requestHook: fastify.requestHook,
+      });
+      instrumentation.setTracerProvider(provider);
+      // Applied at once rather than through app.register (which runs later): its onRequest hook
+      // must come before every other one, so requests refused early (auth, limits) get spans too.
+      instrumentation.plugin()(app, {}, () => {});
     },
     async shutdown(timeoutMs = 3_000) {
       let timer: NodeJS.Timeout | undefined;

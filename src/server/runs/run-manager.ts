@@ -319,7 +319,7 @@ export class RunManager {
     }
     const { error, finishReason } = ended;
     const usage = run.spent;
-    modelCall?.end(error);
+    modelCall?.end(error, { finishReason });
 
     const status: RunEndStatus =
       run.endReason === 'stop'

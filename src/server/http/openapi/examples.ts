@@ -118,7 +118,7 @@ export const runStream = [
   `data: {"type":"start","messageId":"${REPLY_ID}"}`,
   '',
   'id: 2',
-  `data: {"type":"data-run","data":{"runId":"${RUN_ID}","conversationId":"${CONVERSATION_ID}","userMessageId":"${USER_MESSAGE_ID}","assistantMessageId":"${REPLY_ID}","kind":"reply","model":"demo"}}`,
+  `data: {"type":"data-run","data":{"runId":"${RUN_ID}","conversationId":"${CONVERSATION_ID}","userMessageId":"${USER_MESSAGE_ID}","assistantMessageId":"${REPLY_ID}","kind":"reply","model":"demo"},"transient":true}`,
   '',
   'id: 3',
   'data: {"type":"start-step"}',

@@ -6,6 +6,7 @@ import * as adminConsoleSchemas from '../../../shared/admin-console-schemas.js';
 import * as apiSchemas from '../../../shared/api-schemas.js';
 import { ErrorSchema } from '../../../shared/api-schemas.js';
 import * as authSchemas from '../../../shared/auth-schemas.js';
+import * as chatSchemas from '../../../shared/chat-schemas.js';
 import * as exportSchemas from '../../../shared/export-schemas.js';
 import * as groupSchemas from '../../../shared/group-schemas.js';
 import * as messageParts from '../../../shared/message-parts.js';
@@ -197,6 +198,7 @@ const SCHEMA_MODULES: Record<string, unknown>[] = [
   apiSchemas,
   messageParts,
   authSchemas,
+  chatSchemas,
   adminConsoleSchemas,
   groupSchemas,
   organiseSchemas,

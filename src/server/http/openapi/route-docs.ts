@@ -953,6 +953,42 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Runs',
     responses: { 200: { stopped: true, runIds: [ex.ids.RUN_ID] } },
   },
+  'POST /api/chat': {
+    operationId: 'aiSdkChat',
+    summary: 'The AI SDK chat request (`useChat`, `Chat`): a send or a regenerate in a conversation',
+    description:
+      'For `DefaultChatTransport` (or `ParleyChatTransport`) with `api: "/api/chat"`: `id` is the ' +
+      'conversation, the last of `messages` is the new user message (`submit-message`; text parts, and ' +
+      'file parts naming files uploaded with `POST /api/files`), or `messageId` the reply to regenerate ' +
+      '(`regenerate-message`; none: the newest message). Earlier messages are ignored: Parley keeps the ' +
+      'history. The same checks as the send and regenerate routes. The answer is always the run’s SSE ' +
+      'stream, whatever `Accept` says; stop it with `POST /api/conversations/{id}/stop`.',
+    tag: 'Runs',
+    body: {
+      id: ex.ids.CONVERSATION_ID,
+      trigger: 'submit-message',
+      messages: [
+        { id: 'msg_client_1', role: 'user', parts: [{ type: 'text', text: 'Explain SSE briefly.' }] },
+      ],
+    },
+    responses: {
+      404: ex.error('not_found', 'Conversation not found.'),
+      409: ex.error('conflict', 'You already have 4 replies streaming; wait for one to finish.'),
+    },
+    content: { 200: sse(ex.runStream) },
+    descriptions: { 200: 'The run’s SSE stream' },
+  },
+  'GET /api/chat/:id/stream': {
+    operationId: 'aiSdkChatResume',
+    summary: 'useChat’s `resumeStream()`: the active run, as `GET /api/conversations/{id}/stream` sends it',
+    description:
+      'From the start of the run (useChat replays it), or after `Last-Event-ID` / `?after=N`. ' +
+      '`204` when no run is active.',
+    tag: 'Runs',
+    content: { 200: sse(ex.runStream) },
+    responses: { 404: ex.error('not_found', 'Conversation not found.') },
+    descriptions: { 200: 'The run’s SSE stream', 204: 'No run is active' },
+  },
 
   // ---- Events, search, export -------------------------------------------------------------------------
   'GET /api/events': {
