@@ -27,7 +27,7 @@ for (const target of storeTargets()) {
         env: { AUTH_MODE: 'local', SIGNUP: 'open', MAX_CONCURRENT_RUNS: '100' },
         models: [{ id: 'demo', model: createDemoModel({ delayMs: 1 }) }],
       });
-    }, 30_000);
+    }, 60_000);
 
     afterAll(async () => {
       await t?.close();

@@ -124,7 +124,7 @@ for (const target of storeTargets()) {
       await carol.signup('carol');
       dave = new Client(t.app);
       await dave.signup('dave');
-    }, 30_000);
+    }, 60_000);
 
     afterAll(async () => {
       await t?.close();
@@ -508,7 +508,7 @@ describe('groups and tools (server-everything over stdio)', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error('MCP server did not become ready');
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await t?.close();

@@ -183,7 +183,7 @@ describe('MCP pool over stdio (server-everything)', () => {
     pool = new McpPool(servers, { logger: logs.logger, ...FAST, maxOutputChars: 1_000 });
     catalog = new ToolCatalog(pool);
     await pool.start();
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await pool?.close();
@@ -288,7 +288,7 @@ describe('MCP pool over stdio (server-everything)', () => {
     expect(isAlive(pid as number)).toBe(false);
     expect(await pool.callTool('every', 'echo', { message: 'again' })).toMatchObject({ text: 'Echo: again' });
     expect(logs.lines.join('')).not.toContain(SECRET);
-  }, 30_000);
+  }, 60_000);
 
   it('shutdown ends every stdio process and stops restarts', async () => {
     const pids = [pool.pid('every'), pool.pid('limited')];
@@ -331,7 +331,7 @@ describe('MCP pool: a server that is a process tree', () => {
     expect(isAlive(shell)).toBe(false);
     // SIGKILL is delivered, and the orphans reaped by init, a moment after close() returns.
     await waitFor(() => children.every((pid) => !isAlive(pid)), 'the whole process group to end', 5_000);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('MCP pool over HTTP (server-everything)', () => {
@@ -363,7 +363,7 @@ describe('MCP pool over HTTP (server-everything)', () => {
     });
     pool = new McpPool(parseMcpFile(file, 'mcp.json', ENV), { logger: logs.logger, ...FAST });
     await pool.start();
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await pool?.close();
@@ -437,7 +437,7 @@ describe('GET /api/tools', () => {
       request.principal = { userId: 'u1', role, via: 'token' };
     });
     await app.register(toolRoutes({ tools: new ToolCatalog(pool) }));
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await app.close();

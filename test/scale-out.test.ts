@@ -28,7 +28,9 @@ async function pairOfInstances(env: Record<string, string> = {}): Promise<[Serve
     SESSION_SECRET: 'shared-by-both-instances',
     ...env,
   };
-  return Promise.all([startServer({ env: shared }), startServer({ env: shared })]);
+  // Hang guard only: two servers compiling at once on a busy 2-core machine can take well over 20 s.
+  const options = { env: shared, readyTimeoutMs: 60_000 };
+  return Promise.all([startServer(options), startServer(options)]);
 }
 
 const json = (body: unknown) => ({
@@ -57,7 +59,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 }
 
-describe.skipIf(!redisUrl || !pgUrl)('two instances on PostgreSQL + Redis', () => {
+describe.skipIf(!redisUrl || !pgUrl)('two instances on PostgreSQL + Redis', { timeout: 120_000 }, () => {
   it('a run started on A resumes on B after Last-Event-ID with the exact text', async () => {
     const [a, b] = await pairOfInstances();
     const conversationId = await conversationOn(a);
@@ -66,22 +68,20 @@ describe.skipIf(!redisUrl || !pgUrl)('two instances on PostgreSQL + Redis', () =
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     });
     const first = await readSse(res, 10);
-    const started = performance.now();
     const resumed = await fetch(`${b.baseUrl}/api/conversations/${conversationId}/stream`, {
       headers: { 'last-event-id': '10' },
     });
     expect(resumed.status).toBe(200);
     const rest = await readSse(resumed);
-    const latency = performance.now() - started;
     const all = [...first, ...rest];
     expect(all.map((event) => event.id)).toEqual(all.map((_, i) => i + 1));
     expect(all.at(-1)?.data).toBe('[DONE]');
     expect(textOf(all)).toBe(demoReply('resume me elsewhere'));
     const stored = (await messagesOn(b, conversationId)).find((m) => m.role === 'assistant');
     expect(stored?.content).toBe(demoReply('resume me elsewhere'));
-    expect(latency).toBeGreaterThan(0);
 
-    // Resume latency across instances: reconnect to B with Last-Event-ID, time to the first event.
+    // Reconnecting to B with Last-Event-ID n, again and again: the first event is always n + 1
+    // (order, asserted). The time to it is a figure to read, not an assertion.
     const samples: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t0 = performance.now();
@@ -93,6 +93,9 @@ describe.skipIf(!redisUrl || !pgUrl)('two instances on PostgreSQL + Redis', () =
       while (!text.includes('\n\n')) text += (await reader.read()).value ?? '';
       samples.push(performance.now() - t0);
       await reader.cancel();
+      expect(text.match(/^id: *(\d+)$/m)?.[1], `first event after Last-Event-ID ${5 + i}`).toBe(
+        String(6 + i),
+      );
     }
     samples.sort((x, y) => x - y);
     console.log(
@@ -154,13 +157,21 @@ describe.skipIf(!redisUrl || !pgUrl)('two instances on PostgreSQL + Redis', () =
     }, 'a checkpoint');
     a.kill('SIGKILL');
     const killedAt = Date.now();
-    const reply = await waitFor(async () => {
-      const m = (await messagesOn(b, conversationId)).find((x) => x.id === accepted.assistantMessage.id);
-      return m?.status === 'interrupted' ? m : undefined;
-    }, 'the reply to be marked interrupted');
+    // Order, not milliseconds: B marks the reply interrupted on its own after A died (A can no
+    // longer write anything). The wait is a hang guard only, generous for a busy machine.
+    const reply = await waitFor(
+      async () => {
+        const m = (await messagesOn(b, conversationId)).find((x) => x.id === accepted.assistantMessage.id);
+        return m?.status === 'interrupted' ? m : undefined;
+      },
+      'the reply to be marked interrupted (hang guard: B never noticed that A died)',
+      45_000,
+    );
     const detectedIn = Date.now() - killedAt;
-    expect(detectedIn).toBeLessThan(10_000);
+    // What A had checkpointed stays: a true prefix of the reply, not the whole of it.
     expect(reply.content.length).toBeGreaterThan(0);
+    expect(demoReply('A will die').startsWith(reply.content)).toBe(true);
+    expect(reply.content.length).toBeLessThan(demoReply('A will die').length);
     const user = (await messagesOn(b, conversationId)).find((m) => m.id === accepted.userMessage.id);
     expect(user?.content).toBe('A will die');
     const events = await following;
@@ -171,6 +182,6 @@ describe.skipIf(!redisUrl || !pgUrl)('two instances on PostgreSQL + Redis', () =
       method: 'POST',
     });
     expect(cont.status).toBe(202);
-    console.log(`dead instance detected after ${detectedIn} ms`);
+    console.log(`dead instance detected after ${detectedIn} ms (a figure, not an assertion)`);
   });
 });

@@ -149,7 +149,7 @@ describe('resuming tool runs on one instance', () => {
   let one: Instance;
   beforeAll(async () => {
     one = await start();
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await one?.app.close();
   });

@@ -84,7 +84,7 @@ describe('runs that call tools (demo model, server-everything over stdio)', () =
   beforeAll(async () => {
     parley = await createTestApp({ mcpServers: servers() });
     await waitForTools(parley);
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await parley?.close();
   });
@@ -391,7 +391,7 @@ describe('approvals across a restart and expiry', () => {
     expect(done.content).toBe(
       'The call to everything/get-sum was denied (The approval request expired.), so I answer without it.',
     );
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('tool calls that go wrong, over stdio and streamable HTTP', () => {
@@ -424,7 +424,7 @@ describe('tool calls that go wrong, over stdio and streamable HTTP', () => {
     const reply = await settled(app, id);
     expect(reply.status).toBe('stopped');
     expect(reply.parts[0]).toMatchObject({ state: 'output-error', errorText: 'The call was stopped.' });
-  }, 30_000);
+  }, 60_000);
 
   it('a server killed mid-call gives a tool error the model sees, and the run finishes', async () => {
     const app = await startWith(stdioYaml());
@@ -443,7 +443,7 @@ describe('tool calls that go wrong, over stdio and streamable HTTP', () => {
     expect(reply.status).toBe('complete');
     expect(reply.parts[0]).toMatchObject({ state: 'output-error' });
     expect(reply.content).toMatch(/^The tool everything\/trigger-long-running-operation failed: /);
-  }, 30_000);
+  }, 60_000);
 
   it('calls a tool of a server over streamable HTTP from a run; /readyz counts servers without failing', async () => {
     const http = await startEverythingHttp('streamableHttp');
@@ -563,5 +563,5 @@ describe('MAX_TOOL_STEPS', () => {
     } finally {
       await app.close();
     }
-  }, 30_000);
+  }, 60_000);
 });

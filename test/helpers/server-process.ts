@@ -211,7 +211,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
 
   let ready: Record<string, unknown>;
   try {
-    ready = await waitForLog('Parley is ready', options.readyTimeoutMs ?? 20_000);
+    ready = await waitForLog('Parley is ready', options.readyTimeoutMs ?? 60_000);
   } catch (error) {
     child.kill('SIGKILL');
     await spawned.waitForExit().catch(() => undefined);

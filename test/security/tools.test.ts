@@ -75,7 +75,7 @@ beforeAll(async () => {
   await alice.signup('alice'); // the first account: admin
   await bob.signup('bob');
   await waitReady();
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await t?.close();
 });

@@ -15,6 +15,11 @@ export type { LocalModelOptions } from './runtime.js';
 /** A local model can also be unloaded (tests, shutdown); it loads again on the next call. */
 export interface LocalLanguageModel extends LanguageModelV3 {
   dispose(): Promise<void>;
+  /**
+   * Tokens sampled since the model was loaded (llama.cpp's meter, 0 before): a count, so tests can
+   * show an abort cut the work short by tokens rather than by milliseconds.
+   */
+  sampledTokens(): number;
 }
 
 export function createLocalModel(options: LocalModelOptions): LocalLanguageModel {
@@ -22,13 +27,20 @@ export function createLocalModel(options: LocalModelOptions): LocalLanguageModel
   const modelId = localModelId(options.path).slice('local/'.length);
   const queue = new TurnQueue();
   let loading: Promise<Runtime> | undefined;
+  let ready: Runtime | undefined;
 
   // Loaded once, on the first call; a failed load is forgotten so a fixed file can be picked up.
   const runtime = (): Promise<Runtime> => {
-    loading ??= loadRuntime(options, threads).catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    });
+    loading ??= loadRuntime(options, threads).then(
+      (started) => {
+        ready = started;
+        return started;
+      },
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    );
     return loading;
   };
 
@@ -76,9 +88,14 @@ export function createLocalModel(options: LocalModelOptions): LocalLanguageModel
       return { stream };
     },
 
+    sampledTokens() {
+      return ready?.sequence.tokenMeter.usedOutputTokens ?? 0;
+    },
+
     async dispose() {
       const current = loading;
       loading = undefined;
+      ready = undefined;
       const loaded = await current?.catch(() => undefined);
       await loaded?.model.dispose();
     },
