@@ -14,7 +14,7 @@ import {
  *   const chat = new Chat({ id: conversationId, transport: new ParleyChatTransport({ baseUrl }) });
  *
  * It is DefaultChatTransport pointed at `POST /api/chat` (resume: `GET /api/chat/:id/stream`) with
- * two differences:
+ * three differences:
  * - `stop()` stops the reply on the server. A Parley reply is a server-side run that outlives its
  *   connection (a dropped network or a closed tab must not lose it, and any tab can resume it), so
  *   aborting the fetch alone only stops watching. When useChat aborts a response, this transport
