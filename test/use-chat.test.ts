@@ -388,6 +388,7 @@ describe('POST /api/chat input', () => {
         }),
         400,
       ],
+      [body(id, { messages: [{ id: 'n', role: 'user', parts: [{ type: 'text', text: 'a\u0000b' }] }] }), 400],
       [body(id, { model: 'no-such-model' }), 400],
       [body(id, { messageId: 'not-a-parley-message' }), 404],
       [{ ...body(id), trigger: 'regenerate-message', messageId: 'not-a-parley-message' }, 404],
