@@ -306,6 +306,19 @@ describe('extractText: a hostile document stalls a worker thread, never the serv
     await Promise.all(pools.splice(0).map((pool) => pool.close()));
   });
 
+  it('reads a document held in a Buffer from Node’s shared pool, and leaves the caller’s bytes (and the pool) whole', async () => {
+    // Uploads arrive as Buffers; small ones are views into Node's shared pool, which Node 22+
+    // refuses to transfer to a worker (the upload failed with a 500 there) and which must never
+    // be detached under the other Buffers that live in it.
+    const pdfBytes = makePdf(['Pooled bytes']);
+    const pooled = Buffer.from(pdfBytes);
+    const neighbour = Buffer.from('a neighbour in the same pool');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength); // a view of a larger pool
+    expect(await extractText(pooled, pdf, { pool: poolOf({}) })).toBe('Pooled bytes');
+    expect(Buffer.compare(pooled, Buffer.from(pdfBytes))).toBe(0);
+    expect(neighbour.toString()).toBe('a neighbour in the same pool');
+  });
+
   it('keeps the event loop turning while a slow PDF is read', async () => {
     // On the main thread (as before the worker) this PDF let a 10 ms timer tick once in 2.5 s.
     // Counted, not timed: the main thread gets to run many turns of other work before the

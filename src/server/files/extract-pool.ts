@@ -178,8 +178,10 @@ export class ExtractPool {
     slot.running = { id, pending, timer };
     // A running job keeps the process alive; an idle worker never does.
     slot.worker.ref();
-    // A copy, handed over whole: the caller keeps its bytes, and nothing is cloned twice.
-    const bytes = job.bytes.slice();
+    // A copy in its own ArrayBuffer, handed over whole: the caller keeps its bytes, and nothing is
+    // cloned twice. Not `.slice()`: on a Buffer that is a view of the same memory (often Node's
+    // shared pool, which Node 22+ refuses to transfer, and which must never be detached).
+    const bytes = new Uint8Array(job.bytes);
     const request: ExtractRequest = {
       id,
       kind: job.kind,
