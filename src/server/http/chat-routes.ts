@@ -13,7 +13,8 @@ import type { ChatService } from '../chat/chat-service.js';
 import { AppError, notFound } from '../errors.js';
 import type { RunLog } from '../realtime/run-log.js';
 import type { StartedRun, TurnService } from '../runs/turns.js';
-import { resumePoint, type SseConnections, streamRun } from './sse.js';
+import { followConversationStream } from './conversation-stream.js';
+import { type SseConnections, streamRun } from './sse.js';
 
 /**
  * The AI SDK's chat protocol for Parley conversations: `useChat` (or `Chat` from `ai`) with a
@@ -193,25 +194,7 @@ export function chatRoutes({
           response: { 204: Type.Null(), 400: ErrorSchema, 404: ErrorSchema },
         },
       },
-      async (request, reply) => {
-        const conversationId = request.params.id;
-        const after = resumePoint(request, request.query.after);
-        const runId = await turns.streamableRun(request.userId, conversationId, request.query.runId, after);
-        if (!runId || !(await runLog.has(runId))) return reply.code(204).send(null);
-        const slot = sse.claim(request, 'run');
-        await streamRun(
-          request,
-          reply,
-          runLog,
-          sse,
-          heartbeatMs,
-          runId,
-          after ?? 0,
-          { 'x-parley-conversation-id': conversationId },
-          slot,
-        );
-        return reply;
-      },
+      (request, reply) => followConversationStream({ turns, runLog, sse, heartbeatMs }, request, reply),
     );
   };
 }

@@ -17,8 +17,9 @@ import { StartConversationBody } from '../../shared/organise-schemas.js';
 import type { RunLog } from '../realtime/run-log.js';
 import type { ApprovalService } from '../runs/approvals.js';
 import type { StartedRun, TurnService } from '../runs/turns.js';
+import { followConversationStream } from './conversation-stream.js';
 import { emptyBodyIsObject } from './empty-body.js';
-import { resumePoint, type SseConnections, streamRun, wantsEventStream } from './sse.js';
+import { type SseConnections, streamRun, wantsEventStream } from './sse.js';
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
@@ -141,25 +142,7 @@ export function runRoutes({
     app.get(
       '/api/conversations/:id/stream',
       { schema: { params: IdParams, querystring: StreamQuery, response: { 204: Type.Null(), ...errors } } },
-      async (request, reply) => {
-        const conversationId = request.params.id;
-        const after = resumePoint(request, request.query.after);
-        const runId = await turns.streamableRun(request.userId, conversationId, request.query.runId, after);
-        if (!runId || !(await runLog.has(runId))) return reply.code(204).send(null);
-        const slot = sse.claim(request, 'run');
-        await streamRun(
-          request,
-          reply,
-          runLog,
-          sse,
-          heartbeatMs,
-          runId,
-          after ?? 0,
-          { 'x-parley-conversation-id': conversationId },
-          slot,
-        );
-        return reply;
-      },
+      (request, reply) => followConversationStream({ turns, runLog, sse, heartbeatMs }, request, reply),
     );
 
     app.post(
