@@ -2,6 +2,7 @@ import type { AttachmentsResult } from './sections/attachments.js';
 import type { ColdStartResult } from './sections/cold-start.js';
 import type { HistoryResult } from './sections/history.js';
 import type { LogLinesResult } from './sections/log-lines.js';
+import type { ProviderResult } from './sections/provider.js';
 import type { ResumeResult } from './sections/resume.js';
 import type { StreamsResult } from './sections/streams.js';
 import type { ThroughputResult } from './sections/throughput.js';
@@ -25,6 +26,7 @@ export interface Results {
   coldStart?: ColdStartResult;
   attachments?: AttachmentsResult;
   logLines?: LogLinesResult;
+  providerPath?: ProviderResult;
 }
 
 export interface Row {
@@ -236,6 +238,27 @@ export function rows(results: Results): Row[] {
       value: `${us(cpu.worker)} (+${us(added)})`,
       target: '≤ +10 µs',
       met: Number.isNaN(added) ? undefined : added <= 10,
+    });
+  }
+  const p = results.providerPath;
+  if (p) {
+    const load = `${p.replyTokens}-token turns, ${p.clients} clients`;
+    out.push({
+      figure: `Provider path: server CPU per turn (${load})`,
+      value: `${msText(p.cpuMsPerTurn)} (${p.turnsPerSecond.toFixed(0)} turns/s, ${p.errors} errors)`,
+      target: '≤ 3 ms',
+      met: p.cpuMsPerTurn <= 3 && p.errors === 0,
+    });
+    out.push({
+      figure: 'Provider path: server CPU per delivered token',
+      value: `${p.cpuUsPerToken.toFixed(1)} µs`,
+      target: '≤ 50 µs',
+      met: p.cpuUsPerToken <= 50,
+    });
+    out.push({
+      figure: 'Provider path under that load: first token p50 / p99, whole turn p50',
+      value: `${msText(p.firstTokenP50Ms, 1)} / ${msText(p.firstTokenP99Ms, 1)}, ${msText(p.turnP50Ms, 1)}`,
+      target: '',
     });
   }
   return out;

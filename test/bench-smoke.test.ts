@@ -52,6 +52,9 @@ describe('benchmark (quick sizes)', () => {
     expect(results.coldStart.idleRssMiB).toBeGreaterThan(0);
     expect(results.logLines.cpuUsPerLine.worker).toBeGreaterThan(0);
     expect(results.logLines.cpuUsPerLine['in-process']).toBeGreaterThan(0);
+    expect(results.providerPath.errors).toBe(0);
+    expect(results.providerPath.tokens).toBe(results.providerPath.turns * results.providerPath.replyTokens);
+    expect(results.providerPath.cpuMsPerTurn).toBeGreaterThan(0);
     expect(results.targets.length).toBeGreaterThan(10);
     // A hang guard, not a figure: the quick bench takes a minute or two, longer on a busy machine.
   }, 360_000);

@@ -234,7 +234,7 @@ describe('the server process with a bad setting', () => {
 
   it('exits with code 1 and one line on stderr naming the setting', async () => {
     const server = spawnServer({ PORT: 'abc', DATABASE_URL: `sqlite:${path.join(dir, 'unused.db')}` }, dir);
-    expect(await server.waitForExit(20_000)).toEqual({ code: 1, signal: null });
+    expect(await server.waitForExit(60_000)).toEqual({ code: 1, signal: null });
     expect(server.stderr()).toEqual([
       'parley: Invalid setting PORT="abc": expected an integer from 0 to 65535.',
     ]);

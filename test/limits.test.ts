@@ -279,7 +279,7 @@ if (redisUrl) {
   targets.push({
     name: 'redis',
     open: async () => {
-      const config = { redisUrl, redisKeyPrefix: uniquePrefix() };
+      const config = { redisUrl, redisKeyPrefix: uniquePrefix(), streamCoalesceMs: 0 };
       const logger = pino({ level: 'silent' });
       const opened: Realtime[] = [await createRealtime(config, logger), await createRealtime(config, logger)];
       let closed = false;

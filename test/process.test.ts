@@ -223,7 +223,7 @@ describe('a server process', () => {
     }
     const streamEndedMs = Date.now() - signalledAt;
     // A hang guard only: that the exit did not wait for the reply (~11 s) is shown by its text.
-    const exit = await server.waitForExit(10_000);
+    const exit = await server.waitForExit(60_000);
     return { dbFile, conversationId, stream, streamEndedMs, exit };
   }
 
@@ -276,7 +276,7 @@ describe('a server process', () => {
     // Only meaningful if the reply is still running when the signal lands.
     expect((await assistantOf(server, conversationId)).status).toBe('streaming');
     server.kill('SIGTERM');
-    expect(await server.waitForExit(12_000)).toEqual({ code: 0, signal: null });
+    expect(await server.waitForExit(60_000)).toEqual({ code: 0, signal: null });
     // The run finished after shutdown began, i.e. the grace period is what let it complete.
     const order = server.logs().map((log) => String(log.msg));
     const shutdownAt = order.findIndex((msg) => msg.startsWith('shutting down'));
@@ -301,7 +301,7 @@ describe('a server process', () => {
     // Signal delivery is asynchronous: a request racing it may legitimately still see 200, so
     // probing starts once the server says it has begun shutting down.
     await server.waitForLog(/^shutting down/);
-    const exited = server.waitForExit(10_000);
+    const exited = server.waitForExit(60_000);
     let running = true;
     void exited.finally(() => {
       running = false;

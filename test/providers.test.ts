@@ -634,7 +634,7 @@ describe('MODELS_FILE', () => {
       LOG_LEVEL: 'silent',
       MODELS_FILE: file,
     });
-    const exit = await child.waitForExit(20_000);
+    const exit = await child.waitForExit(60_000);
     expect(exit.code).toBe(1);
     expect(child.stderr()).toEqual([
       `parley: Invalid setting MODELS_FILE=${JSON.stringify(file)}: endpoints[0].baseURL must be an http(s) URL.`,

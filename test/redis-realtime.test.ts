@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function pair() {
-  const config = { redisUrl: url, redisKeyPrefix: uniquePrefix() };
+  const config = { redisUrl: url, redisKeyPrefix: uniquePrefix(), streamCoalesceMs: 0 };
   const a = await createRealtime(config, logger);
   const b = await createRealtime(config, logger);
   opened.push(a, b);
@@ -22,15 +22,15 @@ async function pair() {
 }
 
 async function collect(
-  iterable: AsyncIterable<RunEvent>,
+  iterable: AsyncIterable<RunEvent[]>,
   limit = Number.POSITIVE_INFINITY,
 ): Promise<RunEvent[]> {
   const out: RunEvent[] = [];
-  for await (const event of iterable) {
-    out.push(event);
+  for await (const batch of iterable) {
+    out.push(...batch);
     if (out.length >= limit) break;
   }
-  return out;
+  return out.slice(0, limit);
 }
 
 const event = (seq: number, data = JSON.stringify({ type: 'text-delta', delta: `t${seq} ` })) => ({

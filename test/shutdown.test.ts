@@ -131,7 +131,7 @@ describe('SIGTERM during active streams', () => {
     expect(Number(late?.headers.get('retry-after'))).toBeGreaterThan(0);
 
     await Promise.all([finishing.done, cut.done]);
-    const exit = await server.waitForExit(10_000);
+    const exit = await server.waitForExit(60_000);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(readyAt).toBeLessThan(finishing.endedAt as number);
     expect(readyAt).toBeLessThan(cut.endedAt as number);
@@ -189,7 +189,7 @@ describe('SIGTERM when the grace period ends mid-reply', () => {
       const signalledAt = Date.now();
       server.kill('SIGTERM');
       await stream.done;
-      const exit = await server.waitForExit(graceMs + 10_000);
+      const exit = await server.waitForExit(graceMs + 60_000);
       expect(exit, server.stderr().join('\n')).toEqual({ code: 0, signal: null });
       expect((stream.endedAt as number) - signalledAt).toBeGreaterThanOrEqual(graceMs - 100);
       expect(stream.parts().at(-1)).toMatchObject({

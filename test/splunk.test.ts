@@ -358,7 +358,7 @@ describe('the Splunk HEC shipper', () => {
     const server = await startServer({ env: { SPLUNK_HEC_URL: hec.url, SPLUNK_HEC_TOKEN: TOKEN } });
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
     server.kill('SIGTERM');
-    expect(await server.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(await server.waitForExit(60_000)).toEqual({ code: 0, signal: null });
     const messages = hec.events().map((e) => e.event.msg);
     // The last line before exit made it too: the queue was flushed, not abandoned.
     expect(messages).toEqual(expect.arrayContaining(['Parley is ready', 'shut down cleanly']));
@@ -374,7 +374,7 @@ describe('the Splunk HEC shipper', () => {
     server.kill('SIGTERM');
     // No clock is read: that the shipper gives up after one last attempt is shown by the test
     // above; 10 s is only a hang guard (main.ts gives Splunk at most 3 s).
-    expect(await server.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+    expect(await server.waitForExit(60_000)).toEqual({ code: 0, signal: null });
     expect(server.logs().map((log) => log.msg)).toContain('shut down cleanly');
     expect(server.stderr().join('\n')).toContain('splunk hec unreachable');
   });

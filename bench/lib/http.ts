@@ -123,3 +123,69 @@ export async function pool(count: number, concurrency: number, worker: (i: numbe
   });
   await Promise.all(lanes);
 }
+
+export interface StreamedTurn {
+  /** `text-delta` events received. */
+  deltas: number;
+  /** Milliseconds to the first `text-delta` event, and to the end of the stream. */
+  firstMs: number;
+  totalMs: number;
+}
+
+const DELTA = '"type":"text-delta"';
+
+/** POST a turn with `Accept: text/event-stream` and read its stream to the end, counting deltas. */
+export function streamTurn(
+  url: string,
+  body: unknown,
+  agent: http.Agent,
+  timeoutMs = 60_000,
+): Promise<StreamedTurn> {
+  const target = new URL(url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let firstMs = Number.NaN;
+    let deltas = 0;
+    // A delta marker can be cut by a chunk boundary: keep the tail of the previous chunk.
+    let carry = '';
+    const req = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          accept: 'text/event-stream',
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(payload)),
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`${url}: HTTP ${res.statusCode}`));
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const text = carry + chunk;
+          let at = text.indexOf(DELTA);
+          while (at !== -1) {
+            if (deltas++ === 0) firstMs = performance.now() - started;
+            at = text.indexOf(DELTA, at + DELTA.length);
+          }
+          // Shorter than a marker, so a marker found across the boundary was not counted before.
+          carry = text.slice(-(DELTA.length - 1));
+        });
+        res.on('end', () => resolve({ deltas, firstMs, totalMs: performance.now() - started }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${url}: no end within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

@@ -1,13 +1,16 @@
 // A local OpenAI-compatible server for the time-to-first-token benchmark: POST /v1/chat/completions
 // with the real chat-completions SSE framing (chunks, a finish chunk, a usage chunk, [DONE]). The
 // first token is written as soon as the request body has arrived; the rest follow on the next turns
-// of the event loop. Usage: node bench/peers/openai-stub.mjs <port>
+// of the event loop. Usage: node bench/peers/openai-stub.mjs <port> [reply tokens]
 import http from 'node:http';
 
 const port = Number(process.argv[2] ?? 3200);
-const TOKENS = 'Hello from the stub model, a short reply for measuring time to first token .'
-  .split(' ')
-  .map((word, i, all) => (i < all.length - 1 ? `${word} ` : word));
+// Optional second argument: the reply's length in tokens (words); the default is a short reply.
+const SHORT = 'Hello from the stub model, a short reply for measuring time to first token .'.split(' ');
+const length = Number(process.argv[3] ?? SHORT.length);
+const TOKENS = Array.from({ length }, (_, i) => SHORT[i % SHORT.length]).map((word, i, all) =>
+  i < all.length - 1 ? `${word} ` : word,
+);
 let counter = 0;
 
 function chunk(id, model, created, delta, finishReason) {

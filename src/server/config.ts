@@ -90,6 +90,11 @@ export interface Config {
   readonly maxStreamsPerUser: number;
   /** Open HTTP connections the server accepts at once; more are refused. */
   readonly maxConnections: number;
+  /**
+   * A reply stream's events are written in batches: what arrives within this window goes out in
+   * one write per follower (0: what arrives within one turn of the event loop). STREAM_COALESCE_MS.
+   */
+  readonly streamCoalesceMs: number;
   readonly publicUrl: string | undefined;
   /** Proxies trusted for X-Forwarded-*: false, a hop count, or a list of proxy addresses/CIDRs. */
   readonly trustProxy: false | number | string[];
@@ -494,6 +499,7 @@ export function parseConfig(env: Env): Config {
     maxFileBytes: integer(env, 'MAX_FILE_MB', 20, 1, 1024) * 1024 * 1024,
     maxStreamsPerUser: integer(env, 'MAX_STREAMS_PER_USER', 20, 1, 1_000_000),
     maxConnections: integer(env, 'MAX_CONNECTIONS', 20_000, 1, 10_000_000),
+    streamCoalesceMs: integer(env, 'STREAM_COALESCE_MS', 0, 0, 100),
     publicUrl,
     trustProxy: trustProxy(env),
     corsOrigins: list(env, 'CORS_ORIGINS') ?? [],

@@ -110,7 +110,7 @@ const ALLOWED_ATTR = ['href', 'title', 'class', ...PLAIN_ATTR, ...MATH_ATTR];
 
 /** Class names our renderer, highlight.js and KaTeX produce; a model cannot restyle the page with others. */
 const SAFE_CLASS =
-  /^(hljs(-[\w-]+)?|language-[\w-]+|code-block|code-head|code-lang|code-mermaid|image-link|katex|katex-display|katex-error|math-display|task-list-item|[\w]+_)$/;
+  /^(hljs(-[\w-]+)?|language-[\w-]+|code-block|code-head|code-lang|code-mermaid|image-link|katex|katex-display|katex-error|math-display|math-pending|task-list-item|[\w]+_)$/;
 /** A length KaTeX writes (`0.1667em`, `-0.05em`, `1pt`, `0em`), at most 20 units either way. */
 const LENGTH = /^[+-]?(\d+(\.\d*)?|\.\d+)(em|ex|pt|mu)?$/;
 const SIZED = new Set(['width', 'height', 'depth', 'voffset', 'lspace', 'rspace', 'minsize', 'maxsize']);

@@ -115,7 +115,7 @@ export function spawnServer(env: Record<string, string>, cwd = os.tmpdir()): Spa
     child,
     stdout: () => [...out],
     stderr: () => [...err],
-    async waitForExit(timeoutMs = 15_000) {
+    async waitForExit(timeoutMs = 60_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -173,7 +173,7 @@ export async function startServer(options: StartOptions = {}): Promise<ServerPro
       return log ? [log] : [];
     });
 
-  const waitForLog = (msg: string | RegExp, timeoutMs = 10_000): Promise<Record<string, unknown>> =>
+  const waitForLog = (msg: string | RegExp, timeoutMs = 60_000): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
       const found = () => logs().find((log) => matches(log, msg));
       const already = found();

@@ -284,8 +284,10 @@ export async function streamRun(
     slot,
   );
   try {
-    for await (const event of runLog.follow(runId, after, stream.signal)) {
-      await stream.write(`id: ${event.seq}\ndata: ${event.data}\n\n`);
+    for await (const batch of runLog.follow(runId, after, stream.signal)) {
+      let text = '';
+      for (const event of batch) text += `id: ${event.seq}\ndata: ${event.data}\n\n`;
+      await stream.write(text);
     }
   } finally {
     stream.end();

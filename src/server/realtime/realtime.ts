@@ -26,9 +26,9 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-export function memoryRealtime(): Realtime {
+export function memoryRealtime(streamCoalesceMs = 0): Realtime {
   return {
-    runLog: new MemoryRunLog(),
+    runLog: new MemoryRunLog(undefined, streamCoalesceMs),
     bus: new MemoryEventBus(),
     control: new LocalControlBus(),
     counters: new MemoryCounterStore(),
@@ -39,10 +39,10 @@ export function memoryRealtime(): Realtime {
 }
 
 export async function createRealtime(
-  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix'>,
+  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'streamCoalesceMs'>,
   logger: Logger,
 ): Promise<Realtime> {
-  if (!config.redisUrl) return memoryRealtime();
+  if (!config.redisUrl) return memoryRealtime(config.streamCoalesceMs);
   // ioredis is loaded only when Redis is configured (start-up time and memory of a laptop install).
   const { connectRedis, waitForRedis } = await import('./redis-client.js');
   const redis = connectRedis(config.redisUrl, logger);
@@ -54,13 +54,24 @@ export async function createRealtime(
   }
   const subscriptions = new RedisSubscriptions(redis.subscriber, logger);
   const prefix = config.redisKeyPrefix;
+  const runLog = new RedisRunLog(
+    redis.command,
+    subscriptions,
+    prefix,
+    logger,
+    undefined,
+    config.streamCoalesceMs,
+  );
   return {
-    runLog: new RedisRunLog(redis.command, subscriptions, prefix, logger),
+    runLog,
     bus: new RedisEventBus(redis.command, subscriptions, prefix, logger),
     control: new RedisControlBus(redis.command, subscriptions, prefix, logger),
     counters: new RedisCounterStore(redis.command, prefix),
     redis,
     healthy: () => redis.ready(),
-    close: () => redis.close(),
+    close: async () => {
+      await runLog.flushed();
+      await redis.close();
+    },
   };
 }

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisSubscriptions } from './redis-subscriptions.js';
-import { MemoryRunLog, type RunEvent, type RunLog } from './run-log.js';
+import { coalesce, MAX_BATCH_EVENTS, MemoryRunLog, type RunEvent, type RunLog } from './run-log.js';
 
 /** A live run's stream outlives a crashed owner only this long; the lease reaper ends it sooner. */
 const RUNNING_TTL_MS = 24 * 3_600_000;
@@ -17,6 +17,9 @@ const POLL_MS = 2_000;
  */
 export class RedisRunLog implements RunLog {
   private readonly local: MemoryRunLog;
+  /** Writes of this event-loop turn, every run's, sent as one pipeline (one round trip) per turn. */
+  private outbox: ((pipeline: ChainableCommander) => void)[] = [];
+  private lastFlush: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -24,12 +27,40 @@ export class RedisRunLog implements RunLog {
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly retainMs = 60_000,
+    private readonly coalesceMs = 0,
   ) {
-    this.local = new MemoryRunLog(retainMs);
+    this.local = new MemoryRunLog(retainMs, coalesceMs);
   }
 
   private key(runId: string): string {
     return `${this.prefix}:run:${runId}`;
+  }
+
+  /** Queue a write; the first of a turn schedules the flush. Order is kept across runs. */
+  private write(command: (pipeline: ChainableCommander) => void): void {
+    if (this.outbox.push(command) === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0) return;
+    const commands = this.outbox;
+    this.outbox = [];
+    const pipeline = this.redis.pipeline();
+    for (const command of commands) command(pipeline);
+    this.lastFlush = pipeline.exec().then(
+      () => undefined,
+      (err) =>
+        this.logger.warn(
+          { err: { message: err.message }, commands: commands.length },
+          'could not write run events to redis',
+        ),
+    );
+  }
+
+  /** Send what is queued now and wait until Redis has it (before closing the connection). */
+  flushed(): Promise<void> {
+    this.flush();
+    return this.lastFlush;
   }
 
   open(runId: string): void {
@@ -39,19 +70,21 @@ export class RedisRunLog implements RunLog {
   append(runId: string, event: RunEvent): void {
     this.local.append(runId, event);
     const key = this.key(runId);
-    const pipeline = this.redis.pipeline().xadd(key, `0-${event.seq}`, 'd', event.data);
-    if (event.seq === 1) pipeline.pexpire(key, RUNNING_TTL_MS);
-    pipeline
-      .publish(key, `${event.seq}\n${event.data}`)
-      .exec()
-      .catch((err) =>
-        this.logger.warn({ err: { message: err.message }, runId }, 'could not write a run event to redis'),
-      );
+    this.write((pipeline) => {
+      pipeline.xadd(key, `0-${event.seq}`, 'd', event.data);
+      if (event.seq === 1) pipeline.pexpire(key, RUNNING_TTL_MS);
+      pipeline.publish(key, `${event.seq}\n${event.data}`);
+    });
+    // A run's first event goes out at once: the answer that names the run may reach a client that
+    // asks another instance for it before this turn of the loop ends.
+    if (event.seq === 1) this.flush();
   }
 
   end(runId: string): void {
     this.local.end(runId);
-    this.redis.pexpire(this.key(runId), this.retainMs).catch(() => undefined);
+    // Queued behind the run's last events, so it is not set before the stream exists.
+    const key = this.key(runId);
+    this.write((pipeline) => pipeline.pexpire(key, this.retainMs));
   }
 
   async has(runId: string): Promise<boolean> {
@@ -59,7 +92,7 @@ export class RedisRunLog implements RunLog {
     return (await this.redis.exists(this.key(runId))) === 1;
   }
 
-  follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+  follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent[]> {
     if (this.local.hasLocal(runId)) return this.local.follow(runId, after, signal);
     return this.followRemote(runId, after, signal);
   }
@@ -84,7 +117,7 @@ export class RedisRunLog implements RunLog {
     return entries.map(([id, fields]) => ({ seq: Number(id.split('-')[1]), data: fields[1] ?? '' }));
   }
 
-  private async *followRemote(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+  private async *followRemote(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent[]> {
     const live: RunEvent[] = [];
     let wake: (() => void) | undefined;
     const unsubscribe = await this.subscriptions.add(this.key(runId), (message) => {
@@ -92,10 +125,14 @@ export class RedisRunLog implements RunLog {
       live.push({ seq: Number(message.slice(0, newline)), data: message.slice(newline + 1) });
       wake?.();
     });
+    let lastWriteAt = Number.NEGATIVE_INFINITY;
     try {
       let last = after;
       let pending = await this.range(runId, after + 1);
       for (;;) {
+        // What this pass finds in order goes out as one batch.
+        const batch: RunEvent[] = [];
+        let finished = false;
         for (const event of pending) {
           if (event.seq <= last) continue;
           if (event.seq > last + 1) {
@@ -110,10 +147,18 @@ export class RedisRunLog implements RunLog {
             }
             break;
           }
-          yield event;
+          batch.push(event);
           last = event.seq;
-          if (event.data === '[DONE]' || signal.aborted) return;
+          if (event.data === '[DONE]') {
+            finished = true;
+            break;
+          }
         }
+        for (let i = 0; i < batch.length; i += MAX_BATCH_EVENTS) {
+          yield batch.slice(i, i + MAX_BATCH_EVENTS);
+          lastWriteAt = performance.now();
+        }
+        if (finished || signal.aborted) return;
         if (pending.some((event) => event.seq > last)) continue;
         if (live.length === 0) {
           const gotSomething = await new Promise<boolean>((resolve) => {
@@ -135,6 +180,7 @@ export class RedisRunLog implements RunLog {
             if (pending.length === 0 && (await this.redis.exists(this.key(runId))) === 0) return;
             continue;
           }
+          await coalesce(this.coalesceMs, lastWriteAt);
         }
         pending = live.splice(0).sort((a, b) => a.seq - b.seq);
       }

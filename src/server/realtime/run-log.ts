@@ -20,10 +20,31 @@ export interface RunLog {
   end(runId: string): void;
   /** Whether the run's log exists (here or, for Redis, on any instance). */
   has(runId: string): Promise<boolean>;
-  /** Events after `after`, then live ones until the run ends or `signal` aborts. */
-  follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent>;
+  /**
+   * Events after `after`, then live ones until the run ends or `signal` aborts, in batches: what
+   * arrived together goes out together (one socket write per follower, not one per token).
+   */
+  follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent[]>;
   /** End the log of a run whose owner died: append `payloads` after its last event. */
   terminate(runId: string, payloads: string[]): Promise<void>;
+}
+
+/** At most this many events per batch, so a resume of a long run is written with backpressure. */
+export const MAX_BATCH_EVENTS = 256;
+
+/**
+ * Before taking a batch of live events, let the events of this moment gather: one turn of the
+ * event loop (`coalesceMs` 0: every token parsed from one provider read goes out in one write), or
+ * up to `coalesceMs` since this follower's last write. An event after a quiet spell longer than the
+ * window is not held back, so the first token is never delayed by more than a loop turn.
+ */
+export function coalesce(coalesceMs: number, lastWriteAt: number): Promise<void> | undefined {
+  const wait = coalesceMs - (performance.now() - lastWriteAt);
+  if (coalesceMs > 0 && wait <= 0) return undefined;
+  return new Promise((resolve) => {
+    if (coalesceMs > 0) setTimeout(resolve, wait);
+    else setImmediate(resolve);
+  });
 }
 
 interface Entry {
@@ -36,7 +57,10 @@ export class MemoryRunLog implements RunLog {
   private readonly logs = new Map<string, Entry>();
 
   // A minute covers reconnects after a network blip; later, the stored message has the full text.
-  constructor(private readonly retainMs = 60_000) {}
+  constructor(
+    private readonly retainMs = 60_000,
+    private readonly coalesceMs = 0,
+  ) {}
 
   open(runId: string): void {
     this.logs.set(runId, { events: [], ended: false, wake: new Set() });
@@ -74,15 +98,18 @@ export class MemoryRunLog implements RunLog {
     this.end(runId);
   }
 
-  async *follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent> {
+  async *follow(runId: string, after: number, signal: AbortSignal): AsyncIterable<RunEvent[]> {
     const entry = this.logs.get(runId);
     if (!entry) return;
     // Events are stored in seq order starting at 1, so the event after `after` is at index `after`.
     let index = Math.max(0, after);
+    let lastWriteAt = Number.NEGATIVE_INFINITY;
     while (!signal.aborted) {
       while (index < entry.events.length) {
-        const event = entry.events[index++] as RunEvent;
-        yield event;
+        const batch = entry.events.slice(index, index + MAX_BATCH_EVENTS);
+        index += batch.length;
+        yield batch;
+        lastWriteAt = performance.now();
         if (signal.aborted) return;
       }
       if (entry.ended) return;
@@ -95,6 +122,7 @@ export class MemoryRunLog implements RunLog {
         entry.wake.add(done);
         signal.addEventListener('abort', done, { once: true });
       });
+      if (!entry.ended) await coalesce(this.coalesceMs, lastWriteAt);
     }
   }
 

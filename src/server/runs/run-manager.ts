@@ -391,24 +391,23 @@ export class RunManager {
       const overLimit = run.reply.steps > maxToolSteps;
       // Resilience (retries, timeouts, breakers) lives in the provider layer (ai/resilience.ts);
       // its retries reach the stream as transient `data-status` parts, so a waiting user sees them.
-      const retried = (data: RunRetryStatus) =>
-        this.emit(run, { type: 'data-status', data, transient: true });
-      const stream = await onModelRetry(retried, () =>
-        streamModel({
-          model,
-          system: input.system,
-          messages: [...input.prompt, ...replyMessages(run.reply.parts)],
-          abortSignal: run.abort.signal,
-          ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-          ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
-          ...(tools
-            ? {
-                tools: tools.definitions(),
-                toolChoice: overLimit ? { type: 'none' as const } : { type: 'auto' as const },
-              }
-            : {}),
-        }),
+      onModelRetry(run.abort.signal, (data: RunRetryStatus) =>
+        this.emit(run, { type: 'data-status', data, transient: true }),
       );
+      const stream = await streamModel({
+        model,
+        system: input.system,
+        messages: [...input.prompt, ...replyMessages(run.reply.parts)],
+        abortSignal: run.abort.signal,
+        ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+        ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
+        ...(tools
+          ? {
+              tools: tools.definitions(),
+              toolChoice: overLimit ? { type: 'none' as const } : { type: 'auto' as const },
+            }
+          : {}),
+      });
       this.emit(run, { type: 'start-step' });
       const step: StreamEnd = { error: null, finishReason: null, usage: undefined };
       const calls: ModelToolCall[] = [];

@@ -95,44 +95,65 @@ function bind<M extends object>(module: M, db: Executor): Bound<M> {
   return bound as Bound<M>;
 }
 
+/**
+ * An object whose properties are made on first use, then kept. A transaction gets a fresh set of
+ * repositories and most use two or three of them: binding all of them (hundreds of closures) on
+ * every transaction showed in the profile of a chat turn.
+ */
+function lazily<T extends object>(makers: { [K in keyof T]: () => T[K] }): T {
+  const out = {} as T;
+  for (const key of Object.keys(makers) as (keyof T)[]) {
+    Object.defineProperty(out, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = makers[key]();
+        Object.defineProperty(out, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return out;
+}
+
 export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
-  return {
-    audit: bind(audit, db),
-    blobs: bind(blobs, db),
-    conversations: bind(conversations, db),
-    files: bind(files, db),
-    folders: {
+  return lazily<Repositories>({
+    audit: () => bind(audit, db),
+    blobs: () => bind(blobs, db),
+    conversations: () => bind(conversations, db),
+    files: () => bind(files, db),
+    folders: () => ({
       ...bind(folders, db),
       insertFolderUnderCap: (folder, cap) => folders.insertFolderUnderCap(db, dialect, folder, cap),
       claimFolder: (userId, id) => folders.claimFolder(db, dialect, userId, id),
-    },
-    groups: bind(groups, db),
-    guests: {
+    }),
+    groups: () => bind(groups, db),
+    guests: () => ({
       ...bind(guests, db),
       insertGuestUnderCap: (input) => guests.insertGuestUnderCap(db, dialect, input),
-    },
-    identities: bind(identities, db),
-    invites: bind(invites, db),
-    leases: bind(leases, db),
-    messages: bind(messages, db),
-    passwordResets: bind(passwordResets, db),
-    runs: bind(runs, db),
-    search: {
+    }),
+    identities: () => bind(identities, db),
+    invites: () => bind(invites, db),
+    leases: () => bind(leases, db),
+    messages: () => bind(messages, db),
+    passwordResets: () => bind(passwordResets, db),
+    runs: () => bind(runs, db),
+    search: () => ({
       ...bind(search, db),
       searchDocuments: (userId, query, limit, offset) =>
         search.searchDocuments(db, dialect, userId, query, limit, offset),
-    },
-    sessions: bind(sessions, db),
-    setupCodes: bind(setupCodes, db),
-    shares: {
+    }),
+    sessions: () => bind(sessions, db),
+    setupCodes: () => bind(setupCodes, db),
+    shares: () => ({
       ...bind(shares, db),
       insertShareUnderCap: (share, cap) => shares.insertShareUnderCap(db, dialect, share, cap),
-    },
-    storage: bind(storage, db),
-    tokens: bind(tokens, db),
-    transfer: bind(transfer, db),
-    usage: bind(usage, db),
-    usageEvents: bind(usageEvents, db),
-    users: bind(users, db),
-  };
+    }),
+    storage: () => bind(storage, db),
+    tokens: () => bind(tokens, db),
+    transfer: () => bind(transfer, db),
+    usage: () => bind(usage, db),
+    usageEvents: () => bind(usageEvents, db),
+    users: () => bind(users, db),
+  });
 }

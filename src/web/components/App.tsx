@@ -1,14 +1,20 @@
 // The global stylesheet first: every component's own stylesheet (imported by the component) must
 // come after it in the bundle, so a component's rules win over base rules of equal weight.
 import '../styles.css';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, api, type Me, setCsrfToken, setUnauthorizedHandler } from '../api.js';
 import { forgetDrafts, setDraftOwner } from '../drafts.js';
 import { stopLiveEvents } from '../events.js';
 import { navigate, parseRoute, usePathname } from '../router.js';
 import { AuthScreen } from './AuthScreen.js';
-import { nextAfterSignIn, SharePage } from './SharePage.js';
-import { Shell } from './Shell.js';
+import { nextAfterSignIn } from './share-next.js';
+
+/**
+ * The signed-in app and the share page are chunks of their own: the sign-in screen loads neither,
+ * and the app's first download is only React, this file and the sign-in screens.
+ */
+const Shell = lazy(() => import('./Shell.js').then((module) => ({ default: module.Shell })));
+const SharePage = lazy(() => import('./SharePage.js').then((module) => ({ default: module.SharePage })));
 
 type AuthState =
   | { state: 'loading' }
@@ -68,13 +74,7 @@ export function App() {
       navigate(nextAfterSignIn() ?? '/', { replace: true });
   }, [auth.state, route.name]);
 
-  if (auth.state === 'loading') {
-    return (
-      <div className="splash" aria-busy="true">
-        <span className="brand-mark" aria-hidden="true" /> Parley
-      </div>
-    );
-  }
+  if (auth.state === 'loading') return <Splash />;
   if (auth.state === 'error') {
     return (
       <main className="splash">
@@ -90,7 +90,13 @@ export function App() {
     );
   }
   // A share link's page: read-only, for readers signed in or not (the share says who may read it).
-  if (route.name === 'share') return <SharePage id={route.id} signedIn={auth.state === 'in'} />;
+  if (route.name === 'share') {
+    return (
+      <Suspense fallback={<Splash />}>
+        <SharePage id={route.id} signedIn={auth.state === 'in'} />
+      </Suspense>
+    );
+  }
   if (auth.state === 'out') {
     return (
       <AuthScreen
@@ -108,18 +114,29 @@ export function App() {
     );
   }
   return (
-    <Shell
-      me={auth.me}
-      route={route}
-      onUserChanged={(user) => setAuth({ state: 'in', me: { ...auth.me, user } })}
-      onSignedOut={() => {
-        // Signing out on purpose (perhaps on a shared computer) forgets the unsent drafts.
-        forgetDrafts(auth.me.user.id);
-        stopLiveEvents();
-        setCsrfToken(null);
-        setAuth({ state: 'out' });
-        navigate('/login');
-      }}
-    />
+    <Suspense fallback={<Splash />}>
+      <Shell
+        me={auth.me}
+        route={route}
+        onUserChanged={(user) => setAuth({ state: 'in', me: { ...auth.me, user } })}
+        onSignedOut={() => {
+          // Signing out on purpose (perhaps on a shared computer) forgets the unsent drafts.
+          forgetDrafts(auth.me.user.id);
+          stopLiveEvents();
+          setCsrfToken(null);
+          setAuth({ state: 'out' });
+          navigate('/login');
+        }}
+      />
+    </Suspense>
+  );
+}
+
+/** While the session is checked, or the app's chunk loads: the brand, where the app will be. */
+function Splash() {
+  return (
+    <div className="splash" aria-busy="true">
+      <span className="brand-mark" aria-hidden="true" /> Parley
+    </div>
   );
 }

@@ -14,17 +14,10 @@ import './MessageItem.css';
 import './MessageAttachments.css';
 import './SharePage.css';
 
+export { nextAfterSignIn } from './share-next.js';
+
 /** How often the page reads a share again while a reply in it is still being written. */
 const POLL_MS = 1_000;
-
-/**
- * Where to go after signing in, from `?next=` on /login: only a share page of this site (the one
- * place that sends people to sign in and back), never another origin or path.
- */
-export function nextAfterSignIn(search: string = window.location.search): string | null {
-  const next = new URLSearchParams(search).get('next');
-  return next && /^\/s\/[A-Za-z0-9_-]{1,64}$/.test(next) ? next : null;
-}
 
 type State =
   | { state: 'loading' }

@@ -3,7 +3,7 @@
  * here to the DOM after it is rendered: a copy button per code block (and "Show diagram" on a
  * mermaid block), a "Show all (N lines)" toggle folding long blocks, keyboard focus for code that
  * scrolls sideways, and names for task-list checkboxes. Clicks are handled by one listener
- * (onMarkdownClick in Markdown.tsx).
+ * (onClick in MarkdownView.tsx).
  */
 
 /** Code blocks longer than this are folded to about this many lines. */
