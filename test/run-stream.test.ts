@@ -181,6 +181,29 @@ describe('run stream', () => {
     await reader.cancel();
     await fetch(`${base}/api/conversations/${id}/stop`, json({}));
   });
+
+  it('streams share one heartbeat timer: one stream closing leaves the others their heartbeats', async () => {
+    await start({ demo: { delayMs: 200 }, heartbeatMs: 50 });
+    const first = await newConversation();
+    const second = await newConversation();
+    const closing = textReader(await send(first, 'slow one'));
+    const staying = textReader(await send(second, 'slow two'));
+    let text = '';
+    while (!text.includes(': heartbeat')) text += (await closing.read()).value ?? '';
+    await closing.cancel();
+    await fetch(`${base}/api/conversations/${first}/stop`, json({}));
+    // Skip what was sent before the other stream closed; then a heartbeat must still come (a
+    // timer stopped with the first stream would send none: the read gives up after 5 s).
+    const closedAt = Date.now();
+    while (Date.now() - closedAt < 200) await staying.read();
+    text = '';
+    while (!text.includes(': heartbeat') && Date.now() - closedAt < 5_000) {
+      text += (await staying.read()).value ?? '';
+    }
+    expect(text).toContain(': heartbeat');
+    await staying.cancel();
+    await fetch(`${base}/api/conversations/${second}/stop`, json({}));
+  });
 });
 
 describe('stop, regenerate, continue', () => {

@@ -52,8 +52,33 @@ export class SseConnections {
   /** Revoked session/token ids (`s:`/`t:` + id) → when they may be forgotten. */
   private readonly revoked = new Map<string, number>();
   private readonly emptied = new Set<() => void>();
+  /** One heartbeat timer per period for every open stream, not one timer per stream. */
+  private readonly heartbeats = new Map<number, { timer: NodeJS.Timeout; beats: Set<() => void> }>();
 
   constructor(private readonly options: { maxPerUser: number }) {}
+
+  /** Call `beat` every `periodMs` (on the period's shared timer) until the returned stop is called. */
+  everyHeartbeat(periodMs: number, beat: () => void): () => void {
+    let group = this.heartbeats.get(periodMs);
+    if (!group) {
+      const beats = new Set<() => void>();
+      const timer = setInterval(() => {
+        for (const each of beats) each();
+      }, periodMs);
+      timer.unref();
+      group = { timer, beats };
+      this.heartbeats.set(periodMs, group);
+    }
+    const { beats, timer } = group;
+    beats.add(beat);
+    return () => {
+      beats.delete(beat);
+      if (beats.size === 0 && this.heartbeats.get(periodMs)?.timer === timer) {
+        clearInterval(timer);
+        this.heartbeats.delete(periodMs);
+      }
+    };
+  }
 
   /**
    * Claim a stream place for the request's identity. Synchronous, so checking the cap and taking
@@ -184,7 +209,9 @@ export function openEventStream(
   reply.hijack();
   const res: ServerResponse = reply.raw;
   const { controller } = slot;
+  let stopHeartbeat = () => {};
   const closed = () => {
+    stopHeartbeat();
     controller.abort();
     slot.release();
   };
@@ -230,10 +257,11 @@ export function openEventStream(
   };
   // Comments keep proxies and load balancers from closing a quiet stream; a stream with unsent
   // data is not quiet, so heartbeats never pile up behind a client that does not read.
-  const heartbeat = setInterval(() => {
-    if (res.writableLength === 0) queue(': heartbeat\n\n');
-  }, heartbeatMs);
-  heartbeat.unref();
+  if (!res.destroyed) {
+    stopHeartbeat = connections.everyHeartbeat(heartbeatMs, () => {
+      if (res.writableLength === 0) queue(': heartbeat\n\n');
+    });
+  }
 
   return {
     signal: controller.signal,
@@ -251,7 +279,7 @@ export function openEventStream(
       }
     },
     end(): void {
-      clearInterval(heartbeat);
+      stopHeartbeat();
       slot.release();
       if (!res.writableEnded && !res.destroyed) res.end();
     },
