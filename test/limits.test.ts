@@ -259,8 +259,9 @@ describe('limits', () => {
       statuses.push((await client.login(`user${i}`, 'wrong password!')).statusCode);
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses[20]).toBe(429);
-    // 21 scrypt checks at N=2^17 (about 0.4 s each here, more on a busy CI machine).
-  }, 90_000);
+    // 21 scrypt checks at N=2^17: about 0.4 s each on a quiet machine, several seconds each on a
+    // loaded one (seen: 90 s was not enough at a load average of 15 on 2 cores). A hang guard only.
+  }, 240_000);
 });
 
 /** Two limiters (two instances) on one counter store; `close` makes the first one vanish. */

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
-import type { ExtractReply, ExtractRequest } from './extract-worker.js';
+import type { ExtractReady, ExtractReply, ExtractRequest } from './extract-worker.js';
 
 /**
  * A few worker threads that read documents (extract-worker.ts), so a hostile PDF never runs on
@@ -43,9 +43,14 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  running?: { id: number; pending: Pending; timer: NodeJS.Timeout };
+  /** The worker has loaded its readers; until then a job's deadline has not started. */
+  ready: boolean;
+  running?: { id: number; pending: Pending; timer?: NodeJS.Timeout };
   idleTimer?: NodeJS.Timeout;
 }
+
+/** A worker that has not loaded its readers by then is stuck: its job fails as timed out. */
+const WORKER_START_DEADLINE_MS = 120_000;
 
 /**
  * Where the worker's code is. Built (`dist/`), it is the .js file next to this one. Run from the
@@ -135,9 +140,12 @@ export class ExtractPool {
 
   private newSlot(): Slot {
     const worker = spawnWorker({ maxOldGenerationSizeMb: this.maxMemoryMb });
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, ready: false };
     this.slots.add(slot);
-    worker.on('message', (reply: ExtractReply) => this.finish(slot, reply));
+    worker.on('message', (message: ExtractReply | ExtractReady) => {
+      if ('ready' in message) this.ready(slot);
+      else this.finish(slot, message);
+    });
     // ERR_WORKER_OUT_OF_MEMORY when the heap limit is hit; anything else is a fault of ours
     // (the worker catches every error a document can cause).
     worker.on('error', (error: Error & { code?: string }) => {
@@ -163,19 +171,34 @@ export class ExtractPool {
     return slot;
   }
 
+  /** Past `ms`, the slot's job fails as timed out and its worker is terminated. */
+  private deadline(slot: Slot, ms: number): NodeJS.Timeout {
+    const running = slot.running;
+    return setTimeout(() => {
+      if (!running || slot.running !== running) return;
+      slot.running = undefined;
+      this.killed++;
+      running.pending.resolve({ ok: false, reason: 'timeout' });
+      void this.retire(slot);
+      this.dispatch();
+    }, ms);
+  }
+
+  private ready(slot: Slot): void {
+    slot.ready = true;
+    const running = slot.running;
+    if (!running) return;
+    // The job's own deadline starts now that the worker reads it.
+    clearTimeout(running.timer);
+    running.timer = this.deadline(slot, running.pending.job.timeoutMs);
+  }
+
   private start(slot: Slot, pending: Pending): void {
     clearTimeout(slot.idleTimer);
     const id = this.nextId++;
     const { job } = pending;
-    const timer = setTimeout(() => {
-      if (slot.running?.id !== id) return;
-      slot.running = undefined;
-      this.killed++;
-      pending.resolve({ ok: false, reason: 'timeout' });
-      void this.retire(slot);
-      this.dispatch();
-    }, job.timeoutMs);
-    slot.running = { id, pending, timer };
+    slot.running = { id, pending };
+    slot.running.timer = this.deadline(slot, slot.ready ? job.timeoutMs : WORKER_START_DEADLINE_MS);
     // A running job keeps the process alive; an idle worker never does.
     slot.worker.ref();
     // A copy in its own ArrayBuffer, handed over whole: the caller keeps its bytes, and nothing is

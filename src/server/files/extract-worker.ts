@@ -25,6 +25,11 @@ export type ExtractReply =
   | { id: number; text: string }
   | { id: number; error: { code: AppError['code']; message: string } };
 
+/** Sent once, when the worker has loaded its readers and takes jobs. */
+export interface ExtractReady {
+  ready: true;
+}
+
 const WHAT = { pdf: 'PDF', docx: 'Word document' } as const;
 
 function unreadable(what: string, reason: string): AppError {
@@ -149,3 +154,9 @@ async function answer(request: ExtractRequest): Promise<ExtractReply> {
 parentPort?.on('message', (request: ExtractRequest) => {
   void answer(request).then((reply) => parentPort?.postMessage(reply));
 });
+
+// Load pdf.js before saying so: a job's deadline is for reading its document, not for starting a
+// worker (which takes seconds on a busy machine). A failed load surfaces in the first PDF job.
+void getResolvedPDFJS()
+  .catch(() => undefined)
+  .then(() => parentPort?.postMessage({ ready: true } satisfies ExtractReady));
