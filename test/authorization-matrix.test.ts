@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from './helpers/clients.js';
@@ -34,6 +37,8 @@ interface Fixture {
 }
 
 interface Entry {
+  /** Set up what the call needs in this fixture's own app (before A's data is snapshotted). */
+  prepare?: (f: Fixture) => Promise<void>;
   call: (f: Fixture, who: Client, role: Role) => Promise<{ statusCode: number; body: string }>;
   expect: Record<Role, number | number[]>;
 }
@@ -46,6 +51,17 @@ const objectRoute = (a: number | number[]): Record<Role, number | number[]> => (
   admin: 404,
   a,
 });
+
+/**
+ * A reply of A's streamed by this fixture's app: run logs live in the process that ran them, and
+ * the seeded replies ran in the template's.
+ */
+async function replyInThisApp(f: Fixture): Promise<void> {
+  const sent = await f.clients.a.request('POST', `/api/conversations/${f.conversationId}/messages`, {
+    content: `${SECRET} 3`,
+  });
+  await f.t.app.parley.runs.get(sent.json().runId)?.done;
+}
 
 /** A fresh group the admin made, setting nothing (for the group routes' entries). */
 async function matrixGroup(f: Fixture): Promise<string> {
@@ -421,6 +437,7 @@ const matrix: Record<string, Entry> = {
   },
   'GET /api/conversations/:id/stream': {
     // Resume from the start of A's last run: its log is still kept.
+    prepare: replyInThisApp,
     call: async (f, c) => {
       const res = await fetch(`${f.base}/api/conversations/${f.conversationId}/stream?after=0`, {
         headers: headersOf(c),
@@ -457,6 +474,7 @@ const matrix: Record<string, Entry> = {
   },
   'GET /api/chat/:id/stream': {
     // useChat's resumeStream() address for A's conversation, from the start of A's last run.
+    prepare: replyInThisApp,
     call: async (f, c) => {
       const res = await fetch(`${f.base}/api/chat/${f.conversationId}/stream?after=0`, {
         headers: headersOf(c),
@@ -600,76 +618,147 @@ function headersOf(client: Client): Record<string, string> {
   return headers;
 }
 
+/** What every route's fixture shares: A's data and everyone's credentials, seeded once. */
+interface Template {
+  dir: string;
+  file: string;
+  credentials: Record<Role, Pick<Client, 'cookie' | 'csrfToken' | 'bearer' | 'userId'>>;
+  data: Omit<Fixture, 't' | 'base' | 'clients'>;
+}
+
+const ROLES: Role[] = ['anonymous', 'admin', 'a', 'b'];
+// A fixed secret, so the sessions seeded in the template are valid in every copy of it.
+const ENV = {
+  AUTH_MODE: 'local',
+  DEMO_DELAY_MS: '0',
+  SESSION_SECRET: 'matrix-session-secret-0123456789abcdef',
+};
+
+/**
+ * Seed A's data once (three sign-ups are three deliberately slow password hashes, plus replies,
+ * uploads and a share) into a SQLite file; each route then gets a fresh copy of that file, so no
+ * route's calls can affect another's, without seeding ~150 times.
+ */
+async function seedTemplate(): Promise<Template> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-matrix-'));
+  const file = path.join(dir, 'template.db');
+  const t = await createTestApp({ env: { ...ENV, DATABASE_URL: `sqlite:${file}` } });
+  try {
+    const clients: Record<Role, Client> = {
+      anonymous: new Client(t.app),
+      admin: new Client(t.app),
+      a: new Client(t.app),
+      b: new Client(t.app),
+    };
+    await clients.admin.signup('admin1');
+    await clients.a.signup('alice');
+    await clients.b.signup('bob');
+    const a = clients.a;
+    const conversation = (await a.request('POST', '/api/conversations', { title: SECRET })).json();
+    const first = (
+      await a.request('POST', `/api/conversations/${conversation.id}/messages`, { content: SECRET })
+    ).json();
+    await t.app.parley.runs.get(first.runId)?.done;
+    const second = (
+      await a.request('POST', `/api/conversations/${conversation.id}/messages`, { content: `${SECRET} 2` })
+    ).json();
+    await a.request('POST', `/api/conversations/${conversation.id}/stop`);
+    await t.app.parley.runs.get(second.runId)?.done;
+    // A's seed history too.
+    await a.request('POST', '/chat/message', { message: `${SECRET} seed` });
+    await waitForNoRuns(t);
+    const token = (await a.request('POST', '/api/tokens', { name: SECRET })).json();
+    const image = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const upload = multipartFile(image, `${SECRET}.png`);
+    const file_ = (await a.request('POST', '/api/files', upload.payload, upload.headers)).json();
+    const folder = (await a.request('POST', '/api/folders', { name: `${SECRET} folder` })).json();
+    await a.request('PATCH', `/api/conversations/${conversation.id}`, { folderId: folder.id, pinned: true });
+    // A shares another conversation (nothing secret in it), with an image, with signed-in users.
+    const sharedImage = multipartFile(image, 'shared.png');
+    const sharedFile = (
+      await a.request('POST', '/api/files', sharedImage.payload, sharedImage.headers)
+    ).json();
+    const shared = (await a.request('POST', '/api/conversations', { title: 'Shared plan' })).json();
+    const sharedRun = (
+      await a.request('POST', `/api/conversations/${shared.id}/messages`, {
+        content: 'shared words',
+        files: [sharedFile.id],
+      })
+    ).json();
+    await t.app.parley.runs.get(sharedRun.runId)?.done;
+    const share = (await a.request('POST', `/api/conversations/${shared.id}/share`, {})).json();
+    await waitForNoRuns(t);
+    const credentials = Object.fromEntries(
+      ROLES.map((role) => {
+        const { cookie, csrfToken, bearer, userId } = clients[role];
+        return [role, { cookie, csrfToken, bearer, userId }];
+      }),
+    ) as Template['credentials'];
+    return {
+      dir,
+      file,
+      credentials,
+      data: {
+        conversationId: conversation.id,
+        userMessageId: first.userMessage.id,
+        replyId: first.assistantMessage.id,
+        stoppedReplyId: second.assistantMessage.id,
+        tokenId: token.id,
+        fileId: file_.id,
+        folderId: folder.id,
+        share: { id: share.id, fileId: sharedFile.id },
+        secrets: [
+          folder.id,
+          file_.id,
+          SECRET,
+          conversation.id,
+          first.userMessage.id,
+          first.assistantMessage.id,
+          token.id,
+          token.prefix,
+        ],
+      },
+    };
+  } finally {
+    // Closing checkpoints SQLite's write-ahead log into the file, so a plain copy holds everything.
+    await t.close();
+  }
+}
+
+/** Replies (the title writer's too) finish before the template is closed and copied. */
+async function waitForNoRuns(t: TestApp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (t.app.parley.runs.activeCount > 0) {
+    if (Date.now() > deadline) throw new Error('replies still running after 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let template: Promise<Template> | undefined;
+let copies = 0;
+
 async function fixture(): Promise<Fixture> {
-  const t = await createTestApp({ env: { AUTH_MODE: 'local', DEMO_DELAY_MS: '0' } });
+  template ??= seedTemplate();
+  const { dir, file, credentials, data } = await template;
+  const copy = path.join(dir, `route-${++copies}.db`);
+  copyFileSync(file, copy);
+  const app = await createTestApp({ env: { ...ENV, DATABASE_URL: `sqlite:${copy}` } });
+  const t: TestApp = {
+    ...app,
+    async close() {
+      await app.close();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${copy}${suffix}`, { force: true });
+    },
+  };
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const address = t.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
-  const clients: Record<Role, Client> = {
-    anonymous: new Client(t.app),
-    admin: new Client(t.app),
-    a: new Client(t.app),
-    b: new Client(t.app),
-  };
-  await clients.admin.signup('admin1');
-  await clients.a.signup('alice');
-  await clients.b.signup('bob');
-  const a = clients.a;
-  const conversation = (await a.request('POST', '/api/conversations', { title: SECRET })).json();
-  const first = (
-    await a.request('POST', `/api/conversations/${conversation.id}/messages`, { content: SECRET })
-  ).json();
-  await t.app.parley.runs.get(first.runId)?.done;
-  const second = (
-    await a.request('POST', `/api/conversations/${conversation.id}/messages`, { content: `${SECRET} 2` })
-  ).json();
-  await a.request('POST', `/api/conversations/${conversation.id}/stop`);
-  await t.app.parley.runs.get(second.runId)?.done;
-  // A's seed history too.
-  await a.request('POST', '/chat/message', { message: `${SECRET} seed` });
-  const token = (await a.request('POST', '/api/tokens', { name: SECRET })).json();
-  const image = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
-    .png()
-    .toBuffer();
-  const upload = multipartFile(image, `${SECRET}.png`);
-  const file = (await a.request('POST', '/api/files', upload.payload, upload.headers)).json();
-  const folder = (await a.request('POST', '/api/folders', { name: `${SECRET} folder` })).json();
-  await a.request('PATCH', `/api/conversations/${conversation.id}`, { folderId: folder.id, pinned: true });
-  // A shares another conversation (nothing secret in it), with an image, with signed-in users.
-  const sharedImage = multipartFile(image, 'shared.png');
-  const sharedFile = (await a.request('POST', '/api/files', sharedImage.payload, sharedImage.headers)).json();
-  const shared = (await a.request('POST', '/api/conversations', { title: 'Shared plan' })).json();
-  const sharedRun = (
-    await a.request('POST', `/api/conversations/${shared.id}/messages`, {
-      content: 'shared words',
-      files: [sharedFile.id],
-    })
-  ).json();
-  await t.app.parley.runs.get(sharedRun.runId)?.done;
-  const share = (await a.request('POST', `/api/conversations/${shared.id}/share`, {})).json();
-  return {
-    t,
-    base: `http://127.0.0.1:${address.port}`,
-    clients,
-    conversationId: conversation.id,
-    userMessageId: first.userMessage.id,
-    replyId: first.assistantMessage.id,
-    stoppedReplyId: second.assistantMessage.id,
-    tokenId: token.id,
-    fileId: file.id,
-    folderId: folder.id,
-    share: { id: share.id, fileId: sharedFile.id },
-    secrets: [
-      folder.id,
-      file.id,
-      SECRET,
-      conversation.id,
-      first.userMessage.id,
-      first.assistantMessage.id,
-      token.id,
-      token.prefix,
-    ],
-  };
+  const clients = Object.fromEntries(
+    ROLES.map((role) => [role, Object.assign(new Client(t.app), credentials[role])]),
+  ) as Record<Role, Client>;
+  return { t, base: `http://127.0.0.1:${address.port}`, clients, ...data };
 }
 
 /** A's data, to compare before and after the others' attempts. */
@@ -715,7 +804,11 @@ describe('authorization matrix', () => {
   beforeAll(async () => {
     probe = await createTestApp({ env: { AUTH_MODE: 'local' } });
   });
-  afterAll(async () => probe?.close());
+  afterAll(async () => {
+    await probe?.close();
+    const seeded = await template?.catch(() => undefined);
+    if (seeded) rmSync(seeded.dir, { recursive: true, force: true });
+  });
 
   it('has an entry for every route of the app', () => {
     const routes = probe.app.parley.routes.map((route) => `${route.method} ${route.url}`);
@@ -729,6 +822,7 @@ describe('authorization matrix', () => {
     it(route, async () => {
       const f = await fixture();
       try {
+        await entry.prepare?.(f);
         const before = await snapshotOfA(f);
         for (const role of ['anonymous', 'b', 'admin'] as const) {
           const res = await entry.call(f, f.clients[role], role);
