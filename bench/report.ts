@@ -2,6 +2,7 @@ import type { AttachmentsResult } from './sections/attachments.js';
 import type { ColdStartResult } from './sections/cold-start.js';
 import type { HistoryResult } from './sections/history.js';
 import type { LogLinesResult } from './sections/log-lines.js';
+import type { OpenLoopResult } from './sections/open-loop.js';
 import type { ProviderResult } from './sections/provider.js';
 import type { ResumeResult } from './sections/resume.js';
 import type { StreamsResult } from './sections/streams.js';
@@ -27,6 +28,7 @@ export interface Results {
   attachments?: AttachmentsResult;
   logLines?: LogLinesResult;
   providerPath?: ProviderResult;
+  openLoop?: OpenLoopResult;
 }
 
 export interface Row {
@@ -259,6 +261,21 @@ export function rows(results: Results): Row[] {
       figure: 'Provider path under that load: first token p50 / p99, whole turn p50',
       value: `${msText(p.firstTokenP50Ms, 1)} / ${msText(p.firstTokenP99Ms, 1)}, ${msText(p.turnP50Ms, 1)}`,
       target: '',
+    });
+  }
+  const o = results.openLoop;
+  if (o) {
+    out.push({
+      figure: `Added TTFT at an open-loop ${o.turns.rate} turns/s, p50 / p99`,
+      value: `${msText(o.turns.added.p50)} / ${msText(o.turns.added.p99)} (${o.turns.parley.errors} errors)`,
+      target: 'p99 ≤ 10 ms',
+      met: o.turns.added.p99 <= 10 && o.turns.parley.errors === 0,
+    });
+    out.push({
+      figure: `Newest page (50) of ${o.page.messages.toLocaleString('en-US')} messages at an open-loop ${o.page.rate.toLocaleString('en-US')} req/s, p50 / p99`,
+      value: `${msText(o.page.p50)} / ${msText(o.page.p99)} (${o.page.errors} errors)`,
+      target: 'p99 ≤ 5 ms',
+      met: o.page.p99 <= 5 && o.page.errors === 0,
     });
   }
   return out;

@@ -8,6 +8,7 @@ import { attachments } from './sections/attachments.js';
 import { coldStart } from './sections/cold-start.js';
 import { longHistory } from './sections/history.js';
 import { logLines } from './sections/log-lines.js';
+import { openLoopLatency } from './sections/open-loop.js';
 import { providerPath } from './sections/provider.js';
 import { resume } from './sections/resume.js';
 import { concurrentStreams } from './sections/streams.js';
@@ -21,7 +22,7 @@ import { BENCH_SETTINGS, ROOT } from './server.js';
  *
  *   BENCH_QUICK=1        tiny sizes, one run each (the test suite runs this so the bench cannot rot)
  *   BENCH_ONLY=a,b       only these sections: throughput, ttft, streams, history, resume, coldstart,
- *                        attachments, logs, provider
+ *                        attachments, logs, provider, openloop
  *   BENCH_PROFILE=1      start every Parley under `node --cpu-prof`; summarize each profile
  *   BENCH_REPS=n         runs per figure (default 3; 1 in quick mode)
  *   BENCH_POSTGRES_URL, BENCH_REDIS_URL   enable resume across two instances
@@ -40,6 +41,7 @@ const SECTIONS = [
   'attachments',
   'logs',
   'provider',
+  'openloop',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -127,6 +129,7 @@ async function main() {
     results.attachments = await timed('attachments', () => attachments(bench));
     results.logLines = await timed('logs', () => logLines(bench));
     results.providerPath = await timed('provider', () => providerPath(bench));
+    results.openLoop = await timed('openloop', () => openLoopLatency(bench));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

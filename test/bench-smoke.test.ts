@@ -55,6 +55,10 @@ describe('benchmark (quick sizes)', () => {
     expect(results.providerPath.errors).toBe(0);
     expect(results.providerPath.tokens).toBe(results.providerPath.turns * results.providerPath.replyTokens);
     expect(results.providerPath.cpuMsPerTurn).toBeGreaterThan(0);
+    expect(results.openLoop.turns.parley.errors).toBe(0);
+    expect(Number.isFinite(results.openLoop.turns.added.p99)).toBe(true);
+    expect(results.openLoop.page.errors).toBe(0);
+    expect(results.openLoop.page.p99).toBeGreaterThan(0);
     expect(results.targets.length).toBeGreaterThan(10);
     // A hang guard, not a figure: the quick bench takes a minute or two, longer on a busy machine.
   }, 360_000);
