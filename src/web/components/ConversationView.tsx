@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import type { Conversation, ModelList } from '../api.js';
 import { useAttachments } from '../hooks/use-attachments.js';
 import { useConversation } from '../hooks/use-conversation.js';
@@ -9,6 +9,7 @@ import { Composer } from './Composer.js';
 import { ConversationMenu } from './ConversationMenu.js';
 import { DemoBanner } from './DemoBanner.js';
 import { InlineErrorBar } from './InlineErrorBar.js';
+import { preloadMarkdown } from './Markdown.js';
 import { MessageList } from './MessageList.js';
 import { ModelPicker } from './ModelPicker.js';
 import { ModelsContext } from './model-names.js';
@@ -37,6 +38,10 @@ export function ConversationView({ conversationId, summary, models, onConversati
   useEffect(() => {
     document.title = title ? `${title} · Parley` : 'Parley';
   }, [title]);
+  // The renderer loads beside the conversation's messages, not after them.
+  useEffect(() => {
+    if (conversationId !== null) void preloadMarkdown();
+  }, [conversationId]);
 
   return (
     <main className="conversation" aria-label={title ?? 'New conversation'} {...drop.handlers}>
@@ -74,23 +79,25 @@ export function ConversationView({ conversationId, summary, models, onConversati
         </div>
       ) : (
         <ModelsContext.Provider value={modelList}>
-          <MessageList
-            key={conversationId}
-            items={c.items}
-            tree={c.tree}
-            loading={c.loading}
-            hasOlder={c.hasOlder}
-            loadingOlder={c.loadingOlder}
-            onLoadOlder={c.loadOlder}
-            live={c.live}
-            disabled={c.running || c.busy}
-            onRegenerate={c.regenerate}
-            onContinue={c.continueReply}
-            onEdit={c.editAndResend}
-            onSibling={c.showSibling}
-            onAnswer={c.answerApproval}
-            focus={c.focus}
-          />
+          <Suspense fallback={<div className="message-list-pending" aria-busy="true" />}>
+            <MessageList
+              key={conversationId}
+              items={c.items}
+              tree={c.tree}
+              loading={c.loading}
+              hasOlder={c.hasOlder}
+              loadingOlder={c.loadingOlder}
+              onLoadOlder={c.loadOlder}
+              live={c.live}
+              disabled={c.running || c.busy}
+              onRegenerate={c.regenerate}
+              onContinue={c.continueReply}
+              onEdit={c.editAndResend}
+              onSibling={c.showSibling}
+              onAnswer={c.answerApproval}
+              focus={c.focus}
+            />
+          </Suspense>
         </ModelsContext.Provider>
       )}
       <div className="composer-wrap">
