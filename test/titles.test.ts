@@ -27,7 +27,9 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function eventually<T>(read: () => Promise<T>, expected: T): Promise<void> {
-  for (let i = 0; i < 100 && (await read()) !== expected; i++) await sleep(20);
+  // A hang guard, not a speed check: a loaded machine may take seconds to write a title.
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && (await read()) !== expected) await sleep(20);
   expect(await read()).toBe(expected);
 }
 
@@ -286,7 +288,8 @@ describe.each(storeTargets())('titles on $name', (target) => {
     ).toBe(200);
     call.answer('Soup Planning');
     // The title's tokens are counted (the call happened), but the rename stays.
-    for (let i = 0; i < 100 && (await titleUsage(t.store)).length === 0; i++) await sleep(20);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await titleUsage(t.store)).length === 0) await sleep(20);
     expect(await titleUsage(t.store)).toHaveLength(1);
     await sleep(200);
     expect(await titleOf(alice, conversationId)).toBe('Dinner party');
@@ -308,7 +311,8 @@ describe.each(storeTargets())('titles on $name', (target) => {
       (await alice.request('GET', `/api/conversations/${conversationId}/messages`)).json().items.at(-1)
         ?.status;
     await eventually(lastStatus, 'complete');
-    for (let i = 0; i < 100 && !logs.lines.some((l) => l.includes('model title not written')); i++)
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !logs.lines.some((l) => l.includes('model title not written')))
       await sleep(20);
     const warning = logs.lines.find((l) => l.includes('model title not written'));
     expect(warning).toBeDefined();

@@ -99,7 +99,8 @@ async function midToolStep(on: Instance, other: Instance): Promise<void> {
   // The tool is still running (for a second): the stored reply says so once the write before the
   // call lands, which may be just after the client read the event.
   let stored = (await reply(other, id)).parts[0];
-  for (let i = 0; i < 40 && stored === undefined; i++) {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && stored === undefined) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     stored = (await reply(other, id)).parts[0];
   }

@@ -361,7 +361,8 @@ describe('approvals across a restart and expiry', () => {
     const parts = await send(app, id, 'use get-sum with {"a":1,"b":2}');
     const toolCallId = parts.find((part) => part.type === 'tool-approval-request')?.toolCallId as string;
     let reply = await lastReply(app, id);
-    for (let i = 0; i < 200 && reply.status === 'waiting'; i++) {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && reply.status === 'waiting') {
       await new Promise((resolve) => setTimeout(resolve, 50));
       reply = await lastReply(app, id);
     }

@@ -43,7 +43,9 @@ export function gatedTitleModel() {
     calls,
     /** The n-th call (1-based), once it arrived. */
     async call(n: number) {
-      for (let i = 0; i < 250 && calls.length < n; i++) await sleep(20);
+      // A hang guard of 20 s: on a loaded machine a call can take seconds to arrive.
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && calls.length < n) await sleep(20);
       const found = calls[n - 1];
       if (!found) throw new Error(`the title model got ${calls.length} calls, not ${n}`);
       return found;
