@@ -1,10 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Bench } from '../lib/context.js';
 import { json, pool } from '../lib/http.js';
-import { freePort, LoadMeter, median, ROOT, startProcess } from '../server.js';
+import { startParleyOnStub, startStub } from '../lib/stub.js';
+import { LoadMeter, median, ROOT } from '../server.js';
 
 /**
  * 10. Latency at a fixed arrival rate (open loop). A closed loop of N clients measures
@@ -90,32 +90,13 @@ export async function openLoopLatency(bench: Bench): Promise<OpenLoopResult> {
   );
 
   // Turns through the stub.
-  const stubPort = await freePort();
-  const stub = await startProcess(
-    process.execPath,
-    [path.join(ROOT, 'bench/peers/openai-stub.mjs'), String(stubPort)],
-    stubPort,
-    '/v1/models',
-    'openai-stub',
-  );
+  const stub = await startStub();
   const direct: OpenLoopFigures[] = [];
   const parleyTurns: OpenLoopFigures[] = [];
   try {
     for (let rep = 1; rep <= bench.reps; rep++) {
       await bench.quiet();
-      const dir = bench.dir('open-loop-turns');
-      const modelsFile = path.join(dir, 'models.json');
-      writeFileSync(
-        modelsFile,
-        JSON.stringify({
-          endpoints: [{ name: 'stub', baseURL: `${stub.url}/v1`, apiKey: 'bench', models: [{ id: 'echo' }] }],
-        }),
-      );
-      const parley = await bench.parley(`open-loop-turns-${rep}`, {
-        cwd: dir,
-        dbFile: path.join(dir, 'parley.db'),
-        env: { MODELS_FILE: modelsFile, DEFAULT_MODEL: 'stub/echo' },
-      });
+      const parley = await startParleyOnStub(bench, 'open-loop-turns', `open-loop-turns-${rep}`, stub);
       try {
         const count = turnRate * seconds;
         const ids: string[] = [];

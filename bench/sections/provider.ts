@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { Bench } from '../lib/context.js';
 import { json, pool, streamTurn } from '../lib/http.js';
-import { freePort, LoadMeter, median, percentile, ROOT, sampleProc, startProcess } from '../server.js';
+import { startParleyOnStub, startStub } from '../lib/stub.js';
+import { LoadMeter, median, percentile, sampleProc } from '../server.js';
 
 /**
  * 9. The provider path under load: what a turn costs Parley's process when the model is a real
@@ -38,7 +37,6 @@ export interface ProviderResult extends Omit<ProviderRun, 'otherCpuPercent'> {
 }
 
 const REPLY_TOKENS = 60;
-const MODEL = 'stub/echo';
 
 const describe = (r: ProviderRun | ProviderResult) =>
   `${r.cpuMsPerTurn.toFixed(2)} ms CPU/turn, ${r.cpuUsPerToken.toFixed(1)} µs/token, ` +
@@ -56,31 +54,12 @@ export async function providerPath(bench: Bench): Promise<ProviderResult> {
     `\n## 9. Provider path (OpenAI-compatible stub, ${REPLY_TOKENS}-token replies; ${clients} clients, ` +
       `${measured} turns after ${warmupTurns} warm-up turns each)`,
   );
-  const stubPort = await freePort();
-  const stub = await startProcess(
-    process.execPath,
-    [path.join(ROOT, 'bench/peers/openai-stub.mjs'), String(stubPort), String(REPLY_TOKENS)],
-    stubPort,
-    '/v1/models',
-    'openai-stub',
-  );
+  const stub = await startStub(REPLY_TOKENS);
   const runs: ProviderRun[] = [];
   try {
     for (let rep = 1; rep <= bench.reps; rep++) {
       await bench.quiet();
-      const dir = bench.dir('provider');
-      const modelsFile = path.join(dir, 'models.json');
-      writeFileSync(
-        modelsFile,
-        JSON.stringify({
-          endpoints: [{ name: 'stub', baseURL: `${stub.url}/v1`, apiKey: 'bench', models: [{ id: 'echo' }] }],
-        }),
-      );
-      const parley = await bench.parley(`provider-${rep}`, {
-        cwd: dir,
-        dbFile: path.join(dir, 'parley.db'),
-        env: { MODELS_FILE: modelsFile, DEFAULT_MODEL: MODEL },
-      });
+      const parley = await startParleyOnStub(bench, 'provider', `provider-${rep}`, stub);
       const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
       try {
         // One conversation per client, as people chat: its history grows turn by turn.

@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import type { Bench } from '../lib/context.js';
 import { json, pool, timeToFirst } from '../lib/http.js';
-import { freePort, LoadMeter, median, percentile, ROOT, startProcess } from '../server.js';
+import { startParleyOnStub, startStub } from '../lib/stub.js';
+import { LoadMeter, median, percentile } from '../server.js';
 
 /**
  * 2. Time to first token added by Parley. A local OpenAI-compatible stub (real chat-completions SSE
@@ -33,7 +32,6 @@ export interface TtftResult {
   concurrent: TtftMode & { concurrency: number; runs: TtftMode[] };
 }
 
-const STUB_MODEL = 'stub/echo';
 const isDelta = (text: string) => text.includes('"type":"text-delta"');
 const isStubToken = (text: string) => text.includes('"content":"');
 
@@ -69,14 +67,7 @@ export async function timeToFirstToken(bench: Bench): Promise<TtftResult> {
       `${concurrency} x ${perWorker} concurrent)`,
   );
 
-  const stubPort = await freePort();
-  const stub = await startProcess(
-    process.execPath,
-    [path.join(ROOT, 'bench/peers/openai-stub.mjs'), String(stubPort)],
-    stubPort,
-    '/v1/models',
-    'openai-stub',
-  );
+  const stub = await startStub();
   const stubUrl = `${stub.url}/v1/chat/completions`;
   const directBody = (i: number) => ({
     model: 'echo',
@@ -90,19 +81,7 @@ export async function timeToFirstToken(bench: Bench): Promise<TtftResult> {
   try {
     for (let rep = 1; rep <= bench.reps; rep++) {
       await bench.quiet();
-      const dir = bench.dir('ttft');
-      const modelsFile = path.join(dir, 'models.json');
-      writeFileSync(
-        modelsFile,
-        JSON.stringify({
-          endpoints: [{ name: 'stub', baseURL: `${stub.url}/v1`, apiKey: 'bench', models: [{ id: 'echo' }] }],
-        }),
-      );
-      const parley = await bench.parley(`ttft-${rep}`, {
-        cwd: dir,
-        dbFile: path.join(dir, 'parley.db'),
-        env: { MODELS_FILE: modelsFile, DEFAULT_MODEL: STUB_MODEL },
-      });
+      const parley = await startParleyOnStub(bench, 'ttft', `ttft-${rep}`, stub);
       // Separate keep-alive agents, so neither side waits for the other's sockets.
       const toStub = new http.Agent({ keepAlive: true, maxSockets: 64 });
       const toParley = new http.Agent({ keepAlive: true, maxSockets: 64 });
