@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_EVENTS, MemoryRunLog, type RunEvent } from '../src/server/realtime/run-log.js';
+import {
+  MAX_BATCH_CHARS,
+  MAX_BATCH_EVENTS,
+  MemoryRunLog,
+  type RunEvent,
+} from '../src/server/realtime/run-log.js';
 
 /**
  * A run's followers get its events in batches: what arrives together goes out in one write per
@@ -49,6 +54,23 @@ describe('run log followers get batches', () => {
     const batches = await batchesOf(log.follow('run', 10, new AbortController().signal));
     expect(Math.max(...batches.map((batch) => batch.length))).toBe(MAX_BATCH_EVENTS);
     expect(batches.flat().map((event) => event.seq)).toEqual(Array.from({ length: 990 }, (_, i) => i + 11));
+  });
+
+  it('large events are batched by size too, so one write never nears the stream’s unsent-bytes bound', async () => {
+    const log = new MemoryRunLog();
+    log.open('run');
+    // 40 tool outputs of 10 KB each: 400 KB in all, more than a stream may hold unsent.
+    const big = (seq: number): RunEvent => ({
+      seq,
+      data: JSON.stringify({ type: 'tool-output', output: 'x'.repeat(10_000) }),
+    });
+    for (let seq = 1; seq <= 40; seq++) log.append('run', big(seq));
+    log.end('run');
+    const batches = await batchesOf(log.follow('run', 0, new AbortController().signal));
+    for (const batch of batches) {
+      expect(batch.reduce((sum, event) => sum + event.data.length, 0)).toBeLessThanOrEqual(MAX_BATCH_CHARS);
+    }
+    expect(batches.flat().map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('with a window, the first token after a pause goes out alone and the next ones wait to join', async () => {

@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisSubscriptions } from './redis-subscriptions.js';
-import { coalesce, MAX_BATCH_EVENTS, MemoryRunLog, type RunEvent, type RunLog } from './run-log.js';
+import { batchEnd, coalesce, MemoryRunLog, type RunEvent, type RunLog } from './run-log.js';
 
 /** A live run's stream outlives a crashed owner only this long; the lease reaper ends it sooner. */
 const RUNNING_TTL_MS = 24 * 3_600_000;
@@ -154,8 +154,10 @@ export class RedisRunLog implements RunLog {
             break;
           }
         }
-        for (let i = 0; i < batch.length; i += MAX_BATCH_EVENTS) {
-          yield batch.slice(i, i + MAX_BATCH_EVENTS);
+        for (let i = 0; i < batch.length; ) {
+          const end = batchEnd(batch, i);
+          yield batch.slice(i, end);
+          i = end;
           lastWriteAt = performance.now();
         }
         if (finished || signal.aborted) return;

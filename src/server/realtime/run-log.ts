@@ -29,8 +29,25 @@ export interface RunLog {
   terminate(runId: string, payloads: string[]): Promise<void>;
 }
 
-/** At most this many events per batch, so a resume of a long run is written with backpressure. */
+/**
+ * A batch holds at most this many events and about this much text, so a resume of a long run is
+ * written in pieces with backpressure between them, and one write never nears a stream's bound on
+ * unsent bytes (which would cut a client that is reading).
+ */
 export const MAX_BATCH_EVENTS = 256;
+export const MAX_BATCH_CHARS = 64 * 1024;
+
+/** Where the batch starting at `from` ends (exclusive): at least one event, within both bounds. */
+export function batchEnd(events: readonly RunEvent[], from: number): number {
+  let end = from;
+  let chars = 0;
+  while (end < events.length && end - from < MAX_BATCH_EVENTS) {
+    chars += (events[end] as RunEvent).data.length;
+    if (chars > MAX_BATCH_CHARS && end > from) break;
+    end += 1;
+  }
+  return end;
+}
 
 /**
  * Before taking a batch of live events, let the events of this moment gather: one turn of the
@@ -106,7 +123,7 @@ export class MemoryRunLog implements RunLog {
     let lastWriteAt = Number.NEGATIVE_INFINITY;
     while (!signal.aborted) {
       while (index < entry.events.length) {
-        const batch = entry.events.slice(index, index + MAX_BATCH_EVENTS);
+        const batch = entry.events.slice(index, batchEnd(entry.events, index));
         index += batch.length;
         yield batch;
         lastWriteAt = performance.now();
