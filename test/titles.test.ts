@@ -12,6 +12,7 @@ import type { FakeServer } from './helpers/fake-providers/fake-server.js';
 import { startFakeOpenAI } from './helpers/fake-providers/openai.js';
 import { gatedTitleModel } from './helpers/gated-title-model.js';
 import { captureLogs } from './helpers/logs.js';
+import { pollUntil } from './helpers/poll.js';
 import { textReader } from './helpers/sse.js';
 import { createTestApp, type TestApp, type TestAppOptions } from './helpers/test-app.js';
 
@@ -27,10 +28,8 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function eventually<T>(read: () => Promise<T>, expected: T): Promise<void> {
-  // A hang guard, not a speed check: a loaded machine may take seconds to write a title.
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && (await read()) !== expected) await sleep(20);
-  expect(await read()).toBe(expected);
+  // A loaded machine may take seconds to write a title.
+  expect(await pollUntil(read, (value) => value === expected)).toBe(expected);
 }
 
 describe('cleaning a model’s answer into a title', () => {
@@ -288,9 +287,12 @@ describe.each(storeTargets())('titles on $name', (target) => {
     ).toBe(200);
     call.answer('Soup Planning');
     // The title's tokens are counted (the call happened), but the rename stays.
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && (await titleUsage(t.store)).length === 0) await sleep(20);
-    expect(await titleUsage(t.store)).toHaveLength(1);
+    expect(
+      await pollUntil(
+        () => titleUsage(t.store),
+        (rows) => rows.length > 0,
+      ),
+    ).toHaveLength(1);
     await sleep(200);
     expect(await titleOf(alice, conversationId)).toBe('Dinner party');
     await t.app.parley.runs.get(runId)?.done;

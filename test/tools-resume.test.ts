@@ -3,6 +3,7 @@ import { parseMcpFile } from '../src/server/tools/mcp-file.js';
 import type { MessageDto } from '../src/shared/api-schemas.js';
 import { createPostgresDatabase, type TestDatabase } from './helpers/databases.js';
 import { EVERYTHING_SERVER } from './helpers/mcp-servers.js';
+import { pollUntil } from './helpers/poll.js';
 import { postgresTestUrl, redisTestUrl, uniquePrefix } from './helpers/redis.js';
 import { readSse, type SseEvent } from './helpers/sse.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -98,12 +99,10 @@ async function midToolStep(on: Instance, other: Instance): Promise<void> {
   const runId = JSON.parse(first[1]?.data as string).data.runId as string;
   // The tool is still running (for a second): the stored reply says so once the write before the
   // call lands, which may be just after the client read the event.
-  let stored = (await reply(other, id)).parts[0];
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && stored === undefined) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    stored = (await reply(other, id)).parts[0];
-  }
+  const stored = await pollUntil(
+    async () => (await reply(other, id)).parts[0],
+    (part) => part !== undefined,
+  );
   expect(stored).toMatchObject({ state: 'input-available' });
   const rest = await readSse(await follow(other, id, `?runId=${runId}`, first.at(-1)?.id ?? 0));
   expect(rest[0]?.id).toBe((first.at(-1)?.id ?? 0) + 1);

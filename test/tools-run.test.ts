@@ -4,6 +4,7 @@ import { parseMcpFile } from '../src/server/tools/mcp-file.js';
 import type { MessageDto } from '../src/shared/api-schemas.js';
 import type { ToolPartDto } from '../src/shared/message-parts.js';
 import { EVERYTHING_SERVER, startEverythingHttp } from './helpers/mcp-servers.js';
+import { pollUntil } from './helpers/poll.js';
 import { parseSse, partsOf } from './helpers/sse.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -360,12 +361,10 @@ describe('approvals across a restart and expiry', () => {
     const id = await conversation(app, ['everything/get-sum']);
     const parts = await send(app, id, 'use get-sum with {"a":1,"b":2}');
     const toolCallId = parts.find((part) => part.type === 'tool-approval-request')?.toolCallId as string;
-    let reply = await lastReply(app, id);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && reply.status === 'waiting') {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      reply = await lastReply(app, id);
-    }
+    const reply = await pollUntil(
+      () => lastReply(app, id),
+      (stored) => stored.status !== 'waiting',
+    );
     expect(reply.status).toBe('stopped');
     expect(reply.parts).toEqual([
       expect.objectContaining({
