@@ -21,12 +21,12 @@ export interface HistoryResult {
   chatHistory: LoadFigures & { runs: LoadFigures[] };
 }
 
-export async function longHistory(bench: Bench): Promise<HistoryResult> {
-  const messages = bench.quick ? 1_000 : 10_000;
-  const connections = bench.quick ? 8 : 32;
-  const seconds = bench.quick ? 1 : 8;
-  bench.log(`\n## 4. Long history: ${messages} messages, ${connections} connections, ${seconds} s per run`);
-  const dir = bench.dir('history');
+/**
+ * A fresh directory whose SQLite database holds a default conversation of `messages` messages,
+ * written through Parley's own repositories (bench/setup-db.mjs) before any server starts.
+ */
+export function longHistoryDb(bench: Bench, name: string, messages: number) {
+  const dir = bench.dir(name);
   const dbFile = path.join(dir, 'parley.db');
   const setup = JSON.parse(
     execFileSync(
@@ -37,6 +37,16 @@ export async function longHistory(bench: Bench): Promise<HistoryResult> {
       },
     ),
   ) as { historyConversationId: string };
+  return { dir, dbFile, conversationId: setup.historyConversationId };
+}
+
+export async function longHistory(bench: Bench): Promise<HistoryResult> {
+  const messages = bench.quick ? 1_000 : 10_000;
+  const connections = bench.quick ? 8 : 32;
+  const seconds = bench.quick ? 1 : 8;
+  bench.log(`\n## 4. Long history: ${messages} messages, ${connections} connections, ${seconds} s per run`);
+  const { dir, dbFile, conversationId } = longHistoryDb(bench, 'history', messages);
+  const setup = { historyConversationId: conversationId };
   const parley = await bench.parley('history', { cwd: dir, dbFile });
   const page: LoadFigures[] = [];
   const history: LoadFigures[] = [];

@@ -1,10 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Bench } from '../lib/context.js';
 import { json, pool } from '../lib/http.js';
 import { startParleyOnStub, startStub } from '../lib/stub.js';
 import { LoadMeter, median, ROOT } from '../server.js';
+import { longHistoryDb } from './history.js';
 
 /**
  * 10. Latency at a fixed arrival rate (open loop). A closed loop of N clients measures
@@ -144,21 +145,11 @@ export async function openLoopLatency(bench: Bench): Promise<OpenLoopResult> {
   }
 
   // The newest page of a long conversation.
-  const dir = bench.dir('open-loop-page');
-  const dbFile = path.join(dir, 'parley.db');
-  const setup = JSON.parse(
-    execFileSync(
-      process.execPath,
-      [path.join(ROOT, 'bench/setup-db.mjs'), dbFile, '--history', String(messages)],
-      {
-        encoding: 'utf8',
-      },
-    ),
-  ) as { historyConversationId: string };
+  const { dir, dbFile, conversationId } = longHistoryDb(bench, 'open-loop-page', messages);
   const pages: OpenLoopFigures[] = [];
   const parley = await bench.parley('open-loop-page', { cwd: dir, dbFile });
   try {
-    const url = `${parley.url}/api/conversations/${setup.historyConversationId}/messages?limit=50`;
+    const url = `${parley.url}/api/conversations/${conversationId}/messages?limit=50`;
     await openLoop({ urls: [url], rate: pageRate, seconds: 1 }, []);
     for (let rep = 1; rep <= bench.reps; rep++) {
       await bench.quiet();
