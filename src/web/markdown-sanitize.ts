@@ -1,7 +1,7 @@
 import DOMPurify from 'dompurify';
 
 /**
- * The allow-list every rendered message goes through (markdown.ts renders, this cleans). Nothing a
+ * The allow-list every rendered message goes through (markdown-core.ts renders, this cleans). Nothing a
  * model or user writes can run script (no <script>, no event handlers, no javascript: URLs), load
  * anything (images become links; no iframes, media, forms, styles or SVG) or restyle the page (no
  * style attributes, only our own class names). Math comes from KaTeX as MathML (markdown-math.ts),

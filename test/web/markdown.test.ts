@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { markdownToHtml } from '../../src/web/markdown.js';
+import { createMarkdown } from '../../src/web/markdown-core.js';
+import { highlightCode } from '../../src/web/markdown-highlight.js';
+import { renderTex } from '../../src/web/markdown-katex.js';
+
+// The web UI's markdown pipeline once its on-demand plugins (highlight.js, KaTeX) have arrived
+// (markdown-plugins.ts): the same core with the same plugins.
+const markdownToHtml = createMarkdown({ highlight: highlightCode, renderTex });
 
 // Issue 13 item 11: a reply with raw HTML in it. As HTML, an unclosed <style>, <textarea>,
 // <script> or <title> swallowed the rest of the reply, and <math>/<svg> took what was nested in
