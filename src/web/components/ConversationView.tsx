@@ -9,7 +9,7 @@ import { Composer } from './Composer.js';
 import { ConversationMenu } from './ConversationMenu.js';
 import { DemoBanner } from './DemoBanner.js';
 import { InlineErrorBar } from './InlineErrorBar.js';
-import { preloadMarkdown } from './Markdown.js';
+import { MarkdownReady, preloadMarkdown } from './Markdown.js';
 import { MessageList } from './MessageList.js';
 import { ModelPicker } from './ModelPicker.js';
 import { ModelsContext } from './model-names.js';
@@ -80,23 +80,25 @@ export function ConversationView({ conversationId, summary, models, onConversati
       ) : (
         <ModelsContext.Provider value={modelList}>
           <Suspense fallback={<div className="message-list-pending" aria-busy="true" />}>
-            <MessageList
-              key={conversationId}
-              items={c.items}
-              tree={c.tree}
-              loading={c.loading}
-              hasOlder={c.hasOlder}
-              loadingOlder={c.loadingOlder}
-              onLoadOlder={c.loadOlder}
-              live={c.live}
-              disabled={c.running || c.busy}
-              onRegenerate={c.regenerate}
-              onContinue={c.continueReply}
-              onEdit={c.editAndResend}
-              onSibling={c.showSibling}
-              onAnswer={c.answerApproval}
-              focus={c.focus}
-            />
+            <MarkdownReady>
+              <MessageList
+                key={conversationId}
+                items={c.items}
+                tree={c.tree}
+                loading={c.loading}
+                hasOlder={c.hasOlder}
+                loadingOlder={c.loadingOlder}
+                onLoadOlder={c.loadOlder}
+                live={c.live}
+                disabled={c.running || c.busy}
+                onRegenerate={c.regenerate}
+                onContinue={c.continueReply}
+                onEdit={c.editAndResend}
+                onSibling={c.showSibling}
+                onAnswer={c.answerApproval}
+                focus={c.focus}
+              />
+            </MarkdownReady>
           </Suspense>
         </ModelsContext.Provider>
       )}
