@@ -10,7 +10,10 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
-const firstLine = (text) => String(text ?? '').split('\n')[0].slice(0, 200);
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')[0]
+    .slice(0, 200);
 const passed = report.numPassedTests ?? 0;
 const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
@@ -19,7 +22,9 @@ for (const suite of report.testResults ?? []) {
   const where = suite.name ? suite.name.replace(`${process.cwd()}/`, '') : '?';
   const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed');
   for (const test of failedTests) {
-    console.log(`  FAILED ${where} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`);
+    console.log(
+      `  FAILED ${where} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`,
+    );
   }
   // A file that failed before its tests ran (an import error, a hook) has no failed test.
   if (suite.status === 'failed' && failedTests.length === 0) {
