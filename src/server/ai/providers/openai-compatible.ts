@@ -2,6 +2,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { RegisteredModel } from '../model-registry.js';
 import { loadModelsFile, type ModelsFileEndpoint } from '../models-file.js';
 import type { ProviderFactory } from './index.js';
+import { withLeanChatStream } from './lean-chat-stream.js';
 
 /**
  * The models of one MODELS_FILE endpoint (vLLM, llama.cpp server, LM Studio, OpenRouter, Groq...):
@@ -26,7 +27,9 @@ export function createOpenAICompatibleModels(endpoint: ModelsFileEndpoint): Regi
       input: model.input ? [...model.input] : ['text'],
       available: true,
     },
-    model: provider.chatModel(model.id),
+    // Streams through the lean reader (lean-chat-stream.ts): the SDK's per-token pipeline was the
+    // largest single cost of a turn on this path.
+    model: withLeanChatStream(provider.chatModel(model.id)),
     ...(model.fallbacks ? { fallbacks: [...model.fallbacks] } : {}),
   }));
 }
