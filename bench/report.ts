@@ -7,6 +7,7 @@ import type { ProviderResult } from './sections/provider.js';
 import type { ResumeResult } from './sections/resume.js';
 import type { StreamsResult } from './sections/streams.js';
 import type { ThroughputResult } from './sections/throughput.js';
+import type { ToolStepResult } from './sections/tool-step.js';
 import type { TtftResult } from './sections/ttft.js';
 
 /** The issue's targets (#9), checked against a run's results, and the Markdown table of them. */
@@ -29,6 +30,7 @@ export interface Results {
   logLines?: LogLinesResult;
   providerPath?: ProviderResult;
   openLoop?: OpenLoopResult;
+  toolStep?: ToolStepResult;
 }
 
 export interface Row {
@@ -276,6 +278,18 @@ export function rows(results: Results): Row[] {
       value: `${msText(o.page.p50)} / ${msText(o.page.p99)} (${o.page.errors} errors)`,
       target: 'p99 ≤ 5 ms',
       met: o.page.p99 <= 5 && o.page.errors === 0,
+    });
+  }
+  const steps = results.toolStep;
+  if (steps) {
+    const kind = (k: ToolStepResult['plain']) =>
+      `p50 ${msText(k.turnP50Ms, 1)}, p99 ${msText(k.turnP99Ms, 1)}, ${msText(k.cpuMsPerTurn)} of server CPU ` +
+      `(${k.deltasPerTurn.toFixed(0)} text deltas)`;
+    out.push({ figure: 'A plain demo turn, sequential: whole turn', value: kind(steps.plain), target: '' });
+    out.push({
+      figure: 'A demo turn with one MCP tool step (stdio echo), sequential: whole turn',
+      value: kind(steps.tool),
+      target: '',
     });
   }
   return out;

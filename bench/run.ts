@@ -13,6 +13,7 @@ import { providerPath } from './sections/provider.js';
 import { resume } from './sections/resume.js';
 import { concurrentStreams } from './sections/streams.js';
 import { turnThroughput } from './sections/throughput.js';
+import { toolStep } from './sections/tool-step.js';
 import { timeToFirstToken } from './sections/ttft.js';
 import { BENCH_SETTINGS, ROOT } from './server.js';
 
@@ -22,7 +23,7 @@ import { BENCH_SETTINGS, ROOT } from './server.js';
  *
  *   BENCH_QUICK=1        tiny sizes, one run each (the test suite runs this so the bench cannot rot)
  *   BENCH_ONLY=a,b       only these sections: throughput, ttft, streams, history, resume, coldstart,
- *                        attachments, logs, provider, openloop
+ *                        attachments, logs, provider, openloop, toolstep
  *   BENCH_PROFILE=1      start every Parley under `node --cpu-prof`; summarize each profile
  *   BENCH_REPS=n         runs per figure (default 3; 1 in quick mode)
  *   BENCH_POSTGRES_URL, BENCH_REDIS_URL   enable resume across two instances
@@ -42,6 +43,7 @@ const SECTIONS = [
   'logs',
   'provider',
   'openloop',
+  'toolstep',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -130,6 +132,7 @@ async function main() {
     results.logLines = await timed('logs', () => logLines(bench));
     results.providerPath = await timed('provider', () => providerPath(bench));
     results.openLoop = await timed('openloop', () => openLoopLatency(bench));
+    results.toolStep = await timed('toolstep', () => toolStep(bench));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

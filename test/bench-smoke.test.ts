@@ -59,6 +59,8 @@ describe('benchmark (quick sizes)', () => {
     expect(Number.isFinite(results.openLoop.turns.added.p99)).toBe(true);
     expect(results.openLoop.page.errors).toBe(0);
     expect(results.openLoop.page.p99).toBeGreaterThan(0);
+    expect(results.toolStep.tool.turnP50Ms).toBeGreaterThan(0);
+    expect(results.toolStep.plain.cpuMsPerTurn).toBeGreaterThan(0);
     expect(results.targets.length).toBeGreaterThan(10);
     // A hang guard, not a figure: the quick bench takes a minute or two, longer on a busy machine.
   }, 360_000);
