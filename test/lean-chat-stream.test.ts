@@ -1,7 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3StreamPart,
+} from '@ai-sdk/provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withLeanChatStream } from '../src/server/ai/providers/lean-chat-stream.js';
 
@@ -52,7 +56,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const sdkModel = () =>
-  createOpenAICompatible({ name: 'local', baseURL, includeUsage: true }).chatModel('some-model') as LanguageModelV3;
+  createOpenAICompatible({ name: 'local', baseURL, includeUsage: true }).chatModel(
+    'some-model',
+  ) as LanguageModelV3;
 
 const call: LanguageModelV3CallOptions = {
   prompt: [
@@ -84,7 +90,9 @@ async function read(model: LanguageModelV3, options = call): Promise<Outcome> {
     }
     return { parts };
   } catch (error) {
-    return parts.length > 0 ? { parts, error: describeError(error) } : { parts, thrown: describeError(error) };
+    return parts.length > 0
+      ? { parts, error: describeError(error) }
+      : { parts, thrown: describeError(error) };
   }
 }
 
@@ -157,7 +165,11 @@ describe('the lean OpenAI-compatible stream reader', () => {
     await both(
       {
         pieces: [
-          chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_time', arguments: '' } }] }),
+          chunk({
+            tool_calls: [
+              { index: 0, id: 'call_a', type: 'function', function: { name: 'get_time', arguments: '' } },
+            ],
+          }),
           chunk({ tool_calls: [{ index: 0, function: { arguments: '{"zone":' } }] }),
           chunk({ tool_calls: [{ index: 1, id: 'call_b', function: { arguments: '{"q":' } }] }),
           chunk({ tool_calls: [{ index: 0, function: { arguments: '"UTC"}' } }] }),
@@ -206,14 +218,20 @@ describe('the lean OpenAI-compatible stream reader', () => {
       ],
     });
     await both({ pieces: [chunk({ content: 'A' }), 'data: {"choices": [\n\n', chunk({}, {}, 'stop'), done] });
-    await both({ pieces: [chunk({ content: 'A' }), 'data: {"choices": "no"}\n\n', chunk({}, {}, 'stop'), done] });
+    await both({
+      pieces: [chunk({ content: 'A' }), 'data: {"choices": "no"}\n\n', chunk({}, {}, 'stop'), done],
+    });
     await both({ pieces: [chunk({ content: 7 } as object), chunk({}, {}, 'length'), done] });
   });
 
   it('refuses prototype keys as the SDK does, and reads text that merely mentions them', async () => {
     await both({ pieces: ['data: {"__proto__":{"x":1},"choices":[]}\n\n', chunk({}, {}, 'stop'), done] });
     await both({
-      pieces: [chunk({ content: 'A constructor and __proto__ are JavaScript words.' }), chunk({}, {}, 'stop'), done],
+      pieces: [
+        chunk({ content: 'A constructor and __proto__ are JavaScript words.' }),
+        chunk({}, {}, 'stop'),
+        done,
+      ],
     });
   });
 
@@ -246,7 +264,9 @@ describe('the lean OpenAI-compatible stream reader', () => {
       pieces: [
         chunk({ content: 'x' }),
         chunk({}, {}, 'stop'),
-        usage({ completion_tokens_details: { accepted_prediction_tokens: 4, rejected_prediction_tokens: 1 } }),
+        usage({
+          completion_tokens_details: { accepted_prediction_tokens: 4, rejected_prediction_tokens: 1 },
+        }),
         done,
       ],
     });
