@@ -3,6 +3,7 @@ import type { ConversationDto } from '../../shared/api-schemas.js';
 import { TITLE_REQUEST_OPENING } from '../ai/demo-model.js';
 import type { ModelRegistry } from '../ai/model-registry.js';
 import { ModelTimeoutError, ModelUnavailableError } from '../ai/resilience.js';
+import { generateShortText } from '../ai/stream-model.js';
 import { hasRoom } from '../auth/effective-limits.js';
 import { type GroupLimits, modelNotAllowed } from '../auth/group-limits.js';
 import type { RunLimiter } from '../auth/run-limiter.js';
@@ -283,20 +284,15 @@ export class TitleWriter {
     let failure: unknown;
     let text = '';
     try {
-      // The SDK is loaded on the first title, not at start-up.
-      const { generateText } = await import('ai');
-      const result = await generateText({
+      // Retries and breakers belong to the provider layer (the registry wraps every model).
+      const result = await generateShortText({
         model: registered.model,
         system: TITLE_SYSTEM_PROMPT,
         prompt: firstMessage.slice(0, TITLE_INPUT_CHARS),
         maxOutputTokens: TITLE_MAX_OUTPUT_TOKENS,
         abortSignal: signal,
-        // Retries and breakers belong to the provider layer (the registry wraps every model).
-        maxRetries: 0,
       });
-      text = result.text;
-      inputTokens = result.usage.inputTokens ?? 0;
-      outputTokens = result.usage.outputTokens ?? 0;
+      ({ text, inputTokens, outputTokens } = result);
     } catch (caught) {
       failure = caught;
     }
