@@ -1,6 +1,7 @@
 import type { LanguageModelV3, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { APICallError } from '@ai-sdk/provider';
 import type { Logger } from 'pino';
+import { modelLike } from './model-like.js';
 import { type Peeked, peekFirstContent } from './resilience.js';
 
 /**
@@ -95,14 +96,7 @@ export function withFallbacks(
     }
   }
 
-  return {
-    specificationVersion: 'v3',
-    provider: primary.provider,
-    modelId: primary.modelId,
-    get supportedUrls() {
-      return primary.supportedUrls;
-    },
-
+  return modelLike(primary, {
     async doStream(options) {
       let firstError: unknown;
       const chain = chainOf();
@@ -140,5 +134,5 @@ export function withFallbacks(
       }
       throw firstError;
     },
-  };
+  });
 }

@@ -8,6 +8,7 @@ import {
 import type { Logger } from 'pino';
 import { reportProviderError } from '../observability/provider-events.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { modelLike } from './model-like.js';
 
 /**
  * Calls to a remote model that survive a slow, rate-limited or failing provider:
@@ -667,14 +668,7 @@ export function withResilience(model: LanguageModelV3, options: ResilienceOption
     random: options.random ?? Math.random,
   };
 
-  return {
-    specificationVersion: 'v3',
-    provider: model.provider,
-    modelId: model.modelId,
-    get supportedUrls() {
-      return model.supportedUrls;
-    },
-
+  return modelLike(model, {
     doStream(options) {
       const { policy, forward } = gatewayOptions(options);
       return withRetries(ctx, forward.abortSignal, policy, (context) => openStream(ctx, forward, context));
@@ -706,5 +700,5 @@ export function withResilience(model: LanguageModelV3, options: ResilienceOption
         }
       });
     },
-  };
+  });
 }

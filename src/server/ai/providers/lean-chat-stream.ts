@@ -20,6 +20,7 @@ import {
   safeParseJSON,
 } from '@ai-sdk/provider-utils';
 import { createParser } from 'eventsource-parser';
+import { modelLike } from '../model-like.js';
 import { isNetworkError } from '../resilience.js';
 
 /**
@@ -97,13 +98,7 @@ const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 export function withLeanChatStream(model: LanguageModelV3): LanguageModelV3 {
   if (!isSdkChatModel(model)) return model;
   const sdk = model;
-  return {
-    specificationVersion: 'v3',
-    provider: sdk.provider,
-    modelId: sdk.modelId,
-    get supportedUrls() {
-      return sdk.supportedUrls;
-    },
+  return modelLike(sdk, {
     doGenerate: (options) => sdk.doGenerate(options),
     doStream: (options) => {
       const lean = Object.entries(options).every(
@@ -111,7 +106,7 @@ export function withLeanChatStream(model: LanguageModelV3): LanguageModelV3 {
       );
       return lean ? leanStream(sdk, options) : sdk.doStream(options);
     },
-  };
+  });
 }
 
 async function leanStream(

@@ -4,6 +4,7 @@ import type {
   LanguageModelV3FilePart,
   LanguageModelV3Prompt,
 } from '@ai-sdk/provider';
+import { modelLike } from '../model-like.js';
 
 /**
  * ollama-ai-provider-v2 (3.x) copies an image part's data into the message's `images` as it is. The
@@ -41,14 +42,8 @@ function fixed(options: LanguageModelV3CallOptions): LanguageModelV3CallOptions 
 
 /** An Ollama chat model whose image parts reach `/api/chat` as base64 strings. */
 export function withOllamaImages(model: LanguageModelV3): LanguageModelV3 {
-  return {
-    specificationVersion: 'v3',
-    provider: model.provider,
-    modelId: model.modelId,
-    get supportedUrls() {
-      return model.supportedUrls;
-    },
+  return modelLike(model, {
     doGenerate: (options) => model.doGenerate(fixed(options)),
     doStream: (options) => model.doStream(fixed(options)),
-  };
+  });
 }
