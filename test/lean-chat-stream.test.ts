@@ -287,6 +287,18 @@ describe('the lean OpenAI-compatible stream reader', () => {
     expect(bad.thrown).toMatchObject({ statusCode: 400, isRetryable: false, message: 'Bad model' });
   });
 
+  it('ends a stream whose one event grows past 16 MiB with an error, instead of buffering it (a hostile upstream)', async () => {
+    script = {
+      pieces: [
+        chunk({ content: 'Start' }),
+        `data: {"choices":[{"delta":{"content":"${'x'.repeat(17 * 1024 * 1024)}`,
+      ],
+    };
+    const lean = await read(withLeanChatStream(sdkModel()));
+    expect(lean.parts.some((part) => (part as { type: string }).type === 'text-delta')).toBe(true);
+    expect(lean.error).toMatchObject({ message: 'A stream event exceeded 16 MiB.' });
+  });
+
   it('turns a connection dropped mid-reply into the same retryable error', async () => {
     const dropped = await both({ pieces: [chunk({ content: 'Half' })], drop: true });
     expect(dropped.error).toMatchObject({ isRetryable: true, statusCode: 200 });
