@@ -299,6 +299,22 @@ describe('the lean OpenAI-compatible stream reader', () => {
     expect(lean.error).toMatchObject({ message: 'A stream event exceeded 16 MiB.' });
   });
 
+  it('ends a stream whose tool-call arguments grow past 8 MiB in small events, instead of holding them all', async () => {
+    const piece = 'a'.repeat(512 * 1024);
+    script = {
+      pieces: [
+        chunk({
+          tool_calls: [{ index: 0, id: 'call_x', function: { name: 'search', arguments: '{"q":"' } }],
+        }),
+        ...Array.from({ length: 20 }, () =>
+          chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }),
+        ),
+      ],
+    };
+    const lean = await read(withLeanChatStream(sdkModel()));
+    expect(lean.error).toMatchObject({ message: 'The tool-call arguments of a reply exceeded 8 MiB.' });
+  });
+
   it('turns a connection dropped mid-reply into the same retryable error', async () => {
     const dropped = await both({ pieces: [chunk({ content: 'Half' })], drop: true });
     expect(dropped.error).toMatchObject({ isRetryable: true, statusCode: 200 });

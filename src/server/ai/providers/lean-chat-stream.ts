@@ -92,6 +92,13 @@ const LEAN_OPTIONS = new Set([
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /**
+ * Tool-call arguments of one reply, all calls together, past which the stream ends with an error:
+ * the arguments are held until each call is complete, and a broken upstream could stream them
+ * without end in events that are each small.
+ */
+const MAX_TOOL_ARGUMENT_CHARS = 8 * 1024 * 1024;
+
+/**
  * The SDK's chat model with its `doStream` replaced by the lean reader; the model itself when it
  * is not the SDK class this was written against (a later SDK would then simply run as before).
  */
@@ -310,6 +317,7 @@ class ChatChunkReader {
   private textOpen = false;
   private refused = false;
   private failed = false;
+  private toolArgumentChars = 0;
   private rawFinishReason: string | undefined;
   private usage: unknown;
 
@@ -439,6 +447,14 @@ class ChatChunkReader {
 
   /** A call's arguments may stream before its name; they are held until the name arrives. */
   private toolCallDelta(call: ToolCallDelta): void {
+    this.toolArgumentChars += call.function?.arguments?.length ?? 0;
+    if (this.toolArgumentChars > MAX_TOOL_ARGUMENT_CHARS) {
+      // Thrown in the stream's pull: the stream ends with this error.
+      throw new InvalidResponseDataError({
+        data: undefined,
+        message: 'The tool-call arguments of a reply exceeded 8 MiB.',
+      });
+    }
     const { index } = call;
     if (index == null || this.forwardedCalls.has(index)) {
       this.toolCalls.processDelta(call);
