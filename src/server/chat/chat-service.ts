@@ -8,17 +8,9 @@ import type { ConversationCursor, ConversationFilter } from '../store/conversati
 import type { Data } from '../store/repositories.js';
 import type { ConversationRow, MessageRow } from '../store/schema.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
-import {
-  type Access,
-  type AccessPolicy,
-  accessibleConversation,
-  ownerOnly,
-  requireConversation,
-  requireMessage,
-} from './access.js';
+import { type Access, type AccessPolicy, ownerOnly, requireConversation, requireMessage } from './access.js';
 import { type ConversationPatch, organisePatch } from './organise-patch.js';
 import { conversationDto, messageDto } from './serialize.js';
-import { titleFrom } from './title.js';
 
 export interface ChatServiceDeps {
   store: Data;
@@ -335,23 +327,11 @@ export class ChatService {
     return this.requireConversation(userId, dto.id, 'write');
   }
 
-  /**
-   * The placeholder title right after a first message is accepted (runs/ calls this): the first
-   * words of the first user message. Set only while the conversation is untitled (compare-and-set),
-   * so a rename is never overwritten and a first reply that fails still leaves a titled chat.
-   */
-  async placeholderTitle(userId: string, conversationId: string): Promise<string | undefined> {
-    // Through the policy like any write; a conversation deleted meanwhile is simply skipped.
-    const current = await accessibleConversation(this.repos, this.policy, userId, conversationId, 'write');
-    if (!current || current.title !== null) return undefined;
-    const first = await this.repos.messages.firstUserMessage(conversationId);
-    if (!first) return undefined;
-    const title = titleFrom(first.content);
-    const row = await this.repos.conversations.replaceTitle(userId, conversationId, null, title);
-    if (!row) return undefined;
-    this.deps.bus.publish(userId, { type: 'conversation.updated', conversation: await this.dto(row) });
-    // The placeholder the model's title (title-writer.ts) may replace.
-    return title;
+  /** Tell the owner's open tabs that a conversation changed (a title written by Parley). */
+  async announceUpdated(row: ConversationRow): Promise<ConversationDto> {
+    const dto = await this.dto(row);
+    this.deps.bus.publish(row.user_id, { type: 'conversation.updated', conversation: dto });
+    return dto;
   }
 
   /**
@@ -364,11 +344,12 @@ export class ChatService {
     expected: string | null,
     title: string,
   ): Promise<ConversationDto | undefined> {
-    const { user_id: owner, id } = conversation;
-    const row = await this.repos.conversations.replaceTitle(owner, id, expected, title);
-    if (!row) return undefined;
-    const dto = await this.dto(row);
-    this.deps.bus.publish(owner, { type: 'conversation.updated', conversation: dto });
-    return dto;
+    const row = await this.repos.conversations.replaceTitle(
+      conversation.user_id,
+      conversation.id,
+      expected,
+      title,
+    );
+    return row ? this.announceUpdated(row) : undefined;
   }
 }

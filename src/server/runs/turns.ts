@@ -129,6 +129,25 @@ function oneReplyAtATime(error: unknown): never {
   throw error;
 }
 
+/**
+ * The placeholder title of an untitled conversation, in the transaction of a message: the first
+ * words of its first user message. Compare-and-set on "still untitled", so a rename always wins.
+ * Undefined when not written.
+ */
+async function writePlaceholderTitle(
+  trx: Repositories,
+  conversation: ConversationRow,
+): Promise<ConversationRow | undefined> {
+  const first = await trx.messages.firstUserMessage(conversation.id);
+  if (!first) return undefined;
+  return trx.conversations.replaceTitle(
+    conversation.user_id,
+    conversation.id,
+    null,
+    titleFrom(first.content),
+  );
+}
+
 /** A message's content and files, refused (400) when empty or unstorable; its file ids. */
 function checkContent(input: { content: string; files?: string[] }): string[] {
   const fileIds = input.files ?? [];
@@ -164,6 +183,7 @@ export class TurnService {
     const fileIds = checkContent(input);
     const log = options.log ?? this.deps.logger;
     const conversation = await this.deps.chat.requireConversation(userId, conversationId, 'write');
+    let titled: ConversationRow | undefined;
     return this.startTurn(userId, {
       kind: 'reply',
       conversation,
@@ -181,13 +201,17 @@ export class TurnService {
         } else {
           parentId = (await trx.messages.newestMessage(conversationId))?.id ?? null;
         }
-        return this.insertUserTurn(
+        const turn = await this.insertUserTurn(
           trx,
           conversation,
           { userId, parentId, content: input.content, fileIds },
           model,
           at,
         );
+        // An untitled conversation gets its placeholder title with the message, whatever becomes
+        // of the reply; the title model's replaces it later (in the background).
+        if (conversation.title === null) titled = await writePlaceholderTitle(trx, conversation);
+        return turn;
       },
       committed: ({ userMessage }) => {
         log.info(
@@ -200,16 +224,16 @@ export class TurnService {
           },
           'user message received',
         );
-        // An untitled conversation gets its placeholder title now, whatever becomes of the reply,
-        // then the title model's (in the background; a rename meanwhile wins).
-        if (conversation.title === null)
-          this.deps.chat
-            .placeholderTitle(userId, conversationId)
-            .then((placeholder) => {
-              if (placeholder !== undefined)
-                this.deps.titles?.afterFirstMessage(userId, conversationId, placeholder, options.apiTokenId);
-            })
-            .catch(() => log.warn({ conversationId }, 'placeholder title not written'));
+        if (titled) {
+          const placeholder = titled.title ?? '';
+          // Announced first, then the title model's call (a rename meanwhile wins).
+          void this.deps.chat
+            .announceUpdated(titled)
+            .catch(() => log.warn({ conversationId }, 'title change not announced'))
+            .finally(() =>
+              this.deps.titles?.afterFirstMessage(userId, conversationId, placeholder, options.apiTokenId),
+            );
+        }
       },
     });
   }
