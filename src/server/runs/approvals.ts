@@ -61,6 +61,8 @@ function partsOfRow(row: MessageRow): MessagePartDto[] {
 export class ApprovalService {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> = Promise.resolve();
+  /** Replies being resumed by an answer on this instance (one entry per reply, while it lasts). */
+  private readonly resuming = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: ApprovalServiceDeps) {}
 
@@ -163,12 +165,24 @@ export class ApprovalService {
       );
       return recorded ? { runId: null, messageId: reply.id } : undefined;
     }
+    // A burst of answers to one reply on this instance: one resumes it, the others wait for that
+    // and read the reply again (answered: a 409). Without this each would take a run slot before
+    // losing the compare-and-set, and the user could be told they have too many replies running.
+    const inFlight = this.resuming.get(reply.id);
+    if (inFlight) {
+      await inFlight.catch(() => undefined);
+      return undefined;
+    }
+    const resuming = this.deps.turns.resume(userId, conversation, reply, expected, answered, options);
+    this.resuming.set(reply.id, resuming);
     try {
-      const started = await this.deps.turns.resume(userId, conversation, reply, expected, answered, options);
+      const started = await resuming;
       return { runId: started.run.id, messageId: reply.id };
     } catch (error) {
       if (error instanceof ReplyChanged) return undefined;
       throw error;
+    } finally {
+      this.resuming.delete(reply.id);
     }
   }
 

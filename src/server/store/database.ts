@@ -10,6 +10,7 @@ import {
   type SqliteDatabase as SqliteDialectDatabase,
   sql,
 } from 'kysely';
+import { groupCommitter, type Work } from './group-commit.js';
 import { migrationProvider } from './migrations/index.js';
 import { type Data, type Repositories, repositoriesOn } from './repositories.js';
 import type { Database, Dialect } from './schema.js';
@@ -127,11 +128,15 @@ export async function openStore(url: string): Promise<Store> {
     });
   }
   const repos: Repositories = repositoriesOn(db, dialect);
+  // SQLite: the transactions of one event-loop turn share a commit (group-commit.ts). PostgreSQL
+  // runs them side by side on its pool instead.
+  const run =
+    dialect === 'sqlite' ? groupCommitter(db) : <T>(work: Work<T>) => db.transaction().execute(work);
   return {
     db,
     dialect,
     repos,
-    transaction: (fn) => db.transaction().execute((trx) => fn(repositoriesOn(trx, dialect))),
+    transaction: (fn) => run((trx) => fn(repositoriesOn(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db);
     },
