@@ -312,11 +312,32 @@ export class ChatService {
     };
   }
 
-  /** The last `limit` messages of the default conversation, oldest first (the seed's history). */
-  async history(userId: string, limit: number): Promise<MessageRow[]> {
+  /**
+   * `listMessages` as the JSON text of its `MessagePage`, each message turned into JSON by the
+   * database (the hot read of opening a conversation: no object per row, no second serialization).
+   */
+  async messagePageJson(
+    userId: string,
+    conversationId: string,
+    limit: number,
+    before?: string,
+  ): Promise<string> {
+    await this.requireConversation(userId, conversationId, 'read');
+    const rows = await this.repos.messages.messagePageJson(conversationId, limit + 1, before);
+    const page = rows.slice(0, limit).reverse();
+    const nextCursor = rows.length > limit && page[0] ? JSON.stringify(page[0].id) : 'null';
+    return `{"items":[${page.map((row) => row.json).join(',')}],"nextCursor":${nextCursor}}`;
+  }
+
+  /**
+   * The seed's history: the last `limit` messages of the default conversation, oldest first, as
+   * the JSON text of its `[{user, message, timestamp}]` list (made by the database).
+   */
+  async historyJson(userId: string, limit: number): Promise<string> {
     const conversation = await this.repos.conversations.findDefaultConversation(userId);
-    if (!conversation) return [];
-    return (await this.repos.messages.messagesBefore(conversation.id, limit)).reverse();
+    if (!conversation) return '[]';
+    const entries = await this.repos.messages.seedHistoryJson(conversation.id, limit);
+    return `[${entries.reverse().join(',')}]`;
   }
 
   /** The conversation the seed endpoints act on, created on first use. */

@@ -24,7 +24,7 @@ export interface ConversationRouteDeps {
     | 'getConversation'
     | 'updateConversation'
     | 'deleteConversation'
-    | 'listMessages'
+    | 'messagePageJson'
   >;
 }
 
@@ -84,8 +84,13 @@ export function conversationRoutes({ chat }: ConversationRouteDeps): FastifyPlug
     app.get(
       '/api/conversations/:id/messages',
       { schema: { params: IdParams, querystring: MessagesQuery, response: { 200: MessagePage, ...errors } } },
-      async (request) =>
-        chat.listMessages(request.userId, request.params.id, request.query.limit ?? 50, request.query.before),
+      async (request, reply) => {
+        const { limit = 50, before } = request.query;
+        // Already a MessagePage's JSON (made by the database): Fastify sends a JSON-typed string
+        // as it is, so the schema above documents it but does not serialize it again.
+        const page = await chat.messagePageJson(request.userId, request.params.id, limit, before);
+        return reply.type('application/json; charset=utf-8').send(page as never);
+      },
     );
   };
 }

@@ -22,7 +22,7 @@ const INVALID = { error: 'Invalid request format' };
 const EMPTY = { error: 'Message cannot be empty' };
 
 export interface SeedRouteDeps {
-  chat: Pick<ChatService, 'defaultConversation' | 'history'>;
+  chat: Pick<ChatService, 'defaultConversation' | 'historyJson'>;
   /** Starts the reply (runs/). */
   turns: Pick<TurnService, 'sendMessage'>;
   /** Anonymous browsers become guests here (GUEST_ACCESS=on). */
@@ -118,15 +118,12 @@ export function seedRoutes(deps: SeedRouteDeps): FastifyPluginAsync {
     // The web UI: `GET /`, the app's client routes and its built assets.
     await app.register(webUiRoutes());
 
-    app.get('/chat/history', { config: { access: 'guest' } }, async (request) => {
+    app.get('/chat/history', { config: { access: 'guest' } }, async (request, reply) => {
       // A browser that is not a guest yet has no history (and reading creates nothing).
       if (!request.principal) return [];
-      const rows = await chat.history(request.userId, config.maxMessages);
-      return rows.map((row) => ({
-        user: row.role === 'user' ? 'User' : 'AI',
-        message: row.content,
-        timestamp: row.created_at,
-      }));
+      // `[{user: 'User' | 'AI', message, timestamp}]`, oldest first, already JSON (sent as it is).
+      const history = await chat.historyJson(request.userId, config.maxMessages);
+      return reply.type('application/json; charset=utf-8').send(history);
     });
 
     await app.register(seedMessageRoute(deps));

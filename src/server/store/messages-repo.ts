@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, MessageRow, MessageStatus, MessageUpdate, NewMessage } from './schema.js';
+import type { Database, Dialect, MessageRow, MessageStatus, MessageUpdate, NewMessage } from './schema.js';
 
 export async function insertMessage(db: Kysely<Database>, row: NewMessage): Promise<MessageRow> {
   await db.insertInto('messages').values(row).execute();
@@ -57,6 +57,75 @@ export async function messagesBefore(
   if (before) query = query.where('id', '<', before);
   return query.orderBy('id', 'desc').limit(limit).execute();
 }
+
+/** One message of a page, already in its API form (`MessageDto` as JSON text), and its id. */
+export interface MessageJson {
+  id: string;
+  json: string;
+}
+
+/**
+ * `messagesBefore`, each row already turned into the API's JSON by the database (`messageDto` of
+ * chat/serialize.ts, the same fields and values; test/message-page-json.test.ts holds the two
+ * together). Reading a page this way skips making a JS object of every column of every row and
+ * serializing it again, which was most of the cost of a page read.
+ */
+export async function messagePageJson(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  conversationId: string,
+  limit: number,
+  before?: string,
+): Promise<MessageJson[]> {
+  let query = db
+    .selectFrom('messages')
+    .select(['id', (dialect === 'sqlite' ? SQLITE_MESSAGE_JSON : POSTGRES_MESSAGE_JSON).as('json')])
+    .where('conversation_id', '=', conversationId);
+  if (before) query = query.where('id', '<', before);
+  return query.orderBy('id', 'desc').limit(limit).execute();
+}
+
+/**
+ * The seed's `/chat/history` entries (`{user, message, timestamp}`, newest first), as JSON text
+ * made by the database, like messagePageJson.
+ */
+export async function seedHistoryJson(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  conversationId: string,
+  limit: number,
+): Promise<string[]> {
+  const entry =
+    dialect === 'sqlite'
+      ? sql<string>`json_object('user', case when role = 'user' then 'User' else 'AI' end, 'message', content, 'timestamp', created_at)`
+      : sql<string>`json_build_object('user', case when role = 'user' then 'User' else 'AI' end, 'message', content, 'timestamp', created_at)::text`;
+  const rows = await db
+    .selectFrom('messages')
+    .select(entry.as('json'))
+    .where('conversation_id', '=', conversationId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.json);
+}
+
+// A text-only message stores no parts: its parts are one text part (none when it is empty), as in
+// messagePartsOf (chat/message-parts.ts).
+const SQLITE_MESSAGE_JSON = sql<string>`json_object(
+  'id', id, 'conversationId', conversation_id, 'parentId', parent_id, 'role', role, 'content', content,
+  'parts', case when parts is not null then json(parts) when content = '' then json('[]')
+    else json_array(json_object('type', 'text', 'text', content)) end,
+  'status', status, 'model', model,
+  'usage', json_object('inputTokens', input_tokens, 'outputTokens', output_tokens),
+  'finishReason', finish_reason, 'error', error, 'createdAt', created_at, 'updatedAt', updated_at)`;
+
+const POSTGRES_MESSAGE_JSON = sql<string>`json_build_object(
+  'id', id, 'conversationId', conversation_id, 'parentId', parent_id, 'role', role, 'content', content,
+  'parts', case when parts is not null then parts::json when content = '' then '[]'::json
+    else json_build_array(json_build_object('type', 'text', 'text', content)) end,
+  'status', status, 'model', model,
+  'usage', json_build_object('inputTokens', input_tokens, 'outputTokens', output_tokens),
+  'finishReason', finish_reason, 'error', error, 'createdAt', created_at, 'updatedAt', updated_at)::text`;
 
 /** PostgreSQL types the running count as a 32-bit integer; no real branch comes near this. */
 const MAX_BRANCH_CHARS = 2_000_000_000;

@@ -61,7 +61,7 @@ export interface Repositories {
   readonly identities: Bound<typeof identities>;
   readonly invites: Bound<typeof invites>;
   readonly leases: Bound<typeof leases>;
-  readonly messages: Bound<typeof messages>;
+  readonly messages: DialectApplied<Bound<typeof messages>, 'messagePageJson' | 'seedHistoryJson'>;
   readonly passwordResets: Bound<typeof passwordResets>;
   readonly runs: Bound<typeof runs>;
   readonly search: DialectApplied<Bound<typeof search>, 'searchDocuments'>;
@@ -135,7 +135,13 @@ export function repositoriesOn(db: Executor, dialect: Dialect): Repositories {
     identities: () => bind(identities, db),
     invites: () => bind(invites, db),
     leases: () => bind(leases, db),
-    messages: () => bind(messages, db),
+    messages: () => ({
+      ...bind(messages, db),
+      messagePageJson: (conversationId, limit, before) =>
+        messages.messagePageJson(db, dialect, conversationId, limit, before),
+      seedHistoryJson: (conversationId, limit) =>
+        messages.seedHistoryJson(db, dialect, conversationId, limit),
+    }),
     passwordResets: () => bind(passwordResets, db),
     runs: () => bind(runs, db),
     search: () => ({
