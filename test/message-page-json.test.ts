@@ -126,7 +126,7 @@ describe.each(storeTargets())('a page of messages as JSON on $name', (target) =>
     }
 
     const serialize = fastJson(MessagePage);
-    const before = (limit: number, cursor?: string) => {
+    const viaRows = (limit: number, cursor?: string) => {
       return store.repos.messages.messagesBefore(conversationId, limit + 1, cursor).then((found) => {
         const page = found.slice(0, limit).reverse();
         return serialize({
@@ -135,22 +135,22 @@ describe.each(storeTargets())('a page of messages as JSON on $name', (target) =>
         });
       });
     };
-    const now = async (limit: number, cursor?: string) => {
+    const viaDatabase = async (limit: number, cursor?: string) => {
       const found = await store.repos.messages.messagePageJson(conversationId, limit + 1, cursor);
       const page = found.slice(0, limit).reverse();
       const next = found.length > limit && page[0] ? JSON.stringify(page[0].id) : 'null';
       return `{"items":[${page.map((row) => row.json).join(',')}],"nextCursor":${next}}`;
     };
 
-    const whole = JSON.parse(await now(50));
+    const whole = JSON.parse(await viaDatabase(50));
     expect(whole.items).toHaveLength(rows.length);
-    expect(whole).toEqual(JSON.parse(await before(50)));
+    expect(whole).toEqual(JSON.parse(await viaRows(50)));
     // Paged: the newest three, then the rest before the cursor.
-    const first = JSON.parse(await now(3));
-    expect(first).toEqual(JSON.parse(await before(3)));
+    const first = JSON.parse(await viaDatabase(3));
+    expect(first).toEqual(JSON.parse(await viaRows(3)));
     expect(first.nextCursor).toBe(first.items[0].id);
-    const rest = JSON.parse(await now(50, first.nextCursor));
-    expect(rest).toEqual(JSON.parse(await before(50, first.nextCursor)));
+    const rest = JSON.parse(await viaDatabase(50, first.nextCursor));
+    expect(rest).toEqual(JSON.parse(await viaRows(50, first.nextCursor)));
     expect(rest.items).toHaveLength(rows.length - 3);
     expect(rest.nextCursor).toBeNull();
     // Spot checks that the comparison is about real values.
