@@ -238,8 +238,20 @@ export class LoadMeter {
   private readonly own: number;
   private readonly started = performance.now();
 
+  private readonly pidsAtStart: number;
+
   constructor(private readonly pids: number[]) {
+    this.pidsAtStart = this.pidsCpuTotal();
     this.own = this.ownCpuMs();
+  }
+
+  private pidsCpuTotal(): number {
+    return this.pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+  }
+
+  /** CPU the measured processes (`pids`, the server) used since the meter was created, in ms. */
+  pidsCpuMs(): number {
+    return this.pidsCpuTotal() - this.pidsAtStart;
   }
 
   private ownCpuMs(): number {

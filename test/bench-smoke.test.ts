@@ -46,6 +46,8 @@ describe('benchmark (quick sizes)', () => {
     expect(results.streams.rate.peakTokensPerSecond).toBeGreaterThan(0);
     expect(results.history.newestPage.requestsPerSecond).toBeGreaterThan(0);
     expect(results.history.newestPage.non2xx).toBe(0);
+    // The server's own CPU per request, read from /proc (what the generator beside it cannot skew).
+    expect(results.history.newestPage.serverCpuUsPerRequest).toBeGreaterThan(0);
     expect(results.history.chatHistory.non2xx).toBe(0);
     expect(Number.isFinite(results.resume.singleInstance.p99)).toBe(true);
     expect(results.coldStart.readyMs).toBeGreaterThan(0);

@@ -19,6 +19,11 @@ export interface LoadFigures {
   errors: number;
   /** CPU other processes on this shared machine used meanwhile (% of one core). */
   otherCpuPercent?: number;
+  /**
+   * The server's own CPU per answered request (µs, from /proc), when its pid was given: what a
+   * request costs Parley whatever the load generator beside it could send.
+   */
+  serverCpuUsPerRequest?: number;
 }
 
 export interface ThroughputResult {
@@ -69,7 +74,9 @@ export async function load(
       : {}),
   });
   const ok = (result as unknown as Record<string, number>)['2xx'] ?? result.requests.total;
+  const serverCpuMs = meter.pidsCpuMs();
   return {
+    ...(options.pids?.length && ok > 0 ? { serverCpuUsPerRequest: (1000 * serverCpuMs) / ok } : {}),
     requestsPerSecond: ok / result.duration,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
@@ -86,6 +93,9 @@ export function medianOf(runs: LoadFigures[]): LoadFigures & { runs: LoadFigures
     latencyP99Ms: median(runs.map((run) => run.latencyP99Ms)),
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    ...(runs.every((run) => run.serverCpuUsPerRequest !== undefined)
+      ? { serverCpuUsPerRequest: median(runs.map((run) => run.serverCpuUsPerRequest as number)) }
+      : {}),
     runs,
   };
 }
@@ -93,6 +103,9 @@ export function medianOf(runs: LoadFigures[]): LoadFigures & { runs: LoadFigures
 export const format = (f: LoadFigures) =>
   `${f.requestsPerSecond.toFixed(0)} req/s, p50 ${f.latencyP50Ms} ms, p99 ${f.latencyP99Ms} ms` +
   (f.non2xx || f.errors ? `, non-2xx ${f.non2xx}, errors ${f.errors}` : '') +
+  (f.serverCpuUsPerRequest !== undefined
+    ? `, server ${f.serverCpuUsPerRequest.toFixed(0)} µs CPU/request`
+    : '') +
   (f.otherCpuPercent !== undefined ? ` [others: ${f.otherCpuPercent.toFixed(0)}% CPU]` : '');
 
 export async function turnThroughput(bench: Bench): Promise<ThroughputResult> {
