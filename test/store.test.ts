@@ -59,6 +59,19 @@ for (const target of storeTargets()) {
       await again.close();
     });
 
+    it('creates the built-in users once when several replicas start together on a new database', async () => {
+      await open();
+      // Two replicas of a fresh install run this at the same moment (CI once saw the second one
+      // exit on the username's unique key). Many rounds, each from an empty users table.
+      for (let round = 0; round < 25; round++) {
+        await store.db.deleteFrom('users').execute();
+        const at = new Date().toISOString();
+        await Promise.all(Array.from({ length: 4 }, () => ensureBuiltinUsers(store.repos, at)));
+        const users = await store.db.selectFrom('users').select('username').orderBy('username').execute();
+        expect(users.map((user) => user.username)).toEqual(['guest', 'local']);
+      }
+    });
+
     it('walks a branch of the message tree, root first, ignoring sibling branches', async () => {
       await open();
       const c = await conversation();

@@ -1,13 +1,21 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, NewUser, Role, UserRow } from './schema.js';
 
-/** Insert a user unless one with its id exists (the built-in users, see auth/builtin-users.ts). */
+/**
+ * Insert a user unless it exists (the built-in users, see auth/builtin-users.ts). No conflict
+ * target: replicas starting together on a new PostgreSQL database race on the username's unique
+ * key too, and "on conflict (id)" let the loser fail. Afterwards the row must be there under its
+ * id; a different user holding its username is an error that says so.
+ */
 export async function insertUserIfAbsent(db: Kysely<Database>, row: NewUser): Promise<void> {
   await db
     .insertInto('users')
     .values(row)
-    .onConflict((oc) => oc.column('id').doNothing())
+    .onConflict((oc) => oc.doNothing())
     .execute();
+  if (!(await db.selectFrom('users').select('id').where('id', '=', row.id).executeTakeFirst())) {
+    throw new Error(`The built-in user "${row.username}" cannot be created: another user has that username.`);
+  }
 }
 
 /** pg returns bigint columns as strings; the app works with numbers. */
