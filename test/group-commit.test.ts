@@ -27,16 +27,13 @@ async function openAt(url: string): Promise<Store> {
   return store;
 }
 
-function newConversation(trx: Repositories, title: string) {
+function conversationRow(title: string) {
   const at = new Date().toISOString();
-  return trx.conversations.insertConversation({
-    id: newId(),
-    user_id: LOCAL_USER_ID,
-    model: 'demo',
-    title,
-    created_at: at,
-    updated_at: at,
-  });
+  return { id: newId(), user_id: LOCAL_USER_ID, model: 'demo', title, created_at: at, updated_at: at };
+}
+
+function newConversation(trx: Repositories, title: string) {
+  return trx.conversations.insertConversation(conversationRow(title));
 }
 
 async function titles(store: Store): Promise<string[]> {
@@ -133,19 +130,10 @@ describe('group commit on SQLite', () => {
     );
     // The committer itself, for a raw insert in the transaction (the store's hands out repositories).
     const together = groupCommitter(store.db);
-    const at = new Date().toISOString();
-    const conversation = (title: string) => ({
-      id: newId(),
-      user_id: LOCAL_USER_ID,
-      model: 'demo',
-      title,
-      created_at: at,
-      updated_at: at,
-    });
     const results = await Promise.allSettled([
-      together((trx) => trx.insertInto('conversations').values(conversation('innocent')).execute()),
+      together((trx) => trx.insertInto('conversations').values(conversationRow('innocent')).execute()),
       together(async (trx) => {
-        await trx.insertInto('conversations').values(conversation('dangling')).execute();
+        await trx.insertInto('conversations').values(conversationRow('dangling')).execute();
         await sql`insert into notes (id, conversation_id) values ('n1', 'no such conversation')`.execute(trx);
       }),
     ]);

@@ -75,17 +75,23 @@ describe.each(storeTargets())('a page of messages as JSON on $name', (target) =>
     return store;
   }
 
-  it('is what messageDto and the response schema made, for every kind of message', async () => {
-    const store = await open();
-    const conversationId = newId();
-    const at = '2026-12-07T10:00:00.000Z';
+  const at = '2026-12-07T10:00:00.000Z';
+
+  async function newConversation(store: Store): Promise<string> {
+    const id = newId();
     await store.repos.conversations.insertConversation({
-      id: conversationId,
+      id,
       user_id: LOCAL_USER_ID,
       model: 'demo',
       created_at: at,
       updated_at: at,
     });
+    return id;
+  }
+
+  it('is what messageDto and the response schema made, for every kind of message', async () => {
+    const store = await open();
+    const conversationId = await newConversation(store);
     const base = { conversation_id: conversationId, user_id: LOCAL_USER_ID, created_at: at, updated_at: at };
     const rows: Omit<
       NewMessage,
@@ -162,15 +168,7 @@ describe.each(storeTargets())('a page of messages as JSON on $name', (target) =>
 
   it("the seed's /chat/history list is what the route built from the rows before", async () => {
     const store = await open();
-    const conversationId = newId();
-    const at = '2026-12-07T10:00:00.000Z';
-    await store.repos.conversations.insertConversation({
-      id: conversationId,
-      user_id: LOCAL_USER_ID,
-      model: 'demo',
-      created_at: at,
-      updated_at: at,
-    });
+    const conversationId = await newConversation(store);
     let parentId: string | null = null;
     const contents = ['Hello', AWKWARD, '', 'Bye'];
     for (const [i, content] of contents.entries()) {
