@@ -84,10 +84,10 @@ async function runGroup(db: Kysely<Database>, group: Member[]): Promise<void> {
         await inMember.releaseSavepoint(MEMBER).execute();
         outcomes.push({ ok: true, value });
       } catch (error) {
+        outcomes.push({ ok: false, error });
         // Undo this member alone. If SQLite already rolled the whole transaction back (a full
         // disk, an I/O error), this throws and the group fails below: nothing of it was written.
         await (await inMember.rollbackToSavepoint(MEMBER).execute()).releaseSavepoint(MEMBER).execute();
-        outcomes.push({ ok: false, error });
       }
     }
     await trx.commit().execute();
